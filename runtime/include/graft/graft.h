@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * graft.h - the patch module ABI of graft, the live patcher for running processes.
+ *
+ * A patch module is a shared object that describes, with the structures below, which
+ * functions of which objects (the main executable or a shared library) it replaces.
+ * It mirrors the kernel's struct klp_patch / klp_object / klp_func, so kernel samples
+ * port almost line by line.
+ *
+ * IMPORTANT: these structures are part of the ABI between patch modules and
+ * libgraft.so. Fields are only ever appended, never reordered or removed; the module
+ * exports GRAFT_ABI_VERSION with its patch so the runtime can refuse what it does not
+ * understand. Arrays end with a zeroed entry.
+ *
+ * This header is C99 and C++ compatible.
+ */
+#ifndef GRAFT_GRAFT_H
+#define GRAFT_GRAFT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GRAFT_ABI_VERSION 1
+
+#if defined(GRAFT_BUILDING_RUNTIME)
+#define GRAFT_API __attribute__((visibility("default")))
+#else
+#define GRAFT_API
+#endif
+
+/* Where an object stands while a callback runs (the kernel's MODULE_STATE_*). */
+enum graft_object_state {
+	GRAFT_OBJECT_LIVE,	/* loaded and running: enable/disable of a patch */
+	GRAFT_OBJECT_COMING,	/* a library being loaded while the patch is enabled */
+	GRAFT_OBJECT_GOING	/* a library being unloaded while the patch is enabled */
+};
+
+struct graft_object;
+
+/*
+ * struct graft_callbacks - run by the runtime around (un)patching an object.
+ * @pre_patch:    before the object is patched; return 0, or -errno to veto the enable
+ *                (or the library's load).
+ * @post_patch:   after the patching transition completes.
+ * @pre_unpatch:  before the unpatching transition starts.
+ * @post_unpatch: after the object is unpatched.
+ * pre_patch/post_unpatch and post_patch/pre_unpatch are pairs: an unpatch callback runs
+ * only if its partner ran. Callbacks run on the runtime's control thread.
+ */
+struct graft_callbacks {
+	int (*pre_patch)(struct graft_object *obj);
+	void (*post_patch)(struct graft_object *obj);
+	void (*pre_unpatch)(struct graft_object *obj);
+	void (*post_unpatch)(struct graft_object *obj);
+};
+
+/*
+ * struct graft_func - one function replaced by the patch.
+ * @old_name:   the function's symbol name in the target object (mangled for C++).
+ * @new_func:   its replacement, in the patch module.
+ * @old_sympos: 0: the name must be unique among the object's .symtab (or, when the
+ *              object is stripped, .dynsym) function symbols; N: the Nth symbol of that
+ *              name (1-based), in table order.
+ */
+struct graft_func {
+	const char *old_name;
+	void *new_func;
+	unsigned long old_sympos;
+};
+
+/*
+ * struct graft_sym - a target symbol the patch code uses (static data, static
+ * functions). The runtime stores the symbol's address in *addr before pre_patch.
+ */
+struct graft_sym {
+	const char *name;
+	unsigned long sympos;
+	void **addr;
+};
+
+/*
+ * struct graft_object - the functions replaced in one object.
+ * @name:      NULL: the main executable; else a shared library, matched by file name
+ *             or soname, e.g. "libcallbacks_mod.so".
+ * @funcs:     replaced functions, ended by a zeroed entry.
+ * @callbacks: optional (un)patch callbacks.
+ * @syms:      symbols to resolve for the patch code, ended by a zeroed entry; may be NULL.
+ */
+struct graft_object {
+	const char *name;
+	struct graft_func *funcs;
+	struct graft_callbacks callbacks;
+	struct graft_sym *syms;
+};
+
+/*
+ * struct graft_patch - the patch: its objects, ended by an entry whose funcs is NULL.
+ * @replace: nonzero: atomic replace of every earlier patch (not supported yet; a patch
+ *           that sets it is refused).
+ */
+struct graft_patch {
+	struct graft_object *objs;
+	int replace;
+};
+
+/* What GRAFT_PATCH exports: the runtime looks it up under GRAFT_PATCH_SYMBOL. */
+struct graft_patch_export {
+	unsigned int abi_version;
+	struct graft_patch *patch;
+};
+
+#define GRAFT_PATCH_SYMBOL "graft_patch_export"
+
+/* In exactly one source file of a patch module: GRAFT_PATCH(my_patch); */
+#ifdef __cplusplus
+#define GRAFT_PATCH(p)                                                                  \
+	extern "C" __attribute__((visibility("default"), used))                         \
+	const struct graft_patch_export graft_patch_export = {GRAFT_ABI_VERSION, &(p)}
+#else
+#define GRAFT_PATCH(p)                                                                  \
+	__attribute__((visibility("default"), used))                                    \
+	const struct graft_patch_export graft_patch_export = {GRAFT_ABI_VERSION, &(p)}
+#endif
+
+/* The object's name: its graft_object.name, or the executable's file name for NULL. */
+GRAFT_API const char *graft_object_name(const struct graft_object *obj);
+
+/* Whether the object is live, coming or going; meaningful inside callbacks. */
+GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *obj);
+
+/* Append one line to the runtime log (see `graft log PID`). printf-style. */
+GRAFT_API void graft_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Shadow variables: data attached to an existing object <obj, id> without changing its
+ * layout (the kernel's klp_shadow_* API, without gfp flags). See docs/writing-patches.md.
+ */
+typedef int (*graft_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+typedef void (*graft_shadow_dtor_t)(void *obj, void *shadow_data);
+
+/* The data of <obj, id>, or NULL. Lock-free; callable from any thread. */
+GRAFT_API void *graft_shadow_get(void *obj, unsigned long id);
+/* Attach size bytes (zeroed, then ctor) to <obj, id>; NULL (and a warning) if it exists. */
+GRAFT_API void *graft_shadow_alloc(void *obj, unsigned long id, size_t size,
+				   graft_shadow_ctor_t ctor, void *ctor_data);
+/* The existing data of <obj, id>, or new data as graft_shadow_alloc (ctor runs once). */
+GRAFT_API void *graft_shadow_get_or_alloc(void *obj, unsigned long id, size_t size,
+					  graft_shadow_ctor_t ctor, void *ctor_data);
+/* Detach <obj, id>, call dtor (if not NULL) on its data; memory is reclaimed later. */
+GRAFT_API void graft_shadow_free(void *obj, unsigned long id, graft_shadow_dtor_t dtor);
+/* graft_shadow_free for every obj with this id. */
+GRAFT_API void graft_shadow_free_all(unsigned long id, graft_shadow_dtor_t dtor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRAFT_GRAFT_H */

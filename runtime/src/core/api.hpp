@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// api.hpp - what the control server may ask of the core: the patch lifecycle
+// (load, enable, disable, unload) and read-only views for list/log/ps.
+// Every call takes the patch mutex itself; none throws.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace graft::core {
+
+struct Result {
+	bool ok = true;
+	std::string error; // one line naming the cause and, where there is one, the fix
+	static Result fail(std::string msg) { return Result{false, std::move(msg)}; }
+};
+
+// dlopen the module at path, validate it completely (export, ABI version, every
+// object/func/sym resolvable and every function patchable) and, if enable, enable it.
+// The patch's name is the file name without ".so". Nothing changes on failure.
+Result patch_load(const std::string &path, bool enable);
+Result patch_enable(const std::string &name);
+Result patch_disable(const std::string &name);
+Result patch_unload(const std::string &name);
+
+struct FuncView {
+	std::string name;         // old_name
+	unsigned long sympos = 0;
+	uintptr_t old_addr = 0;   // 0 while its object is not loaded
+	uintptr_t new_addr = 0;
+	std::string entry_kind;   // "patchable", "detour" or "" (not resolved)
+	bool patched = false;     // on its function's stack
+	bool active = false;      // top of the function's stack: the code callers run
+};
+struct ObjectView {
+	std::string name;         // graft_object_name(): exe file name for the main program
+	bool loaded = false;
+	bool patched = false;
+	std::vector<FuncView> funcs;
+};
+struct PatchView {
+	std::string name;
+	std::string path;
+	bool enabled = false;
+	std::string transition;   // "" when none, else "patching" / "unpatching"
+	std::vector<ObjectView> objects;
+};
+std::vector<PatchView> patch_list();
+
+struct LogLine {
+	uint64_t seq = 0;         // 1, 2, ... in order of logging
+	uint64_t usec = 0;        // microseconds since the runtime started (dmesg-style)
+	std::string text;
+};
+// Lines with seq > after, oldest first (at most max).
+std::vector<LogLine> log_read(uint64_t after, size_t max);
+
+struct ProcessInfo {
+	int pid = 0;
+	std::string exe;          // /proc/self/exe
+	std::string runtime_version;
+	int patches = 0;
+};
+ProcessInfo process_info();
+
+} // namespace graft::core

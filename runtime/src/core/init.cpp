@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+// init.cpp - libgraft.so's constructor (placeholder until the core lands).

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// log.hpp - the runtime log: an ordered in-memory ring (the process's "dmesg") that
+// `graft log PID` reads, optionally mirrored to stderr or a file (GRAFT_LOG).
+//
+// Lines are the kernel's livepatch catalogue with "graft: " for "livepatch: ". Writing
+// a line keeps errno and never allocates; it takes a mutex, so it must not be called
+// from a signal handler (nothing in graft logs from one).
+#pragma once
+
+#include <cstddef>
+#include <cstdarg>
+#include <cstdint>
+#include <vector>
+
+#include "core/api.hpp"
+#include <graft/graft.h>
+
+namespace graft::log {
+
+// Appends one line (a trailing newline is dropped; longer than kLineMax is cut).
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vprintf(const char *fmt, va_list ap);
+
+constexpr size_t kLineMax = 240;  // bytes of text per line
+constexpr size_t kRingLines = 2048;
+
+// Where lines are mirrored: -1 none; else a file descriptor (stderr or GRAFT_LOG=FILE).
+void set_mirror_fd(int fd);
+
+// Lines with seq > after, oldest first, at most max. Lines overwritten by newer ones are
+// gone; the first returned seq then tells how many were lost.
+std::vector<core::LogLine> read(uint64_t after, size_t max);
+
+// Forget everything (fork child: a new process starts a new log).
+void reset();
+
+} // namespace graft::log

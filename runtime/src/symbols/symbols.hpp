@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// symbols.hpp - loaded objects and ELF symbol lookup (libelf): .symtab with .dynsym
+// fallback, old_sympos, function sizes, build-id.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace graft::symbols {
+
+// One ELF object mapped in this process (the main executable or a shared library).
+struct Object {
+	std::string path;     // absolute path of the file it was mapped from
+	std::string name;     // file name of path, e.g. "libfoo.so.1" or "server"
+	std::string soname;   // DT_SONAME, empty when it has none
+	uintptr_t base = 0;   // load bias (link_map l_addr): runtime address = base + st_value
+	bool is_main = false; // the main executable
+};
+
+// Every object currently loaded, the main executable first (dl_iterate_phdr order).
+// Skips the vDSO and objects without a file.
+std::vector<Object> list_loaded();
+
+// The object a graft_object.name designates: nullptr name = the main executable; else
+// the first object whose file name or soname equals name. nullptr if none is loaded.
+const Object *find_object(const std::vector<Object> &objects, const char *name);
+
+struct Symbol {
+	uintptr_t addr = 0; // runtime address (base applied)
+	size_t size = 0;    // st_size
+	bool is_func = false;
+};
+
+// The symbol table of one ELF file, read once with libelf.
+class SymbolTable {
+public:
+	// Opens and reads path; nullptr and *err set ("cannot read ELF file '...': ...")
+	// on failure.
+	static std::shared_ptr<SymbolTable> open(const std::string &path, std::string *err);
+
+	// Finds name with the old_sympos rule: 0 -> the name must be unique among the
+	// table's symbols of that name; N -> the Nth of them (1-based) in table order.
+	// Uses .symtab, or .dynsym when the file has no .symtab (stripped).
+	// On failure returns false and sets *err to the kernel's messages:
+	//   "symbol 'NAME' not found in symbol table"
+	//   "unresolvable ambiguity for symbol 'NAME' in object 'OBJ'"
+	//   "symbol position N for symbol 'NAME' in object 'OBJ' not found"
+	// where OBJ is object_name. addr in *out is st_value + base.
+	bool find(const char *name, unsigned long sympos, uintptr_t base,
+		  const std::string &object_name, Symbol *out, std::string *err) const;
+
+	// The GNU build-id as lowercase hex, empty when the file has none.
+	const std::string &build_id() const;
+	bool has_symtab() const; // false: stripped, lookups use .dynsym
+
+	struct Impl;
+	explicit SymbolTable(std::unique_ptr<Impl> impl);
+	~SymbolTable();
+
+private:
+	std::unique_ptr<Impl> impl_;
+};
+
+} // namespace graft::symbols
