@@ -75,3 +75,20 @@ namespace graft::arch {
 bool site_set_direct(Site *site, uintptr_t target, std::string *why);
 uintptr_t site_direct(const Site *site); // 0 when the entry jumps to the stub
 } // namespace graft::arch
+
+namespace graft::arch {
+// How long sites_install waits for the threads it signals to move out of the bytes being
+// overwritten (default 2000 ms). A thread that never answers (it blocks the signal)
+// makes the install fail with every byte restored.
+void set_thread_fixup_timeout_ms(int ms);
+} // namespace graft::arch
+
+namespace graft::arch {
+// Counters since start (for tests and `graft status`): threads that hit one of our int3s
+// and were redirected, and threads moved out of bytes being overwritten.
+struct PatchStats {
+	unsigned long traps_redirected = 0;
+	unsigned long threads_moved = 0;
+};
+PatchStats patch_stats();
+} // namespace graft::arch

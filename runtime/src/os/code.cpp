@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// code.cpp - code writes (RWX window or /proc/self/mem) and membarrier SYNC_CORE.
+#include "os/code.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <vector>
+
+#include "os/maps.hpp"
+
+namespace graft::os {
+namespace {
+
+// Code-write state. Only the patching thread writes code (the caller serialises through
+// graft's patch mutex), so none of this is locked.
+std::vector<Mapping> g_maps;
+bool g_maps_valid = false;
+CodeWriteMode g_mode = CodeWriteMode::mprotect_window;
+int g_mem_fd = -1;
+std::atomic<int> g_membarrier_state{0}; // 0 unknown, 1 registered, -1 unavailable
+
+uintptr_t page_size() {
+	static const uintptr_t ps = uintptr_t(::sysconf(_SC_PAGESIZE));
+	return ps;
+}
+
+std::string errno_text(const char *what, uintptr_t addr, int err) {
+	char buf[160];
+	std::snprintf(buf, sizeof buf, "%s at %#lx failed: %s", what, static_cast<unsigned long>(addr),
+		      std::strerror(err));
+	return buf;
+}
+
+// Protection of the page holding addr: from the cached map, re-read once on a miss.
+int page_prot(uintptr_t addr) {
+	for (int attempt = 0; attempt < 2; ++attempt) {
+		if (!g_maps_valid)
+			g_maps_valid = read_maps(&g_maps);
+		auto it = std::upper_bound(g_maps.begin(), g_maps.end(), addr,
+					   [](uintptr_t a, const Mapping &m) { return a < m.start; });
+		if (it != g_maps.begin() && addr < std::prev(it)->end)
+			return std::prev(it)->prot;
+		g_maps_valid = false;
+	}
+	return -1;
+}
+
+bool open_mem(std::string *why) {
+	if (g_mem_fd >= 0)
+		return true;
+	g_mem_fd = ::open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (g_mem_fd < 0 && why)
+		*why = std::string("cannot open /proc/self/mem for writing: ") + std::strerror(errno);
+	return g_mem_fd >= 0;
+}
+
+bool write_proc_mem(uintptr_t dst, const void *src, size_t n, std::string *why) {
+	if (!open_mem(why))
+		return false;
+	ssize_t r;
+	do
+		r = ::pwrite(g_mem_fd, src, n, off_t(dst));
+	while (r < 0 && errno == EINTR);
+	if (r == ssize_t(n))
+		return true;
+	if (why)
+		*why = errno_text("write to /proc/self/mem", dst, r < 0 ? errno : EIO);
+	return false;
+}
+
+// Runs store() with [dst, dst+n) writable and still executable. If the kernel refuses
+// RWX, switches this process to /proc/self/mem for good and returns false with errno
+// EACCES/EPERM in *refused so the caller retries there.
+template <class Store> bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused) {
+	uintptr_t lo = dst & ~(page_size() - 1);
+	uintptr_t hi = (dst + n + page_size() - 1) & ~(page_size() - 1);
+	int old_lo = page_prot(lo), old_hi = page_prot(hi - 1);
+	if (old_lo < 0 || old_hi < 0 || !(old_lo & PROT_EXEC) || old_lo != old_hi) {
+		*refused = EFAULT; // not one executable mapping: never make data executable
+		return false;
+	}
+	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC)) {
+		*refused = errno;
+		return false;
+	}
+	store();
+	// The page was executable throughout; back to exactly what it was.
+	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, old_lo))
+		*refused = errno; // cannot happen for a narrowing change; reported, data written
+	return true;
+}
+
+} // namespace
+
+bool membarrier_init(std::string *why) {
+	int state = g_membarrier_state.load(std::memory_order_acquire);
+	if (state == 0) {
+		long r = ::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+		state = r == 0 ? 1 : -1;
+		g_membarrier_state.store(state, std::memory_order_release);
+	}
+	if (state < 0 && why)
+		*why = "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE) is not available "
+		       "(Linux >= 4.16 needed): cores cannot be serialised after a code write";
+	return state > 0;
+}
+
+void sync_cores() {
+	if (g_membarrier_state.load(std::memory_order_acquire) > 0)
+		::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	else
+		std::atomic_thread_fence(std::memory_order_seq_cst); // membarrier_init refused before
+}
+
+void code_refresh_maps() { g_maps_valid = false; }
+
+CodeWriteMode code_write_mode() { return g_mode; }
+void code_set_write_mode(CodeWriteMode mode) { g_mode = mode; }
+
+bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why) {
+	if (n == 0)
+		return true;
+	if (g_mode == CodeWriteMode::mprotect_window) {
+		int refused = 0;
+		auto store = [&] { std::memcpy(reinterpret_cast<void *>(dst), src, n); };
+		if (with_rwx_window(dst, n, store, &refused))
+			return true;
+		if (refused == EFAULT) {
+			if (why)
+				*why = errno_text("code write (address is not in an executable mapping)", dst, EFAULT);
+			return false;
+		}
+		// RWX refused (SELinux execmod, MDWE): never fall back to RW without X.
+		g_mode = CodeWriteMode::proc_mem;
+	}
+	if (write_proc_mem(dst, src, n, why))
+		return true;
+	if (why)
+		*why += " (mprotect to RWX was refused too: code cannot be modified in this process)";
+	return false;
+}
+
+bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why) {
+	if (g_mode != CodeWriteMode::mprotect_window || (dst & 1)) {
+		if (why)
+			*why = "atomic 2-byte code store needs the mprotect window and an aligned address";
+		return false;
+	}
+	int refused = 0;
+	// Release: the never-executed bytes written before (the padding jump) are visible
+	// before the entry jump that leads to them; sync_cores() follows for fetch.
+	auto store = [&] { __atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE); };
+	if (with_rwx_window(dst, 2, store, &refused))
+		return true;
+	if (refused != EFAULT)
+		g_mode = CodeWriteMode::proc_mem;
+	if (why)
+		*why = errno_text("mprotect(RWX) for an atomic code store", dst, refused);
+	return false;
+}
+
+} // namespace graft::os

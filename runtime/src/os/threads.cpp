@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// threads.cpp - /proc/self/task readers (enumeration, syscall state, comm, status).
+#include "os/threads.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace graft::os {
+namespace {
+
+// Reads /proc/self/task/TID/<leaf> into buf (NUL-terminated); length or -1.
+ssize_t read_task_file(pid_t tid, const char *leaf, char *buf, size_t cap) {
+	char path[64];
+	std::snprintf(path, sizeof path, "/proc/self/task/%d/%s", int(tid), leaf);
+	int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t r;
+	do
+		r = ::read(fd, buf, cap - 1);
+	while (r < 0 && errno == EINTR);
+	::close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
+} // namespace
+
+pid_t current_tid() { return pid_t(::syscall(SYS_gettid)); }
+
+bool list_threads(std::vector<pid_t> *tids) {
+	tids->clear();
+	DIR *d = ::opendir("/proc/self/task");
+	if (!d)
+		return false;
+	while (dirent *e = ::readdir(d)) {
+		char *end = nullptr;
+		long tid = std::strtol(e->d_name, &end, 10);
+		if (end != e->d_name && *end == '\0' && tid > 0)
+			tids->push_back(pid_t(tid));
+	}
+	::closedir(d);
+	return !tids->empty();
+}
+
+bool thread_alive(pid_t tid) {
+	return ::syscall(SYS_tgkill, ::getpid(), tid, 0) == 0 || errno != ESRCH;
+}
+
+bool read_kernel_state(pid_t tid, KernelState *out) {
+	char buf[256];
+	if (read_task_file(tid, "syscall", buf, sizeof buf) <= 0)
+		return false;
+	*out = KernelState{};
+	if (std::strncmp(buf, "running", 7) == 0)
+		return true;
+	// "nr arg1..arg6 sp pc" (7 args when nr >= 0) or "-1 sp pc".
+	char *fields[9];
+	int n = 0;
+	for (char *save = nullptr, *tok = strtok_r(buf, " \n", &save); tok && n < 9;
+	     tok = strtok_r(nullptr, " \n", &save))
+		fields[n++] = tok;
+	if (n < 3)
+		return false;
+	out->running = false;
+	out->nr = std::strtol(fields[0], nullptr, 10);
+	out->sp = std::strtoul(fields[n - 2], nullptr, 16);
+	out->pc = std::strtoul(fields[n - 1], nullptr, 16);
+	return true;
+}
+
+std::string thread_comm(pid_t tid) {
+	char buf[64];
+	if (read_task_file(tid, "comm", buf, sizeof buf) <= 0)
+		return "";
+	buf[std::strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+bool thread_blocks_signal(pid_t tid, int sig) {
+	char buf[2048];
+	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
+		return false;
+	const char *p = std::strstr(buf, "SigBlk:");
+	if (!p)
+		return false;
+	unsigned long long mask = std::strtoull(p + 7, nullptr, 16);
+	return sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
+char thread_run_state(pid_t tid) {
+	char buf[2048];
+	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
+		return '?';
+	const char *p = std::strstr(buf, "State:");
+	if (!p)
+		return '?';
+	p += 6;
+	while (*p == ' ' || *p == '\t')
+		++p;
+	return *p ? *p : '?';
+}
+
+} // namespace graft::os
