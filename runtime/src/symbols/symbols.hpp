@@ -31,19 +31,32 @@ const Object *find_object(const std::vector<Object> &objects, const char *name);
 struct Symbol {
 	uintptr_t addr = 0; // runtime address (base applied)
 	size_t size = 0;    // st_size
-	bool is_func = false;
+	bool is_func = false; // STT_FUNC or STT_GNU_IFUNC
+	bool is_tls = false;  // STT_TLS: addr is base + an offset in the TLS block, not an address
 };
 
-// The symbol table of one ELF file, read once with libelf.
+// The symbol table of one ELF file, read once with libelf. Immutable once open()
+// returns: its const members may be called from any thread.
 class SymbolTable {
 public:
 	// Opens and reads path; nullptr and *err set ("cannot read ELF file '...': ...")
-	// on failure.
+	// on failure. Builds a name -> symbols hash map once, so each find() is one
+	// hash lookup: cache the table per path (the core does) rather than reopen.
 	static std::shared_ptr<SymbolTable> open(const std::string &path, std::string *err);
 
 	// Finds name with the old_sympos rule: 0 -> the name must be unique among the
 	// table's symbols of that name; N -> the Nth of them (1-based) in table order.
 	// Uses .symtab, or .dynsym when the file has no .symtab (stripped).
+	//
+	// What counts, as the kernel's kallsyms walk does: every defined symbol (not
+	// SHN_UNDEF) of exactly that name, FUNC, IFUNC, OBJECT, TLS or NOTYPE alike
+	// (STT_SECTION and STT_FILE name sections and sources, never a patch target).
+	// Other names at the same address (aliases, e.g. memcpy/__memcpy) do not count:
+	// only the name is compared. The same name at the same address more than once
+	// (a GLOBAL and a LOCAL copy, "foo" and "foo@@VER") counts once, with the larger
+	// size. A default-version symbol "foo@@VER" in .symtab is found as "foo" too (the
+	// name callers bind to); a non-default one ("foo@VER", or hidden in .gnu.version
+	// for .dynsym) is not found as "foo".
 	// On failure returns false and sets *err to the kernel's messages:
 	//   "symbol 'NAME' not found in symbol table"
 	//   "unresolvable ambiguity for symbol 'NAME' in object 'OBJ'"

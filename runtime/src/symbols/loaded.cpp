@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+// loaded.cpp - the objects mapped in this process (dl_iterate_phdr) and graft_object.name matching.
+#include "symbols/symbols.hpp"
+
+#include <elf.h>
+#include <link.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+namespace graft::symbols {
+namespace {
+
+std::string file_name_of(const std::string &path)
+{
+	size_t slash = path.rfind('/');
+	return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string self_exe_path()
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return {};
+	return std::string(buf, static_cast<size_t>(n));
+}
+
+// glibc names objects by the path it opened them with, which may be relative
+// (dlopen("./libx.so")); make it absolute without resolving symlinks, so that the
+// file name stays the one the object was loaded as (libx.so.1, not libx.so.1.2.3).
+std::string absolute_path(const char *path)
+{
+	if (path[0] == '/')
+		return path;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return path;
+	std::string out = cwd;
+	if (std::strncmp(path, "./", 2) == 0)
+		path += 2;
+	return out + "/" + path;
+}
+
+bool is_vdso(const dl_phdr_info *info)
+{
+	auto ehdr = static_cast<uintptr_t>(getauxval(AT_SYSINFO_EHDR));
+	if (ehdr == 0)
+		return false;
+	auto eh = reinterpret_cast<const ElfW(Ehdr) *>(ehdr);
+	return reinterpret_cast<uintptr_t>(info->dlpi_phdr) == ehdr + eh->e_phoff;
+}
+
+// The dynamic section in memory. glibc relocates the d_ptr entries of the objects it
+// loads in place on x86-64 but not those of the vDSO or of read-only dynamic sections,
+// so an address below the load bias is still an offset: add the bias then.
+uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) ptr)
+{
+	return (base != 0 && ptr < base) ? base + ptr : ptr;
+}
+
+std::string soname_from_memory(const dl_phdr_info *info)
+{
+	const ElfW(Dyn) *dyn = nullptr;
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = reinterpret_cast<const ElfW(Dyn) *>(info->dlpi_addr +
+								  info->dlpi_phdr[i].p_vaddr);
+	}
+	if (!dyn)
+		return {};
+	uintptr_t strtab = 0;
+	ElfW(Xword) soname = 0;
+	bool has_soname = false;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_STRTAB)
+			strtab = dyn_addr(info->dlpi_addr, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_SONAME) {
+			soname = dyn->d_un.d_val;
+			has_soname = true;
+		}
+	}
+	if (!has_soname || strtab == 0)
+		return {};
+	return reinterpret_cast<const char *>(strtab + soname);
+}
+
+struct IterateState {
+	std::vector<Object> *out;
+	bool first = true;
+};
+
+void add_object(dl_phdr_info *info, IterateState *st)
+{
+	bool first = st->first;
+	st->first = false;
+	Object obj;
+	if (first) {
+		// dl_iterate_phdr reports the main program first, with an empty name.
+		obj.path = self_exe_path();
+		obj.is_main = true;
+	} else {
+		if (!info->dlpi_name || !info->dlpi_name[0] || is_vdso(info))
+			return;
+		obj.path = absolute_path(info->dlpi_name);
+	}
+	if (obj.path.empty())
+		return;
+	obj.name = file_name_of(obj.path);
+	obj.soname = soname_from_memory(info);
+	obj.base = info->dlpi_addr;
+	st->out->push_back(std::move(obj));
+}
+
+// No exception may unwind through dl_iterate_phdr: it holds the loader's lock.
+int collect(dl_phdr_info *info, size_t, void *data)
+{
+	auto *st = static_cast<IterateState *>(data);
+	try {
+		add_object(info, st);
+		return 0;
+	} catch (...) {
+		return 1; // out of memory: stop, the caller keeps what was collected
+	}
+}
+
+} // namespace
+
+std::vector<Object> list_loaded()
+{
+	std::vector<Object> out;
+	IterateState st{&out};
+	dl_iterate_phdr(collect, &st);
+	return out;
+}
+
+const Object *find_object(const std::vector<Object> &objects, const char *name)
+{
+	for (const Object &obj : objects) {
+		if (name == nullptr ? obj.is_main : (obj.name == name || obj.soname == name))
+			return &obj;
+	}
+	return nullptr;
+}
+
+} // namespace graft::symbols
