@@ -1,2 +1,95 @@
 // SPDX-License-Identifier: MIT
-// init.cpp - libgraft.so's constructor (placeholder until the core lands).
+// init.cpp - libgraft.so's constructor and fork handling: the only code that runs
+// because the library was preloaded. It hooks nothing on the application's paths.
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "arch/x86_64/site.hpp"
+#include "control/control.hpp"
+#include "core/api.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "core/patch.hpp"
+
+namespace graft::core {
+namespace {
+
+std::atomic<bool> initialized{false};
+
+void open_log_mirror(const std::string &where)
+{
+	if (where.empty())
+		return;
+	if (where == "stderr") {
+		log::set_mirror_fd(STDERR_FILENO);
+		return;
+	}
+	int fd = open(where.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		log::set_mirror_fd(fd);
+}
+
+// Fork: the child must not inherit patch_mutex held by another thread in the middle of
+// an operation, so the parent takes it around fork (lock order: patch_mutex is the
+// outermost lock of the runtime).
+void before_fork()
+{
+	patch_mutex.lock();
+}
+
+void after_fork_parent()
+{
+	patch_mutex.unlock();
+}
+
+// The child keeps its patches (its memory is a copy) but is a new process: a new log
+// and a control socket of its own; the control thread did not survive the fork.
+void after_fork_child()
+{
+	patch_mutex.unlock();
+	log::reset();
+	log::printf("graft: runtime in process %d (forked), %zu patch(es) kept", int(getpid()),
+		    patches.size());
+	control::control_after_fork_child();
+}
+
+void load_startup_patches(const std::vector<std::string> &paths)
+{
+	for (const std::string &path : paths) {
+		Result r = patch_load(path, true);
+		if (!r.ok)
+			log::printf("graft: cannot load '%s' at start: %s", path.c_str(),
+				    r.error.c_str());
+	}
+}
+
+} // namespace
+} // namespace graft::core
+
+__attribute__((constructor)) static void graft_init()
+{
+	using namespace graft;
+	if (core::initialized.exchange(true))
+		return;
+	// A setuid/setgid (secure-execution) process must not take orders from the
+	// environment or a socket: the runtime stays inert there.
+	if (getauxval(AT_SECURE))
+		return;
+	config::Config cfg = config::read_env();
+	core::open_log_mirror(cfg.log);
+	log::printf("graft: runtime %s loaded in process %d (%s)", GRAFT_VERSION, int(getpid()),
+		    core::exe_name().c_str());
+	std::string why;
+	if (!arch::arch_init(&why)) {
+		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
+		return;
+	}
+	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
+	core::load_startup_patches(cfg.patches);
+	if (!control::control_start(&why))
+		log::printf("graft: control socket unavailable: %s", why.c_str());
+}

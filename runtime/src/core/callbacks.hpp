@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// callbacks.hpp - the per-object callbacks with the kernel's pairing rules:
+// pre_patch <-> post_unpatch, post_patch <-> pre_unpatch; an unpatch callback runs only
+// if its partner ran. Called with patch_mutex held, on the control thread.
+#pragma once
+
+#include "core/patch.hpp"
+
+namespace graft::core {
+
+// pre_patch (missing counts as success); remembers success for post_unpatch.
+// Returns 0 or the callback's -errno.
+int run_pre_patch(Object &obj);
+void run_post_patch(Object &obj);
+void run_pre_unpatch(Object &obj);
+// Only if pre_patch ran and succeeded; then forgets it.
+void run_post_unpatch(Object &obj);
+
+// The state graft_object_state() reports for an object while its callbacks run.
+void set_object_state(const graft_object *desc, enum graft_object_state state);
+
+} // namespace graft::core

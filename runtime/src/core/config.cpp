@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// config.cpp - the GRAFT_* environment whitelist.
+#include "core/config.hpp"
+
+#include <cstdlib>
+
+namespace graft::config {
+
+Config read_env()
+{
+	Config cfg;
+	if (const char *v = getenv("GRAFT_LOG"))
+		cfg.log = v;
+	if (const char *v = getenv("GRAFT_PATCHES")) {
+		std::string list = v;
+		size_t start = 0;
+		while (start <= list.size()) {
+			size_t end = list.find(':', start);
+			if (end == std::string::npos)
+				end = list.size();
+			if (end > start)
+				cfg.patches.push_back(list.substr(start, end - start));
+			start = end + 1;
+		}
+		// Called from the constructor before any thread of ours runs; the program's
+		// own threads do not exist yet either (preloaded constructors run first).
+		unsetenv("GRAFT_PATCHES");
+	}
+	return cfg;
+}
+
+} // namespace graft::config

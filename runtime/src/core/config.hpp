@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// config.hpp - the runtime's settings, read once from a whitelist of GRAFT_* environment
+// variables in the constructor (before any thread of ours exists; ignored entirely in
+// secure-execution processes).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace graft::config {
+
+struct Config {
+	std::string log;                  // GRAFT_LOG: "stderr" or a file to mirror the log to
+	std::vector<std::string> patches; // GRAFT_PATCHES: ':'-separated modules to load at start
+};
+
+// Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the
+// environment so a program this one execs starts clean.
+Config read_env();
+
+} // namespace graft::config

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// func_stack.cpp - the function stacks: which replacement each patched function runs.
+#include "core/func_stack.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "arch/x86_64/site.hpp"
+#include "core/log.hpp"
+
+namespace graft::core {
+namespace {
+
+// Guarded by patch_mutex. Keyed by the original function's address.
+std::map<uintptr_t, FuncStack> stacks;
+
+// Where callers of the stack's function go now: the top replacement.
+void retarget(FuncStack &stack)
+{
+	arch::site_set_target(stack.site, stack.funcs.back()->new_addr);
+}
+
+void pop_func(Func &func, std::vector<arch::Site *> *to_remove)
+{
+	auto it = stacks.find(func.old_addr);
+	if (it == stacks.end())
+		return;
+	FuncStack &stack = it->second;
+	auto pos = std::find(stack.funcs.begin(), stack.funcs.end(), &func);
+	if (pos != stack.funcs.end())
+		stack.funcs.erase(pos);
+	func.patched = false;
+	if (stack.funcs.empty()) {
+		// Callers go back to the original code at once; the bytes follow.
+		arch::site_set_target(stack.site, arch::site_original(stack.site));
+		to_remove->push_back(stack.site);
+		stacks.erase(it);
+	} else {
+		retarget(stack);
+	}
+}
+
+void remove_sites(const std::vector<arch::Site *> &sites)
+{
+	if (sites.empty())
+		return;
+	std::string why;
+	if (!arch::sites_remove(sites.data(), sites.size(), &why))
+		log::printf("graft: could not restore the original entry of %zu function(s): %s "
+			    "(they keep running the original code through their stub)",
+			    sites.size(), why.c_str());
+}
+
+} // namespace
+
+FuncStack *find_func_stack(uintptr_t old_addr)
+{
+	auto it = stacks.find(old_addr);
+	return it == stacks.end() ? nullptr : &it->second;
+}
+
+size_t func_stack_count()
+{
+	return stacks.size();
+}
+
+bool patch_object(Object &obj, std::string *why)
+{
+	std::vector<arch::Site *> fresh;
+	for (Func &func : obj.funcs) {
+		auto [it, inserted] = stacks.try_emplace(func.old_addr);
+		FuncStack &stack = it->second;
+		if (inserted) {
+			stack.old_addr = func.old_addr;
+			stack.site = func.site;
+			fresh.push_back(func.site);
+		}
+		stack.funcs.push_back(&func);
+		func.patched = true;
+		// A fresh site's slot is set before its entry jump exists, so the first
+		// caller through the new jump already finds the replacement.
+		retarget(stack);
+	}
+	if (fresh.empty() || arch::sites_install(fresh.data(), fresh.size(), why))
+		return true;
+	// All or nothing: take every func of obj off again; fresh sites were never
+	// installed, so nothing needs removing.
+	std::vector<arch::Site *> unused;
+	for (Func &func : obj.funcs)
+		if (func.patched)
+			pop_func(func, &unused);
+	return false;
+}
+
+void unpatch_object(Object &obj)
+{
+	std::vector<arch::Site *> to_remove;
+	for (Func &func : obj.funcs)
+		if (func.patched)
+			pop_func(func, &to_remove);
+	remove_sites(to_remove);
+	obj.patched = false;
+}
+
+} // namespace graft::core

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// lifecycle.cpp - load, enable, disable and unload of patches (the kernel's core.c),
+// with the callbacks in the kernel's order.
+#include <dlfcn.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/api.hpp"
+#include "core/callbacks.hpp"
+#include "core/func_stack.hpp"
+#include "core/log.hpp"
+#include "core/resolve.hpp"
+#include "core/transition_lite.hpp"
+
+namespace graft::core {
+
+std::mutex patch_mutex;
+std::vector<std::unique_ptr<Patch>> patches;
+
+Patch *find_patch(const std::string &name)
+{
+	for (auto &p : patches)
+		if (p->name == name)
+			return p.get();
+	return nullptr;
+}
+
+namespace {
+
+std::string patch_name_of(const std::string &path)
+{
+	std::string base = path.substr(path.rfind('/') + 1);
+	if (base.size() > 3 && base.compare(base.size() - 3, 3, ".so") == 0)
+		base.resize(base.size() - 3);
+	return base;
+}
+
+// dlopen + export + ABI checks. On failure the module is closed again.
+bool open_module(Patch &patch, std::string *why)
+{
+	dlerror();
+	patch.handle = dlopen(patch.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+	if (!patch.handle) {
+		const char *err = dlerror();
+		*why = std::string("cannot load patch module: ") + (err ? err : "unknown dlopen error");
+		return false;
+	}
+	auto *exp = static_cast<const graft_patch_export *>(dlsym(patch.handle, GRAFT_PATCH_SYMBOL));
+	if (!exp)
+		*why = "'" + patch.path + "' is not a graft patch module: it does not export '" +
+		       GRAFT_PATCH_SYMBOL + "' (define the patch with GRAFT_PATCH(...))";
+	else if (exp->abi_version != GRAFT_ABI_VERSION)
+		*why = "patch module ABI version " + std::to_string(exp->abi_version) +
+		       " is not supported (this runtime supports " +
+		       std::to_string(GRAFT_ABI_VERSION) +
+		       "): rebuild the module against this graft's <graft/graft.h>";
+	else if (!exp->patch)
+		*why = "patch module exports no patch (GRAFT_PATCH of a NULL patch)";
+	else if (exp->patch->replace)
+		*why = "atomic replace (replace = 1) is not supported yet by this runtime";
+	else {
+		patch.desc = exp->patch;
+		return true;
+	}
+	dlclose(patch.handle);
+	patch.handle = nullptr;
+	return false;
+}
+
+} // namespace
+
+// Enable with the kernel's order: per loaded object pre_patch then patch; then the
+// transition; post_patch once it completes. Caller holds patch_mutex.
+static Result enable_locked(Patch &patch)
+{
+	log::printf("graft: enabling patch '%s'", patch.name.c_str());
+	init_transition(patch, TransitionDir::patching);
+	for (auto &obj : patch.objects) {
+		if (!obj->loaded)
+			continue;
+		int ret = run_pre_patch(*obj);
+		if (ret) {
+			log::printf("graft: pre-patch callback failed for object '%s'", obj->name.c_str());
+			log::printf("graft: failed to enable patch '%s'", patch.name.c_str());
+			cancel_transition(patch);
+			return Result::fail("pre-patch callback of object '" + obj->name +
+					    "' refused the patch: " + strerror(-ret));
+		}
+		std::string why;
+		if (!patch_object(*obj, &why)) {
+			log::printf("graft: failed to patch object '%s'", obj->name.c_str());
+			log::printf("graft: failed to enable patch '%s'", patch.name.c_str());
+			cancel_transition(patch);
+			return Result::fail(why);
+		}
+		obj->patched = true;
+	}
+	start_transition(patch);
+	patch.enabled = true;
+	try_complete_transition(patch);
+	return {};
+}
+
+static Result disable_locked(Patch &patch)
+{
+	init_transition(patch, TransitionDir::unpatching);
+	for (auto &obj : patch.objects)
+		if (obj->patched)
+			run_pre_unpatch(*obj);
+	start_transition(patch);
+	patch.enabled = false;
+	try_complete_transition(patch);
+	return {};
+}
+
+Result patch_load(const std::string &path, bool enable)
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	auto patch = std::make_unique<Patch>();
+	patch->path = path;
+	patch->name = patch_name_of(path);
+	if (find_patch(patch->name))
+		return Result::fail("a patch named '" + patch->name +
+				    "' is already loaded: unload it first, or rename the module");
+	std::string why;
+	if (!open_module(*patch, &why))
+		return Result::fail(why);
+	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why)) {
+		dlclose(patch->handle);
+		return Result::fail(why);
+	}
+	Patch &p = *patch;
+	patches.push_back(std::move(patch));
+	if (!enable)
+		return {};
+	Result r = enable_locked(p);
+	if (!r.ok) {
+		dlclose(p.handle);
+		patches.pop_back();
+	}
+	return r;
+}
+
+Result patch_enable(const std::string &name)
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	Patch *patch = find_patch(name);
+	if (!patch)
+		return Result::fail("no patch named '" + name + "' is loaded");
+	if (patch->enabled)
+		return Result::fail("patch '" + name + "' is already enabled");
+	if (transition_patch())
+		return Result::fail("another patch is in transition: wait for it to finish");
+	return enable_locked(*patch);
+}
+
+Result patch_disable(const std::string &name)
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	Patch *patch = find_patch(name);
+	if (!patch)
+		return Result::fail("no patch named '" + name + "' is loaded");
+	if (!patch->enabled)
+		return Result::fail("patch '" + name + "' is not enabled");
+	if (transition_patch())
+		return Result::fail("another patch is in transition: wait for it to finish");
+	return disable_locked(*patch);
+}
+
+Result patch_unload(const std::string &name)
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	Patch *patch = find_patch(name);
+	if (!patch)
+		return Result::fail("no patch named '" + name + "' is loaded");
+	if (patch->enabled)
+		return Result::fail("patch '" + name + "' is enabled: disable it before unloading");
+	for (auto it = patches.begin(); it != patches.end(); ++it) {
+		if (it->get() != patch)
+			continue;
+		dlclose(patch->handle);
+		patches.erase(it);
+		break;
+	}
+	return {};
+}
+
+} // namespace graft::core

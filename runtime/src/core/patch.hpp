@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// patch.hpp - the core's model of a loaded patch: patch -> objects -> funcs (the
+// kernel's klp_patch/klp_object/klp_func internals). The module's own structs are only
+// read; everything the runtime tracks lives here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <graft/graft.h>
+
+namespace graft::arch {
+struct Site;
+}
+
+namespace graft::core {
+
+struct FuncStack;
+
+struct Func {
+	const graft_func *desc = nullptr;
+	std::string name;           // old_name
+	unsigned long sympos = 0;
+	uintptr_t old_addr = 0;     // resolved while the object is loaded
+	size_t old_size = 0;
+	uintptr_t new_addr = 0;     // desc->new_func
+	arch::Site *site = nullptr; // prepared at resolve time
+	bool patched = false;       // on its FuncStack
+};
+
+struct Object {
+	graft_object *desc = nullptr;
+	std::string name;           // graft_object_name(): exe file name for NULL
+	bool loaded = false;        // resolved against a loaded object
+	bool patched = false;
+	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
+	std::vector<Func> funcs;
+};
+
+struct Patch {
+	std::string name;           // file name without ".so"
+	std::string path;
+	void *handle = nullptr;     // dlopen handle
+	graft_patch *desc = nullptr;
+	std::vector<std::unique_ptr<Object>> objects;
+	bool enabled = false;
+};
+
+// patch_mutex serialises every patch operation and guards patches, every Patch, Object,
+// Func and FuncStack (the kernel's klp_mutex). Not taken on any application hot path:
+// the stubs read only their slot, and the transition path reads per-thread state.
+extern std::mutex patch_mutex;
+
+// Loaded patches in load order (the kernel's klp_patches). Guarded by patch_mutex.
+extern std::vector<std::unique_ptr<Patch>> patches;
+
+Patch *find_patch(const std::string &name);
+
+// The executable's file name (what graft_object_name() returns for NULL).
+const std::string &exe_name();
+
+} // namespace graft::core

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// resolve.cpp - symbol resolution and patchability checks for a patch's objects.
+#include "core/resolve.hpp"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "arch/x86_64/site.hpp"
+#include "symbols/symbols.hpp"
+
+namespace graft::core {
+namespace {
+
+// Symbol tables by file path, read once (guarded by patch_mutex). A file replaced on
+// disk under the same path is not noticed; libraries are not rewritten in place.
+std::map<std::string, std::shared_ptr<symbols::SymbolTable>> tables;
+
+std::shared_ptr<symbols::SymbolTable> table_for(const symbols::Object &obj, std::string *why)
+{
+	auto it = tables.find(obj.path);
+	if (it != tables.end())
+		return it->second;
+	auto table = symbols::SymbolTable::open(obj.path, why);
+	if (table)
+		tables.emplace(obj.path, table);
+	return table;
+}
+
+bool build_funcs(Object &obj, std::string *why)
+{
+	std::set<std::pair<std::string, unsigned long>> seen;
+	for (graft_func *f = obj.desc->funcs; f && f->old_name; f++) {
+		if (!f->new_func) {
+			*why = "function '" + std::string(f->old_name) + "' in object '" + obj.name +
+			       "' has no replacement (new_func is NULL)";
+			return false;
+		}
+		if (!seen.emplace(f->old_name, f->old_sympos).second) {
+			*why = "function '" + std::string(f->old_name) + "' appears twice in object '" +
+			       obj.name + "'";
+			return false;
+		}
+		Func func;
+		func.desc = f;
+		func.name = f->old_name;
+		func.sympos = f->old_sympos;
+		func.new_addr = reinterpret_cast<uintptr_t>(f->new_func);
+		obj.funcs.push_back(std::move(func));
+	}
+	if (obj.funcs.empty()) {
+		*why = "object '" + obj.name + "' has no functions to patch";
+		return false;
+	}
+	return true;
+}
+
+bool resolve_func(Func &func, const symbols::Object &where, const symbols::SymbolTable &table,
+		  const std::string &obj_name, std::string *why)
+{
+	symbols::Symbol sym;
+	if (!table.find(func.name.c_str(), func.sympos, where.base, obj_name, &sym, why))
+		return false;
+	if (!sym.is_func) {
+		*why = "symbol '" + func.name + "' in object '" + obj_name + "' is not a function";
+		return false;
+	}
+	func.old_addr = sym.addr;
+	func.old_size = sym.size;
+	std::string reason;
+	func.site = arch::site_prepare(sym.addr, sym.size, func.name.c_str(), &reason);
+	if (!func.site) {
+		*why = "cannot patch function '" + func.name + "' in object '" + obj_name + "': " +
+		       reason;
+		return false;
+	}
+	return true;
+}
+
+bool resolve_syms(Object &obj, const symbols::Object &where, const symbols::SymbolTable &table,
+		  std::vector<std::pair<void **, void *>> *cells, std::string *why)
+{
+	for (graft_sym *s = obj.desc->syms; s && s->name; s++) {
+		symbols::Symbol sym;
+		if (!table.find(s->name, s->sympos, where.base, obj.name, &sym, why))
+			return false;
+		if (!s->addr) {
+			*why = "symbol '" + std::string(s->name) + "' in object '" + obj.name +
+			       "' has no cell to receive its address (addr is NULL)";
+			return false;
+		}
+		cells->emplace_back(s->addr, reinterpret_cast<void *>(sym.addr));
+	}
+	return true;
+}
+
+bool resolve_object(Object &obj, const symbols::Object &where,
+		    std::vector<std::pair<void **, void *>> *cells, std::string *why)
+{
+	auto table = table_for(where, why);
+	if (!table)
+		return false;
+	for (Func &func : obj.funcs)
+		if (!resolve_func(func, where, *table, obj.name, why))
+			return false;
+	return resolve_syms(obj, where, *table, cells, why);
+}
+
+} // namespace
+
+bool build_objects(Patch &patch, std::string *why)
+{
+	if (!patch.desc->objs || !patch.desc->objs[0].funcs) {
+		*why = "patch '" + patch.name + "' has no objects";
+		return false;
+	}
+	std::set<std::string> names;
+	for (graft_object *o = patch.desc->objs; o->funcs; o++) {
+		auto obj = std::make_unique<Object>();
+		obj->desc = o;
+		obj->name = o->name ? o->name : exe_name();
+		if (!names.insert(o->name ? o->name : "").second) {
+			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name + "'";
+			return false;
+		}
+		if (!build_funcs(*obj, why))
+			return false;
+		patch.objects.push_back(std::move(obj));
+	}
+	return true;
+}
+
+bool resolve_loaded_objects(Patch &patch, std::string *why)
+{
+	std::vector<symbols::Object> loaded = symbols::list_loaded();
+	std::vector<std::pair<void **, void *>> cells;
+	std::vector<Object *> bound;
+	for (auto &obj : patch.objects) {
+		const symbols::Object *where = symbols::find_object(loaded, obj->desc->name);
+		if (!where)
+			continue; // not loaded: patched when it loads
+		if (!resolve_object(*obj, *where, &cells, why))
+			return false;
+		bound.push_back(obj.get());
+	}
+	for (Object *obj : bound)
+		obj->loaded = true;
+	for (auto &[cell, addr] : cells)
+		*cell = addr;
+	return true;
+}
+
+} // namespace graft::core
