@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// cli.hpp - what the `graft` command's parts share: exit codes, the failure type,
+// output helpers and the client side of the control protocol.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+
+namespace graft::cli {
+
+using json = nlohmann::json;
+
+// Exit codes.
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;      // refused or failed; the message says why
+constexpr int kExitUsage = 2;
+constexpr int kExitTransition = 3;  // reserved: still in transition when the wait ended
+
+// Socket I/O timeouts: operations that may run a transition get longer.
+constexpr int kDefaultTimeoutSec = 60;
+constexpr int kQueryTimeoutSec = 10;
+
+// Thrown by the commands, caught in main: exit code and one-line message.
+struct Failure {
+	int code;
+	std::string message;
+	bool process_gone = false;  // the process does not exist (any more)
+};
+
+struct Options {
+	bool json = false;
+	int timeout_sec = kDefaultTimeoutSec;
+};
+
+// "1234" -> 1234; anything else is a usage error.
+pid_t parse_pid(const std::string &text);
+
+// True if pid names a live process (a zombie counts as gone).
+bool process_alive(pid_t pid);
+
+// The runtime library next to this installation: <dir of graft>/../lib/libgraft.so
+// (canonical if it exists, else the expected path).
+std::string libgraft_path();
+
+// One request to pid's runtime, one reply. Throws Failure for everything that is not a
+// reply (no such process, no runtime, timeout, process died); a reply with "ok":false
+// is returned as is for the caller to word.
+json request(pid_t pid, const json &req, int timeout_sec);
+
+// Same, on an already known socket path (used by `graft ps`).
+json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec);
+
+// The error text of an "ok":false reply.
+std::string reply_error(const json &reply);
+
+// Prints j on stdout as one line.
+void print_json(const json &j);
+
+// Commands; each returns the exit code or throws Failure.
+int cmd_run(const std::vector<std::string> &patches, const std::vector<std::string> &command,
+	    const Options &opt);
+int cmd_ps(const Options &opt);
+int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt);
+int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const Options &opt);
+int cmd_list(pid_t pid, const Options &opt);
+int cmd_log(pid_t pid, bool follow, bool no_time, const Options &opt);
+
+} // namespace graft::cli

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+// client.cpp - the CLI's side of the control protocol: connect to <dir>/<pid>.sock,
+// send one request line, read one reply line, within a deadline, and turn every
+// failure into a message that names the cause.
+#include "cli.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/protocol.hpp"
+
+namespace graft::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Closes the socket on every path out of request_at().
+struct Fd {
+	int fd = -1;
+	~Fd()
+	{
+		if (fd >= 0)
+			close(fd);
+	}
+};
+
+std::string pid_str(pid_t pid)
+{
+	return std::to_string(pid);
+}
+
+Failure no_runtime(pid_t pid, const std::string &detail)
+{
+	return Failure{kExitFailed, "process " + pid_str(pid) +
+					    " does not have the graft runtime" + detail +
+					    ": start it with 'graft run' or LD_PRELOAD=" +
+					    libgraft_path()};
+}
+
+Failure connect_failure(int err, const std::string &path, pid_t pid)
+{
+	if (err == ENOENT)
+		return no_runtime(pid, "");
+	if (err == ECONNREFUSED)
+		return no_runtime(pid, " (stale socket '" + path + "')");
+	if (err == EAGAIN)
+		return Failure{kExitFailed, "process " + pid_str(pid) +
+						    "'s runtime is not accepting connections (busy?)"};
+	if (err == EACCES || err == EPERM)
+		return Failure{kExitFailed, "cannot connect to process " + pid_str(pid) + " at '" +
+						    path + "': " + strerror(err) +
+						    " (run graft as the process's user or root)"};
+	return Failure{kExitFailed, "cannot connect to process " + pid_str(pid) + " at '" + path +
+					    "': " + strerror(err)};
+}
+
+int connect_to(const std::string &path, pid_t pid)
+{
+	sockaddr_un addr{};
+	if (path.size() >= sizeof(addr.sun_path))
+		throw Failure{kExitFailed, "socket path '" + path + "' is too long"};
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		throw Failure{kExitFailed, std::string("cannot create a socket: ") + strerror(errno)};
+	// Bounds connect(), which blocks while the server's backlog is full.
+	timeval tv{kQueryTimeoutSec, 0};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
+		if (errno == EINTR)
+			continue;
+		int err = errno;
+		close(fd);
+		throw connect_failure(err, path, pid);
+	}
+	return fd;
+}
+
+// Milliseconds left until deadline (at least 0).
+int remaining_ms(Clock::time_point deadline)
+{
+	auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+	return int(std::max<long long>(0, std::min<long long>(left.count(), INT_MAX)));
+}
+
+// Waits for events on fd; false on timeout.
+bool wait_for(int fd, short events, Clock::time_point deadline)
+{
+	for (;;) {
+		pollfd p{fd, events, 0};
+		int r = poll(&p, 1, remaining_ms(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0;
+	}
+}
+
+Failure timed_out(pid_t pid, int timeout_sec)
+{
+	return Failure{kExitFailed, "no reply from process " + pid_str(pid) + " within " +
+					    std::to_string(timeout_sec) +
+					    " s (the request may still complete: see 'graft list " +
+					    pid_str(pid) + "'; a longer --timeout may help)"};
+}
+
+Failure connection_lost(pid_t pid)
+{
+	if (!process_alive(pid))
+		return Failure{kExitFailed, "process " + pid_str(pid) + " exited during the request",
+			       true};
+	return Failure{kExitFailed, "process " + pid_str(pid) +
+					    " closed the connection without replying"};
+}
+
+void send_request(int fd, std::string line, pid_t pid, int timeout_sec,
+		  Clock::time_point deadline)
+{
+	line += '\n';
+	size_t done = 0;
+	while (done < line.size()) {
+		if (!wait_for(fd, POLLOUT, deadline))
+			throw timed_out(pid, timeout_sec);
+		ssize_t n = send(fd, line.data() + done, line.size() - done,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			throw connection_lost(pid);
+		done += size_t(n);
+	}
+}
+
+std::string read_reply(int fd, pid_t pid, int timeout_sec, Clock::time_point deadline)
+{
+	std::string buf;
+	for (;;) {
+		size_t nl = buf.find('\n');
+		if (nl != std::string::npos)
+			return buf.substr(0, nl);
+		if (buf.size() > control::kMaxReplyBytes)
+			throw Failure{kExitFailed, "reply from process " + pid_str(pid) +
+							   " is larger than " +
+							   std::to_string(control::kMaxReplyBytes) + " bytes"};
+		if (!wait_for(fd, POLLIN, deadline))
+			throw timed_out(pid, timeout_sec);
+		char chunk[65536];
+		ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			throw connection_lost(pid);
+		buf.append(chunk, size_t(n));
+	}
+}
+
+} // namespace
+
+pid_t parse_pid(const std::string &text)
+{
+	pid_t pid = control::pid_of_socket_name(text + ".sock");
+	if (pid <= 0)
+		throw Failure{kExitUsage, "'" + text + "' is not a process id"};
+	return pid;
+}
+
+bool process_alive(pid_t pid)
+{
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	// A zombie still answers kill(); its state in /proc/PID/stat says it is gone.
+	std::ifstream stat("/proc/" + pid_str(pid) + "/stat");
+	std::string line;
+	if (!std::getline(stat, line))
+		return true;  // no /proc: trust kill()
+	size_t paren = line.rfind(')');
+	if (paren == std::string::npos || paren + 2 >= line.size())
+		return true;
+	char state = line[paren + 2];
+	return state != 'Z' && state != 'X';
+}
+
+std::string libgraft_path()
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "libgraft.so";
+	std::string dir(exe, size_t(n));
+	dir.erase(dir.rfind('/'));
+	std::string lib = dir + "/../lib/libgraft.so";
+	char real[PATH_MAX];
+	if (realpath(lib.c_str(), real))
+		return real;
+	size_t slash = dir.rfind('/');
+	return (slash == std::string::npos ? dir : dir.substr(0, slash)) + "/lib/libgraft.so";
+}
+
+json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec)
+{
+	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
+	Fd sock{connect_to(path, pid)};
+	json full = req;
+	full[control::field::version] = control::kProtocolVersion;
+	send_request(sock.fd, full.dump(), pid, timeout_sec, deadline);
+	std::string line = read_reply(sock.fd, pid, timeout_sec, deadline);
+	json reply = json::parse(line, nullptr, false);
+	if (reply.is_discarded() || !reply.is_object() || !reply.contains(control::field::ok) ||
+	    !reply[control::field::ok].is_boolean())
+		throw Failure{kExitFailed, "process " + pid_str(pid) + " sent a malformed reply"};
+	return reply;
+}
+
+json request(pid_t pid, const json &req, int timeout_sec)
+{
+	if (!process_alive(pid))
+		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
+	return request_at(control::socket_path(control::runtime_dir(), pid), pid, req, timeout_sec);
+}
+
+std::string reply_error(const json &reply)
+{
+	auto it = reply.find(control::field::error);
+	if (it != reply.end() && it->is_string())
+		return it->get<std::string>();
+	return "failed (no reason given)";
+}
+
+void print_json(const json &j)
+{
+	std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+}
+
+} // namespace graft::cli

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// main.cpp - the `graft` command line: parses the arguments (CLI11) and runs one
+// command, mapping failures to exit codes (0 done, 1 refused/failed, 2 usage).
+#include <functional>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+
+namespace graft::cli {
+namespace {
+
+struct Args {
+	Options opt;
+	std::string pid, file, name;
+	bool no_enable = false, follow = false, no_time = false;
+	std::vector<std::string> patches, command;
+};
+
+CLI::App *add_pid(CLI::App *sub, Args &a)
+{
+	sub->add_option("PID", a.pid, "process id of the target")->required();
+	return sub;
+}
+
+void add_timeout(CLI::App *sub, Args &a)
+{
+	sub->add_option("--timeout", a.opt.timeout_sec,
+			"seconds to wait for the process's reply (default 60)")
+		->check(CLI::PositiveNumber);
+}
+
+// Each declare_* adds subcommands whose callback sets *action to the command to run.
+void declare_run_ps(CLI::App &app, Args &a, std::function<int()> *action)
+{
+	auto *run = app.add_subcommand("run", "start PROGRAM with the runtime (and patches)");
+	run->add_option("--patch", a.patches, "patch module to load at start (repeatable)")
+		->allow_extra_args(false);
+	run->add_option("PROGRAM", a.command, "program and its arguments")->required();
+	run->positionals_at_end();  // everything from PROGRAM on belongs to the program
+	run->callback([&a, action] { *action = [&a] { return cmd_run(a.patches, a.command, a.opt); }; });
+
+	app.add_subcommand("ps", "list the processes that have the runtime")
+		->callback([&a, action] { *action = [&a] { return cmd_ps(a.opt); }; });
+}
+
+void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
+{
+	auto *load = add_pid(app.add_subcommand("load", "load (and enable) a patch module"), a);
+	load->add_option("FILE", a.file, "the patch module (.so)")->required();
+	load->add_flag("--no-enable", a.no_enable, "load it only; enable it later");
+	add_timeout(load, a);
+	load->callback([&a, action] {
+		*action = [&a] { return cmd_load(parse_pid(a.pid), a.file, !a.no_enable, a.opt); };
+	});
+	for (const char *verb : {"enable", "disable", "unload"}) {
+		std::string help = std::string(verb) + " a loaded patch";
+		auto *sub = add_pid(app.add_subcommand(verb, help), a);
+		sub->add_option("NAME", a.name, "the patch's name (its file name without .so)")
+			->required();
+		add_timeout(sub, a);
+		std::string v = verb;
+		sub->callback([&a, action, v] {
+			*action = [&a, v] { return cmd_named(v, parse_pid(a.pid), a.name, a.opt); };
+		});
+	}
+}
+
+void declare_views(CLI::App &app, Args &a, std::function<int()> *action)
+{
+	add_pid(app.add_subcommand("list", "patches, objects, functions and their states"), a)
+		->callback([&a, action] { *action = [&a] { return cmd_list(parse_pid(a.pid), a.opt); }; });
+	auto *log = add_pid(app.add_subcommand("log", "print the runtime's log"), a);
+	log->add_flag("-f,--follow", a.follow, "keep printing new lines until interrupted");
+	log->add_flag("--no-time", a.no_time, "print the text only, without timestamps");
+	log->callback([&a, action] {
+		*action = [&a] { return cmd_log(parse_pid(a.pid), a.follow, a.no_time, a.opt); };
+	});
+}
+
+void report(const Failure &f, bool json)
+{
+	if (json)
+		print_json(json::object({{"ok", false}, {"error", f.message}}));
+	std::cerr << "graft: " << f.message << '\n';
+}
+
+} // namespace
+} // namespace graft::cli
+
+int main(int argc, char **argv)
+{
+	using namespace graft::cli;
+	CLI::App app{"graft - live-patch running processes"};
+	app.name("graft");
+	Args args;
+	std::function<int()> action;
+	app.add_flag("--json", args.opt.json, "machine-readable output on stdout");
+	app.require_subcommand(1);
+	app.fallthrough();  // --json may follow the subcommand
+	app.footer("Every command takes --json. Exit status: 0 done, 1 refused or failed, 2 usage.");
+	declare_run_ps(app, args, &action);
+	declare_lifecycle(app, args, &action);
+	declare_views(app, args, &action);
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		int rc = app.exit(e);
+		return rc == 0 ? kExitOk : kExitUsage;
+	}
+	try {
+		return action ? action() : kExitUsage;
+	} catch (const Failure &f) {
+		report(f, args.opt.json);
+		return f.code;
+	} catch (const std::exception &e) {
+		report(Failure{kExitFailed, e.what()}, args.opt.json);
+		return kExitFailed;
+	}
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// control.hpp - the runtime's control server: a Unix socket at <dir>/<pid>.sock served by
+// one detached thread ("graft-ctl") that answers the `graft` CLI (protocol.hpp).
+#pragma once
+
+#include <string>
+
+namespace graft::control {
+
+// Creates the socket directory if needed (mode 0700; refused if it exists with another
+// owner or a looser mode), binds <dir>/<pid>.sock (a stale file of that name is
+// replaced) and starts the control thread with every signal blocked. Idempotent.
+// Returns false with the reason in *why (also logged); the process runs on unaffected.
+bool control_start(std::string *why);
+
+// In a fork child: the parent's control thread does not exist here and its socket is
+// the parent's. Drops the inherited descriptors and starts a server for the new pid.
+void control_after_fork_child();
+
+// Removes the socket file (if this process created it) and stops accepting. Runs
+// automatically at exit; safe to call more than once.
+void control_stop();
+
+} // namespace graft::control

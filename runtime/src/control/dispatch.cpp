@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// dispatch.cpp - request parsing, validation and dispatch to the core.
+#include "control/dispatch.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "control/checks.hpp"
+#include "control/protocol.hpp"
+#include "core/api.hpp"
+
+namespace graft::control {
+namespace {
+
+using json = nlohmann::json;
+
+// A request field of the wrong type or a missing one: reported, never thrown.
+struct BadRequest {
+	std::string error;
+};
+
+std::string dump(const json &j)
+{
+	// replace: log text written by patch modules may not be valid UTF-8.
+	return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json ok_reply()
+{
+	return json{{field::version, kProtocolVersion}, {field::ok, true}};
+}
+
+json fail_reply(const std::string &error)
+{
+	return json{{field::version, kProtocolVersion}, {field::ok, false}, {field::error, error}};
+}
+
+json from_result(const core::Result &r)
+{
+	return r.ok ? ok_reply() : fail_reply(r.error.empty() ? "failed (no reason given)" : r.error);
+}
+
+std::string required_string(const json &req, const char *key)
+{
+	auto it = req.find(key);
+	if (it == req.end())
+		throw BadRequest{std::string("missing field '") + key + "'"};
+	if (!it->is_string() || it->get_ref<const std::string &>().empty())
+		throw BadRequest{std::string("field '") + key + "' must be a non-empty string"};
+	return it->get<std::string>();
+}
+
+bool optional_bool(const json &req, const char *key, bool fallback)
+{
+	auto it = req.find(key);
+	if (it == req.end())
+		return fallback;
+	if (!it->is_boolean())
+		throw BadRequest{std::string("field '") + key + "' must be true or false"};
+	return it->get<bool>();
+}
+
+uint64_t optional_uint(const json &req, const char *key, uint64_t fallback)
+{
+	auto it = req.find(key);
+	if (it == req.end())
+		return fallback;
+	if (!it->is_number_unsigned())
+		throw BadRequest{std::string("field '") + key + "' must be a non-negative integer"};
+	return it->get<uint64_t>();
+}
+
+json func_json(const core::FuncView &f)
+{
+	return json{{field::name, f.name},           {field::sympos, f.sympos},
+		    {field::old_addr, f.old_addr},   {field::new_addr, f.new_addr},
+		    {field::entry_kind, f.entry_kind}, {field::patched, f.patched},
+		    {field::active, f.active}};
+}
+
+json patch_json(const core::PatchView &p)
+{
+	json objects = json::array();
+	for (const core::ObjectView &o : p.objects) {
+		json funcs = json::array();
+		for (const core::FuncView &f : o.funcs)
+			funcs.push_back(func_json(f));
+		objects.push_back(json{{field::name, o.name},
+				       {field::loaded, o.loaded},
+				       {field::patched, o.patched},
+				       {field::funcs, std::move(funcs)}});
+	}
+	return json{{field::name, p.name},
+		    {field::path, p.path},
+		    {field::enabled, p.enabled},
+		    {field::transition, p.transition},
+		    {field::objects, std::move(objects)}};
+}
+
+json do_load(const json &req, uid_t euid)
+{
+	std::string path = required_string(req, field::path);
+	bool enable = optional_bool(req, field::enable, true);
+	core::Result checked = check_patch_file(path, euid);
+	if (!checked.ok)
+		return fail_reply(checked.error);
+	json reply = from_result(core::patch_load(path, enable));
+	if (reply[field::ok].get<bool>()) {
+		reply[field::name] = patch_name_of(path);
+		reply[field::enabled] = enable;
+	}
+	return reply;
+}
+
+json do_named(const json &req, core::Result (*op)(const std::string &))
+{
+	std::string name = required_string(req, field::name);
+	json reply = from_result(op(name));
+	if (reply[field::ok].get<bool>())
+		reply[field::name] = name;
+	return reply;
+}
+
+json do_list()
+{
+	json patches = json::array();
+	for (const core::PatchView &p : core::patch_list())
+		patches.push_back(patch_json(p));
+	json reply = ok_reply();
+	reply[field::patches] = std::move(patches);
+	return reply;
+}
+
+json do_log(const json &req)
+{
+	uint64_t after = optional_uint(req, field::after, 0);
+	uint64_t max = optional_uint(req, field::max, kLogDefaultMax);
+	max = std::min<uint64_t>(max, kLogHardMax);
+	json lines = json::array();
+	for (const core::LogLine &l : core::log_read(after, size_t(max)))
+		lines.push_back(json{{field::seq, l.seq}, {field::usec, l.usec}, {field::text, l.text}});
+	json reply = ok_reply();
+	reply[field::lines] = std::move(lines);
+	return reply;
+}
+
+json do_info()
+{
+	core::ProcessInfo info = core::process_info();
+	json reply = ok_reply();
+	reply[field::pid] = info.pid;
+	reply[field::exe] = info.exe;
+	reply[field::runtime_version] = info.runtime_version;
+	reply[field::patches] = info.patches;
+	return reply;
+}
+
+json dispatch(const json &req, uid_t euid)
+{
+	std::string c = required_string(req, field::cmd);
+	if (c == cmd::load)
+		return do_load(req, euid);
+	if (c == cmd::enable)
+		return do_named(req, core::patch_enable);
+	if (c == cmd::disable)
+		return do_named(req, core::patch_disable);
+	if (c == cmd::unload)
+		return do_named(req, core::patch_unload);
+	if (c == cmd::list)
+		return do_list();
+	if (c == cmd::log)
+		return do_log(req);
+	if (c == cmd::info)
+		return do_info();
+	return fail_reply("unknown command '" + c +
+			  "' (this runtime knows load, enable, disable, unload, list, log, info)");
+}
+
+// Parses the line into a JSON object, or returns the reason it is not one.
+std::optional<json> parse_request(std::string_view line, std::string *why)
+{
+	json req;
+	try {
+		req = json::parse(line.begin(), line.end());
+	} catch (const json::parse_error &e) {
+		// e.what() is "[json.exception.parse_error.101] parse error at ...": keep the
+		// part that names the problem and where it is.
+		std::string what = e.what();
+		size_t tag = what.find("] ");
+		*why = "malformed JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2));
+		return std::nullopt;
+	}
+	if (!req.is_object()) {
+		*why = "malformed request: expected a JSON object";
+		return std::nullopt;
+	}
+	return req;
+}
+
+Reply handle_parsed(const json &req, uid_t euid)
+{
+	auto v = req.find(field::version);
+	if (v != req.end() && (!v->is_number_integer() || v->get<int64_t>() != kProtocolVersion)) {
+		// Never dump() the client's value: it could be nested deep enough to recurse far.
+		std::string which = v->is_number_integer() ? std::to_string(v->get<int64_t>())
+							    : std::string("(not an integer)");
+		return {dump(fail_reply("unsupported protocol version " + which +
+					" (this runtime speaks version " +
+					std::to_string(kProtocolVersion) + ")")),
+			true};
+	}
+	try {
+		return {dump(dispatch(req, euid)), false};
+	} catch (const BadRequest &bad) {
+		return {dump(fail_reply("malformed request: " + bad.error)), false};
+	}
+}
+
+} // namespace
+
+std::string error_reply(const std::string &error)
+{
+	try {
+		return dump(fail_reply(error));
+	} catch (...) {
+		return R"({"v":1,"ok":false,"error":"internal error"})";
+	}
+}
+
+Reply handle_request(std::string_view line, uid_t process_euid)
+{
+	try {
+		std::string why;
+		std::optional<json> req = parse_request(line, &why);
+		if (!req)
+			return {error_reply(why), true};
+		return handle_parsed(*req, process_euid);
+	} catch (const std::exception &e) {
+		return {error_reply(std::string("internal error: ") + e.what()), true};
+	} catch (...) {
+		return {error_reply("internal error"), true};
+	}
+}
+
+} // namespace graft::control

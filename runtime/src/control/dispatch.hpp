@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// dispatch.hpp - one request line in, one reply line out: parses the JSON, checks it,
+// calls the core (graft::core api.hpp) and renders the reply. Never throws.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <sys/types.h>
+
+namespace graft::control {
+
+struct Reply {
+	std::string line;     // the JSON reply, without the newline
+	bool close = false;   // the request was not understood: drop the connection
+};
+
+// Handles one request (the line without its newline). process_euid is used for the
+// patch-file check of `load`.
+Reply handle_request(std::string_view line, uid_t process_euid);
+
+// The reply to a request that could not even be read (e.g. too long).
+std::string error_reply(const std::string &error);
+
+} // namespace graft::control

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// protocol.hpp - the control protocol shared by the runtime's control server and the
+// `graft` CLI: where the socket lives, how big a message may be, the JSON field names.
+//
+// Transport: one Unix stream socket per process, <dir>/<pid>.sock. Each message is one
+// JSON object on one line ("\n"-terminated). A client sends a request, the server sends
+// exactly one reply; a connection may carry several requests in turn.
+//
+//   request  {"v":1,"cmd":"load","path":"/abs/fix.so","enable":true}
+//            {"v":1,"cmd":"enable"|"disable"|"unload","name":"fix"}
+//            {"v":1,"cmd":"list"}
+//            {"v":1,"cmd":"log","after":N,"max":M}
+//            {"v":1,"cmd":"info"}
+//   reply    {"v":1,"ok":true, ...command's fields}
+//            {"v":1,"ok":false,"error":"one line naming the cause and the fix"}
+//
+// Header-only and free of the runtime's other headers so the CLI can include it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace graft::control {
+
+constexpr int kProtocolVersion = 1;
+
+// A request line (without its newline) longer than this is refused and the connection
+// closed: requests are tiny, so anything bigger is a confused or hostile client.
+constexpr size_t kMaxRequestBytes = 64 * 1024;
+// Replies can be large (`list` of a 1,000-function patch is ~150 KiB); the client reads
+// at most this much before giving up.
+constexpr size_t kMaxReplyBytes = 16 * 1024 * 1024;
+
+// `log`: lines returned when the request has no "max", and the most one reply carries.
+constexpr size_t kLogDefaultMax = 256;
+constexpr size_t kLogHardMax = 1024;
+
+// Field names.
+namespace field {
+constexpr const char *version = "v";
+constexpr const char *cmd = "cmd";
+constexpr const char *path = "path";
+constexpr const char *enable = "enable";
+constexpr const char *name = "name";
+constexpr const char *after = "after";
+constexpr const char *max = "max";
+constexpr const char *ok = "ok";
+constexpr const char *error = "error";
+// reply of `list`
+constexpr const char *patches = "patches";       // also `info`: the number of patches
+constexpr const char *enabled = "enabled";
+constexpr const char *transition = "transition";
+constexpr const char *objects = "objects";
+constexpr const char *loaded = "loaded";
+constexpr const char *patched = "patched";
+constexpr const char *funcs = "funcs";
+constexpr const char *sympos = "sympos";
+constexpr const char *old_addr = "old_addr";
+constexpr const char *new_addr = "new_addr";
+constexpr const char *entry_kind = "entry_kind";
+constexpr const char *active = "active";
+// reply of `log`
+constexpr const char *lines = "lines";
+constexpr const char *seq = "seq";
+constexpr const char *usec = "usec";
+constexpr const char *text = "text";
+// reply of `info`
+constexpr const char *pid = "pid";
+constexpr const char *exe = "exe";
+constexpr const char *runtime_version = "runtime_version";
+} // namespace field
+
+// Commands.
+namespace cmd {
+constexpr const char *load = "load";
+constexpr const char *enable = "enable";
+constexpr const char *disable = "disable";
+constexpr const char *unload = "unload";
+constexpr const char *list = "list";
+constexpr const char *log = "log";
+constexpr const char *info = "info";
+} // namespace cmd
+
+// The socket directory from the environment values given (either may be null or
+// empty): $GRAFT_RUNTIME_DIR, else $XDG_RUNTIME_DIR/graft, else /tmp/graft-<uid>.
+inline std::string runtime_dir_from(const char *graft_runtime_dir, const char *xdg_runtime_dir,
+				    uid_t uid)
+{
+	if (graft_runtime_dir && *graft_runtime_dir)
+		return graft_runtime_dir;
+	if (xdg_runtime_dir && *xdg_runtime_dir)
+		return std::string(xdg_runtime_dir) + "/graft";
+	return "/tmp/graft-" + std::to_string(uid);
+}
+
+// The CLI's view: plain getenv. (The runtime uses secure_getenv instead, so a
+// setuid program ignores the caller's environment and falls back to /tmp/graft-<euid>.)
+inline std::string runtime_dir()
+{
+	return runtime_dir_from(std::getenv("GRAFT_RUNTIME_DIR"), std::getenv("XDG_RUNTIME_DIR"),
+				geteuid());
+}
+
+inline std::string socket_path(const std::string &dir, pid_t pid)
+{
+	return dir + "/" + std::to_string(pid) + ".sock";
+}
+
+// The pid a socket file name stands for ("1234.sock" -> 1234), or -1.
+inline pid_t pid_of_socket_name(std::string_view name)
+{
+	constexpr std::string_view suffix = ".sock";
+	if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix)
+		return -1;
+	name.remove_suffix(suffix.size());
+	if (name.size() > 9 || name[0] == '0')
+		return -1;
+	pid_t pid = 0;
+	for (char c : name) {
+		if (c < '0' || c > '9')
+			return -1;
+		pid = pid * 10 + (c - '0');
+	}
+	return pid;
+}
+
+// The patch's name as the runtime derives it: the file name without ".so".
+inline std::string patch_name_of(std::string_view path)
+{
+	size_t slash = path.rfind('/');
+	if (slash != std::string_view::npos)
+		path.remove_prefix(slash + 1);
+	if (path.size() > 3 && path.substr(path.size() - 3) == ".so")
+		path.remove_suffix(3);
+	return std::string(path);
+}
+
+} // namespace graft::control
