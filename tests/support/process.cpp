@@ -142,14 +142,26 @@ RuntimeDir::~RuntimeDir()
 Target::Target(const std::string &program, const std::vector<std::string> &args,
 	       const std::vector<std::string> &run_args)
 {
-	int in[2], out[2];
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
-		throw std::runtime_error("pipe failed");
 	std::vector<std::string> argv{out_dir() + "/bin/graft", "run"};
 	argv.insert(argv.end(), run_args.begin(), run_args.end());
 	argv.push_back("--");
 	argv.push_back(program);
 	argv.insert(argv.end(), args.begin(), args.end());
+	start(argv);
+}
+
+Target::Target(Direct, const std::string &program, const std::vector<std::string> &args)
+{
+	std::vector<std::string> argv{program};
+	argv.insert(argv.end(), args.begin(), args.end());
+	start(argv);
+}
+
+void Target::start(const std::vector<std::string> &argv)
+{
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		throw std::runtime_error("pipe failed");
 	pid_ = spawn(argv, in[0], out[1], 2);
 	close(in[0]);
 	close(out[1]);

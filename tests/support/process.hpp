@@ -43,6 +43,10 @@ class Target {
 public:
 	Target(const std::string &program, const std::vector<std::string> &args = {},
 	       const std::vector<std::string> &run_args = {});
+	// Starts program itself, without `graft run` (no LD_PRELOAD added): for programs
+	// that link the runtime directly, or that must run without it.
+	struct Direct {};
+	Target(Direct, const std::string &program, const std::vector<std::string> &args = {});
 	~Target();
 	pid_t pid() const { return pid_; }
 	// Sends one command line and returns the next output line ("" on timeout or EOF).
@@ -52,10 +56,14 @@ public:
 	// True once the runtime's control socket accepts `graft list`.
 	bool wait_ready(int timeout_sec = 60);
 	bool alive();
+	// The exit status once it is known (128 + signal when killed), else -1.
+	int exit_status() const { return status_; }
 	// Closes stdin and waits for the exit status (-1 on timeout).
 	int finish(int timeout_sec = 60);
 
 private:
+	void start(const std::vector<std::string> &argv);
+
 	pid_t pid_ = -1;
 	int in_ = -1, out_ = -1;
 	std::string buffer_;

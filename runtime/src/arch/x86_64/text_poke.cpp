@@ -81,11 +81,13 @@ void trap_handler(int sig, siginfo_t *si, void *ucv) {
 		Site *site = find_site(g_index.load(std::memory_order_seq_cst), pc - 1);
 		uintptr_t dest = 0;
 		if (site) {
-			uint8_t now = *reinterpret_cast<volatile const uint8_t *>(pc - 1);
 			uintptr_t td = site->trap_dest.load(std::memory_order_acquire);
+			uint8_t now = *reinterpret_cast<volatile const uint8_t *>(pc - 1);
 			// Our int3 still there: where the new instruction leads. Already replaced
-			// (the poke finished after this thread trapped): run what is there now.
-			dest = now == kInt3 ? td : pc - 1;
+			// (the poke finished after this thread trapped), or trap_dest already
+			// cleared (the poke finished between the two loads): run what is there
+			// now; if that is an int3 again, the thread simply traps again.
+			dest = (now == kInt3 && td) ? td : pc - 1;
 		}
 		g_trap_readers.fetch_sub(1, std::memory_order_seq_cst);
 		if (dest) {
