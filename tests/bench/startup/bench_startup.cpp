@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+// bench_startup.cpp - what preloading libgraft.so costs a process that never gets a patch:
+// start-up time (spawn, run and reap a program that does nothing) and memory (VmRSS,
+// VmHWM, private and proportional pages of an idle program), with and without the
+// runtime in the same run. Targets (DESIGN.md): at most +2 ms and +2 MiB.
+#include <benchmark/benchmark.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+extern char **environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string out(const std::string &rel)
+{
+	return std::string(GRAFT_OUT_DIR) + "/" + rel;
+}
+
+// Where the preloaded children put their control sockets (each removes its own at exit).
+const std::string &socket_dir()
+{
+	static const std::string dir = [] {
+		char tmpl[] = "/tmp/graft-bench-XXXXXX";
+		return std::string(mkdtemp(tmpl) ? tmpl : "/tmp");
+	}();
+	return dir;
+}
+
+// The children's environment: ours without LD_PRELOAD and GRAFT_*, plus the runtime if asked.
+class Env {
+public:
+	explicit Env(bool with_graft)
+	{
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0)
+				strings_.push_back(*e);
+		if (with_graft) {
+			strings_.push_back("LD_PRELOAD=" + out("lib/libgraft.so"));
+			strings_.push_back("GRAFT_RUNTIME_DIR=" + socket_dir());
+		}
+		for (std::string &s : strings_)
+			ptrs_.push_back(s.data());
+		ptrs_.push_back(nullptr);
+	}
+	char **get() { return ptrs_.data(); }
+
+private:
+	std::vector<std::string> strings_;
+	std::vector<char *> ptrs_;
+};
+
+// posix_spawn is fork+exec without copying the benchmark's page tables (vfork-style), so
+// the measured time is dominated by exec, ld.so and the program itself.
+pid_t spawn(const std::string &prog, char **envp, int in_fd = -1, int out_fd = -1)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	char *argv[] = {const_cast<char *>(prog.c_str()), nullptr};
+	pid_t pid = -1;
+	if (posix_spawn(&pid, prog.c_str(), &fa, nullptr, argv, envp) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+bool reap_ok(pid_t pid)
+{
+	int status = 0;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+// One start of startup-true: spawn to reaped, in milliseconds (negative on failure).
+double start_once_ms(Env &env)
+{
+	auto t0 = Clock::now();
+	if (!reap_ok(spawn(out("bench-startup/startup-true"), env.get())))
+		return -1;
+	return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v)
+{
+	if (v.empty())
+		return 0;
+	std::sort(v.begin(), v.end());
+	return v[v.size() / 2];
+}
+
+void BM_Startup(benchmark::State &state)
+{
+	bool graft = state.range(0) != 0;
+	Env env(graft);
+	for (auto _ : state)
+		if (start_once_ms(env) < 0) {
+			state.SkipWithError("startup-true failed");
+			break;
+		}
+	state.SetLabel(graft ? "LD_PRELOAD=libgraft.so" : "plain");
+}
+BENCHMARK(BM_Startup)->ArgName("graft")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Both kinds interleaved, so drift on a shared machine hits both alike; medians.
+void BM_StartupPair(benchmark::State &state)
+{
+	Env plain(false), graft(true);
+	std::vector<double> p, g;
+	bool flip = false;
+	for (auto _ : state) {
+		Env &first = flip ? graft : plain;
+		Env &second = flip ? plain : graft;
+		double a = start_once_ms(first), b = start_once_ms(second);
+		if (a < 0 || b < 0) {
+			state.SkipWithError("startup-true failed");
+			break;
+		}
+		(flip ? g : p).push_back(a);
+		(flip ? p : g).push_back(b);
+		flip = !flip;
+	}
+	double mp = median(p), mg = median(g);
+	state.counters["plain_ms"] = mp;
+	state.counters["graft_ms"] = mg;
+	state.counters["extra_ms"] = mg - mp;
+	state.counters["ratio"] = mp > 0 ? mg / mp : 0;
+}
+BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+namespace {
+
+// "Key:   123 kB" fields of a /proc file, in KiB.
+std::map<std::string, double> kib_fields(const std::string &path)
+{
+	std::map<std::string, double> fields;
+	std::ifstream in(path);
+	std::string line;
+	while (std::getline(in, line)) {
+		size_t colon = line.find(':');
+		if (colon != std::string::npos && line.find(" kB") != std::string::npos)
+			fields[line.substr(0, colon)] = std::stod(line.substr(colon + 1));
+	}
+	return fields;
+}
+
+// True when every thread of pid sleeps: the runtime's control thread is then parked in
+// accept() and start-up is over.
+bool all_threads_asleep(pid_t pid, size_t want_threads)
+{
+	std::string task = "/proc/" + std::to_string(pid) + "/task";
+	std::error_code ec;
+	size_t n = 0;
+	for (const auto &t : std::filesystem::directory_iterator(task, ec)) {
+		std::ifstream in(t.path() / "stat");
+		std::string stat((std::istreambuf_iterator<char>(in)), {});
+		size_t paren = stat.rfind(')');
+		if (paren == std::string::npos || stat.size() < paren + 3 || stat[paren + 2] != 'S')
+			return false;
+		n++;
+	}
+	return !ec && n == want_threads;
+}
+
+// The next byte on fd within timeout_ms ("ready\n" arrives in one write).
+bool read_ready(int fd, int timeout_ms)
+{
+	pollfd pfd{fd, POLLIN, 0};
+	char buf[16];
+	return poll(&pfd, 1, timeout_ms) == 1 && read(fd, buf, sizeof(buf)) > 0;
+}
+
+struct Memory {
+	double rss = 0, hwm = 0, priv = 0, pss = 0; // KiB
+};
+
+// Starts startup-pause, waits until it idles (deadline 10 s), reads its memory, ends it.
+bool measure(Env &env, size_t threads, Memory *m)
+{
+	int in[2], outp[2];
+	if (pipe2(in, O_CLOEXEC) || pipe2(outp, O_CLOEXEC))
+		return false;
+	pid_t pid = spawn(out("bench-startup/startup-pause"), env.get(), in[0], outp[1]);
+	close(in[0]);
+	close(outp[1]);
+	bool ok = pid > 0 && read_ready(outp[0], 10000);
+	auto deadline = Clock::now() + std::chrono::seconds(10);
+	while (ok && !all_threads_asleep(pid, threads) && (ok = Clock::now() < deadline))
+		usleep(1000);
+	if (ok) {
+		auto status = kib_fields("/proc/" + std::to_string(pid) + "/status");
+		auto rollup = kib_fields("/proc/" + std::to_string(pid) + "/smaps_rollup");
+		*m = {status["VmRSS"], status["VmHWM"], rollup["Private_Clean"] + rollup["Private_Dirty"],
+		      rollup["Pss"]};
+	}
+	close(in[1]); // EOF: the program exits
+	close(outp[0]);
+	return reap_ok(pid) && ok;
+}
+
+void BM_Memory(benchmark::State &state)
+{
+	Env plain(false), graft(true);
+	std::vector<double> rss[2], hwm[2], priv[2], pss[2];
+	for (auto _ : state) {
+		Memory m[2];
+		if (!measure(plain, 1, &m[0]) || !measure(graft, 2, &m[1])) {
+			state.SkipWithError("startup-pause failed or never idled");
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			rss[i].push_back(m[i].rss);
+			hwm[i].push_back(m[i].hwm);
+			priv[i].push_back(m[i].priv);
+			pss[i].push_back(m[i].pss);
+		}
+	}
+	state.counters["rss_plain_KiB"] = median(rss[0]);
+	state.counters["rss_graft_KiB"] = median(rss[1]);
+	state.counters["extra_rss_KiB"] = median(rss[1]) - median(rss[0]);
+	state.counters["extra_hwm_KiB"] = median(hwm[1]) - median(hwm[0]);
+	state.counters["extra_private_KiB"] = median(priv[1]) - median(priv[0]);
+	state.counters["extra_pss_KiB"] = median(pss[1]) - median(pss[0]);
+}
+BENCHMARK(BM_Memory)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	benchmark::Initialize(&argc, argv);
+	if (benchmark::ReportUnrecognizedArguments(argc, argv))
+		return 1;
+	benchmark::RunSpecifiedBenchmarks();
+	benchmark::Shutdown();
+	std::error_code ec;
+	if (socket_dir() != "/tmp")
+		std::filesystem::remove_all(socket_dir(), ec);
+	return 0;
+}
