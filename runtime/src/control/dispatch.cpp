@@ -147,6 +147,42 @@ json do_log(const json &req)
 	return reply;
 }
 
+json transition_json(const core::TransitionView &t)
+{
+	if (!t.active)
+		return nullptr;
+	json holding = json::array();
+	for (const core::ThreadHold &h : t.holding)
+		holding.push_back(
+			json{{field::tid, h.tid}, {field::name, h.name}, {field::reason, h.reason}});
+	return json{{field::patch, t.patch},
+		    {field::direction, t.direction},
+		    {field::threads_total, t.threads_total},
+		    {field::threads_switched, t.threads_switched},
+		    {field::elapsed_usec, t.elapsed_usec},
+		    {field::holding, std::move(holding)}};
+}
+
+json do_status()
+{
+	json reply = ok_reply();
+	reply[field::transition] = transition_json(core::transition_status());
+	return reply;
+}
+
+// The reply names the patch that was forced (as seen just before), so the CLI can say
+// which patch can no longer be unloaded.
+json do_force()
+{
+	core::TransitionView before = core::transition_status();
+	json reply = from_result(core::transition_force());
+	if (reply[field::ok].get<bool>() && before.active) {
+		reply[field::patch] = before.patch;
+		reply[field::direction] = before.direction;
+	}
+	return reply;
+}
+
 json do_info()
 {
 	core::ProcessInfo info = core::process_info();
@@ -175,8 +211,13 @@ json dispatch(const json &req, uid_t euid)
 		return do_log(req);
 	if (c == cmd::info)
 		return do_info();
+	if (c == cmd::status)
+		return do_status();
+	if (c == cmd::force)
+		return do_force();
 	return fail_reply("unknown command '" + c +
-			  "' (this runtime knows load, enable, disable, unload, list, log, info)");
+			  "' (this runtime knows load, enable, disable, unload, list, log, info, "
+			  "status, force)");
 }
 
 // Parses the line into a JSON object, or returns the reason it is not one.

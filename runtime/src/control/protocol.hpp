@@ -11,6 +11,8 @@
 //            {"v":1,"cmd":"list"}
 //            {"v":1,"cmd":"log","after":N,"max":M}
 //            {"v":1,"cmd":"info"}
+//            {"v":1,"cmd":"status"}      the running transition, or "transition":null
+//            {"v":1,"cmd":"force"}       finish the running transition at once
 //   reply    {"v":1,"ok":true, ...command's fields}
 //            {"v":1,"ok":false,"error":"one line naming the cause and the fix"}
 //
@@ -65,6 +67,15 @@ constexpr const char *old_addr = "old_addr";
 constexpr const char *new_addr = "new_addr";
 constexpr const char *entry_kind = "entry_kind";
 constexpr const char *active = "active";
+// reply of `status` ("transition": the object below, or null) and `force`
+constexpr const char *patch = "patch";
+constexpr const char *direction = "direction";          // "patching" / "unpatching"
+constexpr const char *threads_total = "threads_total";
+constexpr const char *threads_switched = "threads_switched";
+constexpr const char *elapsed_usec = "elapsed_usec";
+constexpr const char *holding = "holding";              // [{tid, name, reason}]
+constexpr const char *tid = "tid";
+constexpr const char *reason = "reason";
 // reply of `log`
 constexpr const char *lines = "lines";
 constexpr const char *seq = "seq";
@@ -85,6 +96,8 @@ constexpr const char *unload = "unload";
 constexpr const char *list = "list";
 constexpr const char *log = "log";
 constexpr const char *info = "info";
+constexpr const char *status = "status";
+constexpr const char *force = "force";
 } // namespace cmd
 
 // The socket directory from the environment values given (either may be null or

@@ -3,6 +3,8 @@
 // its uid, read bounded newline-delimited requests, reply. Nothing here may disturb
 // the host: every error is logged or replied, never thrown, never fatal.
 #include "control/control.hpp"
+#include "os/thread_signal.hpp"
+#include "transition/thread_state.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -143,6 +145,10 @@ void *control_thread(void *arg)
 {
 	int lfd = int(reinterpret_cast<intptr_t>(arg));
 	pthread_setname_np(pthread_self(), "graft-ctl");
+	// graft's own thread signal stays deliverable: the code patcher and the consistency
+	// model wait for every thread running in user space to answer it.
+	os::unblock_thread_signal();
+	transition::set_internal(transition::self_tid()); // never holds a transition
 	int err = 0;
 	for (;;) {
 		int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);

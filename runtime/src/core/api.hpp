@@ -16,6 +16,12 @@ struct Result {
 	static Result fail(std::string msg) { return Result{false, std::move(msg)}; }
 };
 
+// The lifecycle calls return once the transition has STARTED: enabling or disabling a
+// patch starts a transition that completes in the background when every thread has
+// switched (see transition_status()). At most one patch is in transition; enabling or
+// disabling another meanwhile is refused, except disabling the patch in transition,
+// which reverses it (the kernel's klp_reverse_transition).
+//
 // dlopen the module at path, validate it completely (export, ABI version, every
 // object/func/sym resolvable and every function patchable) and, if enable, enable it.
 // The patch's name is the file name without ".so". Nothing changes on failure.
@@ -47,6 +53,30 @@ struct PatchView {
 	std::vector<ObjectView> objects;
 };
 std::vector<PatchView> patch_list();
+
+// A thread that has not switched yet, and why (the kernel's klp_try_switch_task
+// verdicts): "running in FUNC", "sleeping in FUNC", "has FUNC on its stack",
+// "blocks the signal", "unreliable stack" (its stack could not be examined).
+struct ThreadHold {
+	int tid = 0;
+	std::string name;   // /proc comm
+	std::string reason;
+};
+struct TransitionView {
+	bool active = false;      // a transition is running
+	std::string patch;        // its patch
+	std::string direction;    // "patching" or "unpatching"
+	int threads_total = 0;    // live threads when last checked
+	int threads_switched = 0;
+	uint64_t elapsed_usec = 0; // since the transition started
+	std::vector<ThreadHold> holding; // the threads that have not switched, as last seen
+};
+TransitionView transition_status();
+
+// Finishes the running transition at once: every thread is switched without a check
+// (the kernel's force). Logs "forcing remaining threads to the patched state"; a
+// forced patch can no longer be unloaded. Fails when no transition is running.
+Result transition_force();
 
 struct LogLine {
 	uint64_t seq = 0;         // 1, 2, ... in order of logging

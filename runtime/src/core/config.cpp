@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 
 #include <cstdlib>
+#include <string>
 
 namespace graft::config {
 
@@ -11,6 +12,10 @@ Config read_env()
 	Config cfg;
 	if (const char *v = getenv("GRAFT_LOG"))
 		cfg.log = v;
+	if (const char *v = getenv("GRAFT_SIGNAL"))
+		cfg.signal = atoi(v);
+	if (const char *v = getenv("GRAFT_TEST_CONSISTENCY"))
+		cfg.consistency = std::string(v) != "off";
 	if (const char *v = getenv("GRAFT_PATCHES")) {
 		std::string list = v;
 		size_t start = 0;

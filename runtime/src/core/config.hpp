@@ -12,6 +12,8 @@ namespace graft::config {
 struct Config {
 	std::string log;                  // GRAFT_LOG: "stderr" or a file to mirror the log to
 	std::vector<std::string> patches; // GRAFT_PATCHES: ':'-separated modules to load at start
+	int signal = 0;                   // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
+	bool consistency = true;          // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
 };
 
 // Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the

@@ -7,6 +7,8 @@
 
 #include "arch/x86_64/site.hpp"
 #include "core/log.hpp"
+#include "transition/select.hpp"
+#include "transition/thread_state.hpp"
 
 namespace graft::core {
 namespace {
@@ -14,10 +16,22 @@ namespace {
 // Guarded by patch_mutex. Keyed by the original function's address.
 std::map<uintptr_t, FuncStack> stacks;
 
-// Where callers of the stack's function go now: the top replacement.
+// Where callers of the stack's function go now: the top replacement or, while the top
+// func is in transition, the selection path that picks per thread between it and the
+// version below (the kernel's klp_ftrace_handler).
 void retarget(FuncStack &stack)
 {
-	arch::site_set_target(stack.site, stack.funcs.back()->new_addr);
+	const Func *top = stack.funcs.back();
+	if (!top->transition) {
+		arch::site_set_target(stack.site, top->new_addr);
+		return;
+	}
+	const Func *below = stack.funcs.size() > 1 ? stack.funcs[stack.funcs.size() - 2] : nullptr;
+	uintptr_t previous = below ? below->new_addr : arch::site_original(stack.site);
+	transition::Published p = transition::published();
+	// Before the slot store: a thread that takes the selection path finds its targets.
+	transition::set_selection(stack.site, top->new_addr, previous, p.initial, p.target);
+	arch::site_set_target(stack.site, arch::site_transition(stack.site));
 }
 
 void pop_func(Func &func, std::vector<arch::Site *> *to_remove)
@@ -100,6 +114,25 @@ void unpatch_object(Object &obj)
 			pop_func(func, &to_remove);
 	remove_sites(to_remove);
 	obj.patched = false;
+}
+
+void retarget_object(Object &obj)
+{
+	for (Func &func : obj.funcs)
+		if (func.patched)
+			if (FuncStack *stack = find_func_stack(func.old_addr))
+				retarget(*stack);
+}
+
+const Func *func_below(const Func &func)
+{
+	const FuncStack *stack = find_func_stack(func.old_addr);
+	if (!stack)
+		return nullptr;
+	for (size_t i = 1; i < stack->funcs.size(); i++)
+		if (stack->funcs[i] == &func)
+			return stack->funcs[i - 1];
+	return nullptr;
 }
 
 } // namespace graft::core

@@ -31,6 +31,14 @@ bool patch_object(Object &obj, std::string *why);
 // stub then keeps pointing at the original code, which is equally correct).
 void unpatch_object(Object &obj);
 
+// Points obj's functions where their stacks say: the top replacement, or the selection
+// path while the top func is in transition.
+void retarget_object(Object &obj);
+
+// The func right below func on its function's stack (the previous version), or nullptr
+// when func is the bottom (the previous version is the original).
+const Func *func_below(const Func &func);
+
 // Number of functions currently redirected (for tests and `graft list`).
 size_t func_stack_count();
 

@@ -2,6 +2,7 @@
 // init.cpp - libgraft.so's constructor and fork handling: the only code that runs
 // because the library was preloaded. It hooks nothing on the application's paths.
 #include <fcntl.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -14,6 +15,11 @@
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/patch.hpp"
+#include "core/transition.hpp"
+#include "shadow/table.hpp"
+#include "os/thread_signal.hpp"
+#include "transition/select.hpp"
+#include "transition/thread_state.hpp"
 
 namespace graft::core {
 namespace {
@@ -33,16 +39,18 @@ void open_log_mirror(const std::string &where)
 		log::set_mirror_fd(fd);
 }
 
-// Fork: the child must not inherit patch_mutex held by another thread in the middle of
-// an operation, so the parent takes it around fork (lock order: patch_mutex is the
-// outermost lock of the runtime).
+// Fork: the child must not inherit a lock held by another thread in the middle of an
+// operation, so the parent takes them around fork. Lock order: patch_mutex, then the
+// shadow table's shard locks.
 void before_fork()
 {
 	patch_mutex.lock();
+	shadow_vars::before_fork();
 }
 
 void after_fork_parent()
 {
+	shadow_vars::after_fork_parent();
 	patch_mutex.unlock();
 }
 
@@ -50,6 +58,9 @@ void after_fork_parent()
 // and a control socket of its own; the control thread did not survive the fork.
 void after_fork_child()
 {
+	shadow_vars::after_fork_child();
+	transition::thread_state_after_fork_child();
+	transition_after_fork_child();
 	patch_mutex.unlock();
 	log::reset();
 	log::printf("graft: runtime in process %d (forked), %zu patch(es) kept", int(getpid()),
@@ -84,12 +95,20 @@ __attribute__((constructor)) static void graft_init()
 	log::printf("graft: runtime %s loaded in process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
 	std::string why;
+	if (cfg.signal && !os::set_thread_signal(cfg.signal))
+		log::printf("graft: GRAFT_SIGNAL=%d is not a real-time signal (%d..%d): using %d",
+			    cfg.signal, SIGRTMIN, SIGRTMAX, os::thread_signal());
 	if (!arch::arch_init(&why)) {
 		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
 		return;
 	}
+	if (!os::thread_signal_init(&why)) {
+		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
+		return;
+	}
+	transition::select_init();
+	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	core::load_startup_patches(cfg.patches);
-	if (!control::control_start(&why))
-		log::printf("graft: control socket unavailable: %s", why.c_str());
+	control::control_start(&why); // logs why when it cannot
 }

@@ -11,7 +11,7 @@
 #include "core/func_stack.hpp"
 #include "core/log.hpp"
 #include "core/resolve.hpp"
-#include "core/transition_lite.hpp"
+#include "core/transition.hpp"
 
 namespace graft::core {
 
@@ -104,6 +104,12 @@ static Result enable_locked(Patch &patch)
 
 static Result disable_locked(Patch &patch)
 {
+	if (transition_patch() == &patch) {
+		if (!patch.enabled)
+			return Result::fail("patch '" + patch.name + "' is already being disabled");
+		reverse_transition(patch);
+		return {};
+	}
 	init_transition(patch, TransitionDir::unpatching);
 	for (auto &obj : patch.objects)
 		if (obj->patched)
@@ -123,6 +129,10 @@ Result patch_load(const std::string &path, bool enable)
 	if (find_patch(patch->name))
 		return Result::fail("a patch named '" + patch->name +
 				    "' is already loaded: unload it first, or rename the module");
+	if (enable && transition_patch())
+		return Result::fail("patch '" + transition_patch()->name +
+				    "' is in transition: wait for it to finish (graft status), or "
+				    "load with --no-enable");
 	std::string why;
 	if (!open_module(*patch, &why))
 		return Result::fail(why);
@@ -130,6 +140,7 @@ Result patch_load(const std::string &path, bool enable)
 		dlclose(patch->handle);
 		return Result::fail(why);
 	}
+	size_replacements(*patch);
 	Patch &p = *patch;
 	patches.push_back(std::move(patch));
 	if (!enable)
@@ -148,10 +159,15 @@ Result patch_enable(const std::string &name)
 	Patch *patch = find_patch(name);
 	if (!patch)
 		return Result::fail("no patch named '" + name + "' is loaded");
+	if (transition_patch() == patch && !patch->enabled) {
+		reverse_transition(*patch); // unpatching in progress: back to patching
+		return {};
+	}
 	if (patch->enabled)
 		return Result::fail("patch '" + name + "' is already enabled");
 	if (transition_patch())
-		return Result::fail("another patch is in transition: wait for it to finish");
+		return Result::fail("patch '" + transition_patch()->name +
+				    "' is in transition: wait for it to finish (graft status)");
 	return enable_locked(*patch);
 }
 
@@ -161,10 +177,11 @@ Result patch_disable(const std::string &name)
 	Patch *patch = find_patch(name);
 	if (!patch)
 		return Result::fail("no patch named '" + name + "' is loaded");
-	if (!patch->enabled)
+	if (!patch->enabled && transition_patch() != patch)
 		return Result::fail("patch '" + name + "' is not enabled");
-	if (transition_patch())
-		return Result::fail("another patch is in transition: wait for it to finish");
+	if (transition_patch() && transition_patch() != patch)
+		return Result::fail("patch '" + transition_patch()->name +
+				    "' is in transition: wait for it to finish (graft status)");
 	return disable_locked(*patch);
 }
 
@@ -174,8 +191,11 @@ Result patch_unload(const std::string &name)
 	Patch *patch = find_patch(name);
 	if (!patch)
 		return Result::fail("no patch named '" + name + "' is loaded");
-	if (patch->enabled)
+	if (patch->enabled || transition_patch() == patch)
 		return Result::fail("patch '" + name + "' is enabled: disable it before unloading");
+	if (patch->forced)
+		return Result::fail("patch '" + name + "' had a transition forced: threads may "
+				    "still run its code, so it stays loaded");
 	for (auto it = patches.begin(); it != patches.end(); ++it) {
 		if (it->get() != patch)
 			continue;

@@ -27,8 +27,10 @@ struct Func {
 	uintptr_t old_addr = 0;     // resolved while the object is loaded
 	size_t old_size = 0;
 	uintptr_t new_addr = 0;     // desc->new_func
+	size_t new_size = 0;        // its size in the patch module (ELF st_size)
 	arch::Site *site = nullptr; // prepared at resolve time
 	bool patched = false;       // on its FuncStack
+	bool transition = false;    // its patch is in transition (the kernel's func->transition)
 };
 
 struct Object {
@@ -47,6 +49,8 @@ struct Patch {
 	graft_patch *desc = nullptr;
 	std::vector<std::unique_ptr<Object>> objects;
 	bool enabled = false;
+	bool forced = false;        // a transition was forced: never unloaded (threads may
+	                            // still run its code)
 };
 
 // patch_mutex serialises every patch operation and guards patches, every Patch, Object,

@@ -2,6 +2,9 @@
 // resolve.cpp - symbol resolution and patchability checks for a patch's objects.
 #include "core/resolve.hpp"
 
+#include <dlfcn.h>
+#include <link.h>
+
 #include <map>
 #include <set>
 #include <utility>
@@ -106,7 +109,45 @@ bool resolve_object(Object &obj, const symbols::Object &where,
 	return resolve_syms(obj, where, *table, cells, why);
 }
 
+// The end of the loaded segment of the module that contains addr.
+uintptr_t segment_end(uintptr_t addr)
+{
+	struct Query {
+		uintptr_t addr, end;
+	} q{addr, addr + 1};
+	dl_iterate_phdr(
+		[](dl_phdr_info *info, size_t, void *data) {
+			auto *q = static_cast<Query *>(data);
+			for (int i = 0; i < info->dlpi_phnum; i++) {
+				const auto &ph = info->dlpi_phdr[i];
+				uintptr_t lo = info->dlpi_addr + ph.p_vaddr, hi = lo + ph.p_memsz;
+				if (ph.p_type == PT_LOAD && q->addr >= lo && q->addr < hi) {
+					q->end = hi;
+					return 1;
+				}
+			}
+			return 0;
+		},
+		&q);
+	return q.end;
+}
+
 } // namespace
+
+void size_replacements(Patch &patch)
+{
+	link_map *lm = nullptr;
+	if (dlinfo(patch.handle, RTLD_DI_LINKMAP, &lm) != 0)
+		lm = nullptr;
+	std::string ignored;
+	auto table = lm ? symbols::SymbolTable::open(patch.path, &ignored) : nullptr;
+	for (auto &obj : patch.objects)
+		for (Func &func : obj->funcs) {
+			func.new_size = table ? table->size_at(func.new_addr - lm->l_addr) : 0;
+			if (!func.new_size)
+				func.new_size = segment_end(func.new_addr) - func.new_addr;
+		}
+}
 
 bool build_objects(Patch &patch, std::string *why)
 {

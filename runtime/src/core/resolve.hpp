@@ -13,6 +13,11 @@ namespace graft::core {
 // (names, replacements, no function twice). Nothing is resolved yet.
 bool build_objects(Patch &patch, std::string *why);
 
+// Finds the size of every replacement function in the patch module (the consistency
+// model checks stacks against it). A size the module's symbols do not give is taken
+// conservatively: up to the end of the module's code segment.
+void size_replacements(Patch &patch);
+
 // Resolves every object of patch that is loaded now (symbols, sizes, sites) and fills
 // the module's graft_sym cells. All or nothing for the patch: on failure no cell is
 // written and *why names the object, the symbol and the reason.

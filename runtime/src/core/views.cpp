@@ -8,6 +8,7 @@
 #include "core/api.hpp"
 #include "core/func_stack.hpp"
 #include "core/log.hpp"
+#include "core/transition.hpp"
 
 namespace graft::core {
 namespace {
@@ -71,8 +72,12 @@ std::vector<PatchView> patch_list()
 {
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	std::vector<PatchView> out;
-	for (const auto &p : patches)
+	TransitionView tv = transition_view();
+	for (const auto &p : patches) {
 		out.push_back(view_of(*p));
+		if (tv.active && tv.patch == p->name)
+			out.back().transition = tv.direction;
+	}
 	return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -150,10 +151,12 @@ void pick_targets(const ThreadRequest &req, std::vector<pid_t> *out) {
 		if (!read_kernel_state(tid, &ks))
 			continue; // exited meanwhile
 		if (!ks.running &&
-		    !(req.blocked_needs_signal && req.blocked_needs_signal(req.arg, ks.pc, ks.sp))) {
+		    !(req.blocked_needs_signal && req.blocked_needs_signal(req.arg, tid, ks.pc, ks.sp))) {
 			++g_stats.skipped_blocked;
 			continue;
 		}
+		if (ks.running && req.running_needs_signal && !req.running_needs_signal(req.arg, tid))
+			continue;
 		out->push_back(tid);
 	}
 }
@@ -210,6 +213,13 @@ bool thread_signal_init(std::string *why) {
 	}
 	g_installed = true;
 	return true;
+}
+
+void unblock_thread_signal() {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, thread_signal());
+	pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 bool run_on_threads(const ThreadRequest &req, std::string *why) {

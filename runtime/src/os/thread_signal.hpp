@@ -20,6 +20,9 @@ int thread_signal();
 // Installs the handler once (SA_SIGINFO | SA_RESTART), remembering the previous one:
 // signals that are not ours (another sender, another si_value) go to it. Idempotent.
 bool thread_signal_init(std::string *why);
+// For graft's own threads, which block every other signal: lets the thread signal in, so
+// they answer run_on_threads like any thread.
+void unblock_thread_signal();
 
 struct ThreadRequest {
 	// Runs in the target thread's signal handler with its interrupted context (which it
@@ -29,7 +32,10 @@ struct ThreadRequest {
 	// SP and PC: true to signal it anyway (its PC needs fn). Threads blocked in a system
 	// call are otherwise left alone: a signal would make nanosleep/poll/epoll_wait
 	// return EINTR. May be null (= never).
-	bool (*blocked_needs_signal)(void *arg, uintptr_t pc, uintptr_t sp) = nullptr;
+	bool (*blocked_needs_signal)(void *arg, pid_t tid, uintptr_t pc, uintptr_t sp) = nullptr;
+	// Asked (on the calling thread) about a thread running in user space: false to leave
+	// it alone (it has nothing to do for this request). May be null (= signal it).
+	bool (*running_needs_signal)(void *arg, pid_t tid) = nullptr;
 	void *arg = nullptr;
 	int timeout_ms = 2000;
 };

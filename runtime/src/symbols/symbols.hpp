@@ -65,6 +65,10 @@ public:
 	bool find(const char *name, unsigned long sympos, uintptr_t base,
 		  const std::string &object_name, Symbol *out, std::string *err) const;
 
+	// The largest st_size of the symbols whose st_value is value (0 when none): the
+	// size of a function known by its address (a patch module's replacement).
+	size_t size_at(uintptr_t value) const;
+
 	// The GNU build-id as lowercase hex, empty when the file has none.
 	const std::string &build_id() const;
 	bool has_symtab() const; // false: stripped, lookups use .dynsym

@@ -282,6 +282,17 @@ bool SymbolTable::find(const char *name, unsigned long sympos, uintptr_t base,
 	}
 }
 
+size_t SymbolTable::size_at(uintptr_t value) const
+{
+	// A linear walk: called once per replacement function when a patch loads.
+	size_t best = 0;
+	for (const auto &[name, entries] : impl_->by_name)
+		for (const Entry &e : entries)
+			if (e.value == value && e.size > best)
+				best = e.size;
+	return best;
+}
+
 const std::string &SymbolTable::build_id() const { return impl_->build_id; }
 
 bool SymbolTable::has_symtab() const { return impl_->has_symtab; }

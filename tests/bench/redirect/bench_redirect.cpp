@@ -27,7 +27,7 @@ using graft::arch::Site;
 uintptr_t addr(const void *p) { return reinterpret_cast<uintptr_t>(p); }
 uintptr_t addr(Fn f) { return reinterpret_cast<uintptr_t>(f); }
 
-uintptr_t trivial_hook(void *) { return addr(bench_empty); }
+uintptr_t trivial_hook(void *, graft::arch::Site *, uintptr_t) { return addr(bench_empty); }
 
 Site *patch(Fn f, const char *end, const char *name, uintptr_t target) {
 	std::string why;

@@ -164,7 +164,7 @@ extern "C" long repl_args(long a, long b, long c, long d, long e, long f, double
 	return ok ? 4242 : -1;
 }
 
-uintptr_t count_hook(void *cookie) {
+uintptr_t count_hook(void *cookie, Site *, uintptr_t) {
 	g_hook_calls.fetch_add(1, std::memory_order_relaxed);
 	g_hook_cookie = cookie;
 	return addr(reinterpret_cast<const void *>(&repl_args));

@@ -26,6 +26,9 @@ __attribute__((visibility("hidden"))) void *graft_arch_select_hook =
 	reinterpret_cast<void *>(&graft_arch_default_select);
 }
 
+extern "C" void graft_arch_transition_common();
+extern "C" void graft_arch_transition_common_end();
+
 namespace graft::arch {
 namespace {
 
@@ -189,6 +192,16 @@ EntryKind site_kind(const Site *site) { return site->kind; }
 uintptr_t site_entry(const Site *site) { return site->entry; }
 uintptr_t site_original(const Site *site) { return site->original; }
 uintptr_t site_transition(const Site *site) { return site->transition; }
+
+void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi) {
+	*lo = site->stub;
+	*hi = site->stub + detail::kBlockSize;
+}
+
+void transition_code_range(uintptr_t *lo, uintptr_t *hi) {
+	*lo = reinterpret_cast<uintptr_t>(&graft_arch_transition_common);
+	*hi = reinterpret_cast<uintptr_t>(&graft_arch_transition_common_end);
+}
 bool site_installed(const Site *site) { return site->installed; }
 uintptr_t site_direct(const Site *site) { return site->direct; }
 

@@ -48,9 +48,10 @@ bool site_installed(const Site *site);
 
 // The cookie passed to the select hook from this site's transition_f.
 void site_set_cookie(Site *site, void *cookie);
-// Called by every transition_f with its site's cookie; returns where to jump.
+// Called by every transition_f with its site's cookie, the site, and the stack pointer
+// at the function's entry (where the caller's return address is); returns where to jump.
 // Runs on application threads: must be async-signal-safe and must not throw.
-using SelectHook = uintptr_t (*)(void *cookie);
+using SelectHook = uintptr_t (*)(void *cookie, Site *site, uintptr_t entry_sp);
 void set_select_hook(SelectHook hook);
 
 // Writes the entry jumps of every site in the batch (each site's slot must already hold
@@ -91,4 +92,13 @@ struct PatchStats {
 	unsigned long threads_moved = 0;
 };
 PatchStats patch_stats();
+} // namespace graft::arch
+
+namespace graft::arch {
+// The code a thread may be executing on behalf of this site: [lo, hi) covers stub_f,
+// transition_f and the trampoline (the consistency model's stack check counts a thread
+// in there as inside the function).
+void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi);
+// The body shared by every transition_f (transition.S).
+void transition_code_range(uintptr_t *lo, uintptr_t *hi);
 } // namespace graft::arch

@@ -85,6 +85,7 @@ struct Block {
 	void *chunk = nullptr;
 };
 constexpr size_t kTrampolineOffset = 48; // from the block's start
+constexpr size_t kBlockSize = 192;      // stub_f, transition_f, trampoline
 constexpr size_t kTrampolineMax = 144;   // bytes
 // Finds room near entry (mapping a new chunk if needed) without consuming it.
 bool reserve_block(uintptr_t entry, Block *out, std::string *why);

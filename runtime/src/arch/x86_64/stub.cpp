@@ -24,7 +24,6 @@ namespace {
 
 constexpr size_t kChunkSize = 64 * 1024;
 constexpr size_t kCodeSize = 48 * 1024;
-constexpr size_t kBlockSize = 192;
 constexpr size_t kStubOffset = 0, kTransitionOffset = 8, kLiteralOffset = 32;
 static_assert(kTrampolineOffset + kTrampolineMax <= kBlockSize);
 static_assert((kChunkSize - kCodeSize) / sizeof(SiteData) >= kCodeSize / kBlockSize);

@@ -168,7 +168,7 @@ void fix_thread(void *arg, ucontext_t *uc) { // runs in the target thread's sign
 	}
 }
 
-bool blocked_in_range(void *arg, uintptr_t pc, uintptr_t) {
+bool blocked_in_range(void *arg, pid_t, uintptr_t pc, uintptr_t) {
 	return range_of(static_cast<FixRequest *>(arg), pc) != nullptr;
 }
 

@@ -38,6 +38,7 @@ graft_arch_transition_common:
 	movaps %xmm7, 112(%rsp)
 	mov 8(%r11), %rdi        /* SiteData.cookie */
 	mov 16(%r11), %rsi       /* SiteData.site (used by the default hook) */
+	lea 8(%rbp), %rdx        /* the stack pointer at the function's entry */
 	call *graft_arch_select_hook(%rip)
 	mov %rax, %r11
 	movaps 0(%rsp), %xmm0
@@ -62,5 +63,8 @@ graft_arch_transition_common:
 	jmp *%r11
 	.cfi_endproc
 	.size graft_arch_transition_common, .-graft_arch_transition_common
+	.globl graft_arch_transition_common_end
+	.hidden graft_arch_transition_common_end
+graft_arch_transition_common_end:
 
 	.section .note.GNU-stack, "", @progbits

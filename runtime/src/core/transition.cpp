@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+// transition.cpp - a patch's transition from start to completion (the kernel's
+// transition.c): per-thread switching through transition/, completion, reversal,
+// force, and the background thread that retries until every thread has switched.
+#include "core/transition.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include <condition_variable>
+
+#include "arch/x86_64/site.hpp"
+#include "core/callbacks.hpp"
+#include "core/func_stack.hpp"
+#include "core/log.hpp"
+#include "os/thread_signal.hpp"
+#include "transition/select.hpp"
+#include "transition/stack_check.hpp"
+#include "transition/switcher.hpp"
+#include "transition/thread_state.hpp"
+
+namespace graft::core {
+namespace {
+
+namespace tr = graft::transition;
+
+// All guarded by patch_mutex.
+Patch *in_transition;
+TransitionDir direction;
+tr::CheckSet checks;               // the code threads are leaving (ranges only)
+tr::RoundResult last_round;
+uint64_t started_usec;
+int rounds;
+bool model_on = true;
+
+// Wakes the background thread when a transition starts (paired with patch_mutex).
+std::condition_variable_any work_cv;
+bool worker_started;
+
+const char *dir_name(TransitionDir dir)
+{
+	return dir == TransitionDir::patching ? "patching" : "unpatching";
+}
+
+int target_of(TransitionDir dir)
+{
+	return dir == TransitionDir::patching ? tr::kPatched : tr::kUnpatched;
+}
+
+uint64_t now_usec()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000;
+}
+
+// The version of func a thread leaves when moving to target (the kernel's
+// klp_check_stack_func): unpatching leaves func itself; patching leaves the version
+// below it on its function's stack, or the original.
+void add_leaving(tr::CheckSet &set, const Func &func, int target)
+{
+	uintptr_t lo, hi;
+	arch::site_code_range(func.site, &lo, &hi);
+	set.add(lo, hi, func.name);
+	if (target == tr::kUnpatched) {
+		set.add(func.new_addr, func.new_addr + func.new_size, func.name);
+		return;
+	}
+	const Func *below = func_below(func);
+	if (below)
+		set.add(below->new_addr, below->new_addr + below->new_size, func.name);
+	else
+		set.add(func.old_addr, func.old_addr + func.old_size, func.name);
+}
+
+void build_checks(const Patch &patch, int target)
+{
+	checks = tr::CheckSet{};
+	for (const auto &obj : patch.objects)
+		if (obj->loaded)
+			for (const Func &func : obj->funcs)
+				add_leaving(checks, func, target);
+	uintptr_t lo, hi;
+	arch::transition_code_range(&lo, &hi);
+	checks.add(lo, hi, "graft's transition path");
+	checks.sort();
+}
+
+void complete_transition(Patch &patch)
+{
+	log::printf("graft: '%s': completing %s transition", patch.name.c_str(),
+		    dir_name(direction));
+	for (auto &obj : patch.objects)
+		for (Func &func : obj->funcs)
+			func.transition = false;
+	for (auto &obj : patch.objects) {
+		if (!obj->patched)
+			continue;
+		if (direction == TransitionDir::unpatching)
+			unpatch_object(*obj);
+		else
+			retarget_object(*obj); // slots straight at the new code again
+	}
+	for (auto &obj : patch.objects) {
+		if (!obj->loaded)
+			continue;
+		if (direction == TransitionDir::patching)
+			run_post_patch(*obj);
+		else
+			run_post_unpatch(*obj);
+	}
+	log::printf("graft: '%s': %s complete", patch.name.c_str(), dir_name(direction));
+	tr::publish_checks(nullptr);
+	in_transition = nullptr;
+	last_round = tr::RoundResult{};
+}
+
+// Every thread to the target at once: a new generation whose initial state is the
+// target. The selection data stay; no thread runs the old code after this.
+void switch_everyone()
+{
+	int target = target_of(direction);
+	tr::begin_update();
+	tr::clear_table();
+	tr::end_update(target, target);
+}
+
+void *worker_main(void *)
+{
+	pthread_setname_np(pthread_self(), "graft-trans");
+	tr::set_internal(tr::self_tid());
+	os::unblock_thread_signal();
+	std::unique_lock<std::mutex> lock(patch_mutex);
+	for (;;) {
+		work_cv.wait(lock, [] { return in_transition != nullptr; });
+		// Backoff: 1 ms doubling to 100 ms between attempts, the lock released while
+		// waiting so graft status and disable (reversal) get through.
+		int delay_ms = std::min(100, 1 << std::min(rounds, 7));
+		work_cv.wait_for(lock, std::chrono::milliseconds(delay_ms));
+		if (in_transition)
+			try_complete_transition(*in_transition);
+	}
+	return nullptr;
+}
+
+void ensure_worker()
+{
+	if (worker_started)
+		return;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); // the worker inherits: no app signal
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t thread;
+	worker_started = pthread_create(&thread, &attr, worker_main, nullptr) == 0;
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	if (!worker_started)
+		log::printf("graft: cannot start the transition thread: transitions complete "
+			    "only when graft status or enable/disable is asked");
+}
+
+} // namespace
+
+Patch *transition_patch()
+{
+	return in_transition;
+}
+
+void transition_after_fork_child()
+{
+	worker_started = false;
+	if (in_transition) {
+		ensure_worker();
+		work_cv.notify_all();
+	}
+}
+
+void set_consistency_model(bool on)
+{
+	model_on = on;
+}
+
+void init_transition(Patch &patch, TransitionDir dir)
+{
+	log::printf("graft: '%s': initializing %s transition", patch.name.c_str(), dir_name(dir));
+	in_transition = &patch;
+	direction = dir;
+	int target = target_of(dir);
+	tr::begin_update(); // a new generation: every thread starts in the initial state
+	tr::clear_table();
+	tr::end_update(!target, target);
+	for (auto &obj : patch.objects)
+		for (Func &func : obj->funcs)
+			func.transition = true;
+}
+
+void start_transition(Patch &patch)
+{
+	log::printf("graft: '%s': starting %s transition", patch.name.c_str(),
+		    dir_name(direction));
+	if (direction == TransitionDir::unpatching)
+		for (auto &obj : patch.objects)
+			if (obj->patched)
+				retarget_object(*obj); // through the selection path
+	build_checks(patch, target_of(direction));
+	started_usec = now_usec();
+	rounds = 0;
+	if (!model_on)
+		switch_everyone();
+}
+
+bool try_complete_transition(Patch &patch)
+{
+	if (in_transition != &patch)
+		return true;
+	tr::Published p = tr::published();
+	if (rounds == 1)
+		log::printf("graft: signaling remaining threads");
+	// A fresh set for each round: the stacks of threads created since the last round
+	// are mapped now. Threads switching themselves in select read it concurrently, so
+	// it is never changed once published.
+	auto *set = new tr::CheckSet(checks);
+	set->read_maps();
+	tr::publish_checks(set);
+	last_round = tr::try_switch_all(*set, p, true);
+	rounds++;
+	if (last_round.complete()) {
+		complete_transition(patch);
+		return true;
+	}
+	ensure_worker();
+	work_cv.notify_all();
+	return false;
+}
+
+void cancel_transition(Patch &patch)
+{
+	log::printf("graft: '%s': canceling patching transition, going to unpatch",
+		    patch.name.c_str());
+	// No thread has switched (the transition never started): every one still runs the
+	// previous code, so unpatching now is immediate.
+	direction = TransitionDir::unpatching;
+	tr::set_target(tr::kUnpatched);
+	log::printf("graft: '%s': completing unpatching transition", patch.name.c_str());
+	for (auto &obj : patch.objects) {
+		for (Func &func : obj->funcs)
+			func.transition = false;
+		if (obj->patched)
+			unpatch_object(*obj);
+		if (obj->loaded)
+			run_post_unpatch(*obj);
+	}
+	tr::publish_checks(nullptr);
+	in_transition = nullptr;
+}
+
+void reverse_transition(Patch &patch)
+{
+	log::printf("graft: '%s': reversing transition from %s", patch.name.c_str(),
+		    direction == TransitionDir::patching ? "patching to unpatching"
+							 : "unpatching to patching");
+	direction = direction == TransitionDir::patching ? TransitionDir::unpatching
+							 : TransitionDir::patching;
+	patch.enabled = direction == TransitionDir::patching;
+	tr::set_target(target_of(direction));
+	log::printf("graft: '%s': starting %s transition", patch.name.c_str(),
+		    dir_name(direction));
+	build_checks(patch, target_of(direction));
+	rounds = 0;
+	try_complete_transition(patch);
+}
+
+Result force_transition()
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	if (!in_transition)
+		return Result::fail("no transition is in progress");
+	log::printf("graft: forcing remaining threads to the patched state");
+	in_transition->forced = true;
+	switch_everyone();
+	try_complete_transition(*in_transition);
+	return {};
+}
+
+TransitionView transition_view()
+{
+	TransitionView v;
+	if (!in_transition)
+		return v;
+	v.active = true;
+	v.patch = in_transition->name;
+	v.direction = dir_name(direction);
+	v.threads_total = last_round.total;
+	v.threads_switched = last_round.switched;
+	v.elapsed_usec = now_usec() - started_usec;
+	for (const auto &h : last_round.holds)
+		v.holding.push_back(ThreadHold{int(h.tid), h.name, h.reason});
+	return v;
+}
+
+TransitionView transition_status()
+{
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	return transition_view();
+}
+
+Result transition_force()
+{
+	return force_transition();
+}
+
+} // namespace graft::core

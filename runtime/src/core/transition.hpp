@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// transition.hpp - the transition of a patch (the kernel's transition.c): the steps the
+// lifecycle calls in the kernel's order, with the kernel's log lines. Threads switch one
+// by one as none of the affected functions is on their stack; a background thread
+// retries with backoff until every thread has switched, then completes.
+// Every function here is called with patch_mutex held.
+#pragma once
+
+#include "core/api.hpp"
+#include "core/patch.hpp"
+
+namespace graft::core {
+
+enum class TransitionDir { patching, unpatching };
+
+// The patch in transition, or nullptr (at most one at a time).
+Patch *transition_patch();
+
+// "initializing %s transition": a new generation, every thread in the initial state;
+// the patch's funcs are marked in transition.
+void init_transition(Patch &patch, TransitionDir dir);
+// "starting %s transition": the patch's functions go through the selection path.
+void start_transition(Patch &patch);
+// One attempt to switch every thread; completes the transition when all have
+// switched, else leaves it to the background thread. True when complete.
+bool try_complete_transition(Patch &patch);
+// A failed enable before start: "canceling patching transition, going to unpatch".
+void cancel_transition(Patch &patch);
+// Disable of the patch in transition: "reversing transition from %s".
+void reverse_transition(Patch &patch);
+// `graft force`: every thread to the target at once.
+Result force_transition();
+TransitionView transition_view();
+
+// In a fork child: the background thread did not survive; start it again if a
+// transition was in progress.
+void transition_after_fork_child();
+
+// The consistency model's test-only switch (GRAFT_TEST_CONSISTENCY=off): every thread
+// switches at once, as if each transition were forced silently.
+void set_consistency_model(bool on);
+
+} // namespace graft::core

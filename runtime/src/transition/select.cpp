@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// select.cpp - the select hook called by every transition_f.
+#include "transition/select.hpp"
+
+#include <atomic>
+#include <map>
+
+#include <sched.h>
+
+#include "arch/x86_64/site.hpp"
+#include "transition/stack_check.hpp"
+#include "transition/thread_state.hpp"
+
+namespace graft::transition {
+namespace {
+
+struct FuncSel {
+	std::atomic<uintptr_t> target[2]; // [kUnpatched], [kPatched]
+};
+
+// One FuncSel per site, never freed (a thread may be reading one at any time, as sites
+// are never freed). Guarded by patch_mutex.
+std::map<arch::Site *, FuncSel *> sels;
+
+// The check set threads use to switch themselves at a function's entry. A thread
+// counts itself in g_set_users while it reads the set; publish_checks frees a replaced
+// set only once the count drops to zero (a Dekker pair: both sides seq_cst).
+std::atomic<CheckSet *> g_set{nullptr};
+std::atomic<long> g_set_users{0};
+
+// A thread that has not switched, entering a function in transition, is at a point
+// where it runs neither version of it: if none of the affected functions is on its
+// stack (scanned from the caller's return address up), it switches itself now.
+int try_switch_here(const Published &p, int state, uintptr_t entry_sp)
+{
+	g_set_users.fetch_add(1, std::memory_order_seq_cst);
+	const CheckSet *set = g_set.load(std::memory_order_seq_cst);
+	if (set && check_stack(*set, 0, entry_sp).verdict == Verdict::clean &&
+	    switch_self(p, p.target))
+		state = p.target;
+	g_set_users.fetch_sub(1, std::memory_order_release);
+	return state;
+}
+
+// Runs on application threads at the entry of a function in transition, with the
+// argument registers saved by transition_f. Async-signal-safe; never throws.
+uintptr_t select(void *cookie, arch::Site *, uintptr_t entry_sp)
+{
+	auto *sel = static_cast<FuncSel *>(cookie);
+	for (;;) {
+		Published p = published();
+		int state = current_state(p);
+		if (state != p.target)
+			state = try_switch_here(p, state, entry_sp);
+		uintptr_t to = sel->target[state].load(std::memory_order_relaxed);
+		// The seqlock re-check: a new transition may have rewritten the targets
+		// since p was read (pairs with the release in end_update).
+		if (current_gen() == p.gen)
+			return to;
+	}
+}
+
+} // namespace
+
+void select_init()
+{
+	arch::set_select_hook(select);
+}
+
+void publish_checks(CheckSet *set)
+{
+	CheckSet *old = g_set.exchange(set, std::memory_order_seq_cst);
+	while (g_set_users.load(std::memory_order_seq_cst) != 0)
+		sched_yield(); // a thread is between its load and its release: a stack scan
+	delete old;
+}
+
+void set_selection(arch::Site *site, uintptr_t patched, uintptr_t unpatched, int initial,
+		   int target)
+{
+	FuncSel *&sel = sels[site];
+	if (!sel) {
+		sel = new FuncSel;
+		arch::site_set_cookie(site, sel);
+	}
+	begin_update();
+	sel->target[kPatched].store(patched, std::memory_order_relaxed);
+	sel->target[kUnpatched].store(unpatched, std::memory_order_relaxed);
+	end_update(initial, target);
+}
+
+} // namespace graft::transition

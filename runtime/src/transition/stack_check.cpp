@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// stack_check.cpp - the conservative stack scan of the consistency model.
+#include "transition/stack_check.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace graft::transition {
+namespace {
+
+// Length of an FF /r instruction whose ModRM byte is m (no prefixes).
+size_t ff_length(const uint8_t *ff)
+{
+	uint8_t m = ff[1];
+	uint8_t mod = m >> 6, rm = m & 7;
+	size_t sib = (mod != 3 && rm == 4) ? 1 : 0;
+	if (mod == 3)
+		return 2;
+	if (mod == 1)
+		return 3 + sib;
+	if (mod == 2)
+		return 6 + sib;
+	if (rm == 5)
+		return 6; // [rip + disp32]
+	if (sib && (ff[2] & 7) == 5)
+		return 7; // SIB with no base: disp32
+	return 2 + sib;
+}
+
+const CheckRange *range_of(const CheckSet &set, uintptr_t addr)
+{
+	auto it = std::upper_bound(set.ranges.begin(), set.ranges.end(), addr,
+				   [](uintptr_t a, const CheckRange &r) { return a < r.lo; });
+	// Ranges may overlap (a stub block inside nothing else, functions do not): look
+	// back a few for one that contains addr.
+	for (int back = 0; back < 4 && it != set.ranges.begin(); back++) {
+		--it;
+		if (addr >= it->lo && addr < it->hi)
+			return &*it;
+	}
+	return nullptr;
+}
+
+const std::pair<uintptr_t, uintptr_t> *map_of(const CheckSet &set, uintptr_t addr)
+{
+	auto it = std::upper_bound(set.maps.begin(), set.maps.end(), addr,
+				   [](uintptr_t a, const auto &m) { return a < m.first; });
+	if (it == set.maps.begin())
+		return nullptr;
+	--it;
+	return addr < it->second ? &*it : nullptr;
+}
+
+} // namespace
+
+void CheckSet::add(uintptr_t lo, uintptr_t hi, const std::string &name)
+{
+	if (hi <= lo)
+		return;
+	names.push_back(name);
+	ranges.push_back(CheckRange{lo, hi, int(names.size() - 1)});
+}
+
+void CheckSet::sort()
+{
+	std::sort(ranges.begin(), ranges.end(),
+		  [](const CheckRange &a, const CheckRange &b) { return a.lo < b.lo; });
+}
+
+bool CheckSet::read_maps()
+{
+	maps.clear();
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[5] = {};
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && perms[0] == 'r')
+			maps.emplace_back(lo, hi);
+	}
+	fclose(f);
+	std::sort(maps.begin(), maps.end());
+	return true;
+}
+
+bool follows_call(uintptr_t addr, uintptr_t lo)
+{
+	auto *p = reinterpret_cast<const uint8_t *>(addr);
+	if (addr - 5 >= lo && addr >= lo + 5 && p[-5] == 0xe8)
+		return true;
+	for (size_t k = 2; k <= 7; k++) {
+		if (addr < lo + k)
+			break;
+		const uint8_t *ff = p - k;
+		if (ff[0] != 0xff || ((ff[1] >> 3) & 7) != 2)
+			continue;
+		if (ff_length(ff) == k)
+			return true;
+	}
+	return false;
+}
+
+// Not instrumented by ASan: the scan reads whole stacks, redzones included.
+__attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
+{
+	if (const CheckRange *r = range_of(set, pc))
+		return {Verdict::running_in, r->name};
+	const auto *m = map_of(set, sp);
+	if (!m)
+		return {Verdict::unreliable, -1};
+	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= m->second; at += 8) {
+		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
+		const CheckRange *r = range_of(set, w);
+		if (r && w > r->lo && follows_call(w, r->lo))
+			return {Verdict::on_stack, r->name};
+	}
+	return {};
+}
+
+} // namespace graft::transition

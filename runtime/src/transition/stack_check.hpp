@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// stack_check.hpp - is any affected function on a thread's stack? (the kernel's
+// klp_check_stack). A conservative scan: the interrupted PC, then every word from the
+// stack pointer to the top of the stack's mapping that looks like a return address into
+// one of the sorted ranges (inside it, past its start, right after a call instruction).
+// No unwinder: async-signal-safe, works without frame pointers or unwind tables.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace graft::transition {
+
+struct CheckRange {
+	uintptr_t lo = 0, hi = 0; // [lo, hi)
+	int name = 0;             // index into CheckSet::names
+};
+
+// Built by the transition thread, immutable while a round uses it.
+struct CheckSet {
+	std::vector<CheckRange> ranges;           // sorted by lo
+	std::vector<std::string> names;
+	std::vector<std::pair<uintptr_t, uintptr_t>> maps; // readable mappings, sorted
+	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
+	void sort();
+	// Reads /proc/self/maps: where each stack ends. False if unreadable.
+	bool read_maps();
+};
+
+enum class Verdict { clean, running_in, on_stack, unreliable };
+
+struct CheckResult {
+	Verdict verdict = Verdict::clean;
+	int name = -1; // the range found
+};
+
+// Checks the stack of a thread stopped at pc with stack pointer sp. Reads only memory
+// inside set.maps. Async-signal-safe (no allocation, no locks).
+CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp);
+
+// True when the bytes before addr end with a call instruction (E8 rel32, or FF /2 in
+// any encoding, optionally REX-prefixed), reading no byte below lo.
+bool follows_call(uintptr_t addr, uintptr_t lo);
+
+} // namespace graft::transition

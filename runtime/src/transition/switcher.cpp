@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+// switcher.cpp - switching the threads of the process, blocked ones without a signal.
+#include "transition/switcher.hpp"
+
+#include <signal.h>
+#include <ucontext.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "os/thread_signal.hpp"
+#include "os/threads.hpp"
+
+namespace graft::transition {
+namespace {
+
+// A thread's verdict, written by its signal handler for the round's report.
+struct Record {
+	pid_t tid;
+	Verdict verdict;
+	int name;
+};
+constexpr size_t kMaxRecords = 1024;
+
+struct Round {
+	const CheckSet *set;
+	Published p;
+	std::atomic<size_t> n{0};
+	Record recs[kMaxRecords];
+};
+
+// In the signal handler of a thread running in user space: switch itself if clean.
+void check_self(void *arg, ucontext_t *uc)
+{
+	auto *round = static_cast<Round *>(arg);
+	pid_t tid = self_tid();
+	if (is_internal(tid) || current_state(round->p) == round->p.target)
+		return;
+	auto pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+	auto sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
+	CheckResult r = check_stack(*round->set, pc, sp);
+	if (r.verdict == Verdict::clean && switch_self(round->p, round->p.target))
+		return;
+	size_t i = round->n.fetch_add(1, std::memory_order_relaxed);
+	if (i < kMaxRecords)
+		round->recs[i] = Record{tid, r.verdict, r.name};
+}
+
+bool running_needs_signal(void *arg, pid_t tid)
+{
+	auto *round = static_cast<Round *>(arg);
+	return !is_internal(tid) && state_of(tid, round->p) != round->p.target;
+}
+
+bool blocked_needs_signal(void *, pid_t, uintptr_t, uintptr_t)
+{
+	return false; // checked from outside by check_blocked
+}
+
+// Context-switch counts and scheduler state: unchanged between two reads means the
+// thread did not run in between.
+struct RunMark {
+	os::KernelState ks;
+	long ctxt = -1;
+	bool same(const RunMark &o) const
+	{
+		return !ks.running && !o.ks.running && ks.nr == o.ks.nr && ks.pc == o.ks.pc &&
+		       ks.sp == o.ks.sp && ctxt == o.ctxt && ctxt >= 0;
+	}
+};
+
+long read_ctxt(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", int(tid));
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	long total = 0, v;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			total += v;
+	fclose(f);
+	return total;
+}
+
+RunMark run_mark(pid_t tid)
+{
+	RunMark m;
+	if (!os::read_kernel_state(tid, &m.ks))
+		m.ks.running = true;
+	m.ctxt = read_ctxt(tid);
+	return m;
+}
+
+std::string reason_of(const CheckSet &set, Verdict v, int name, bool blocked)
+{
+	const char *fn = name >= 0 ? set.names[size_t(name)].c_str() : "?";
+	switch (v) {
+	case Verdict::running_in:
+		return std::string(blocked ? "sleeping in " : "running in ") + fn;
+	case Verdict::on_stack:
+		return std::string(blocked ? "sleeping in " : "has ") + fn +
+		       (blocked ? "" : " on its stack");
+	case Verdict::unreliable:
+		return "unreliable stack";
+	default:
+		return "running";
+	}
+}
+
+enum class Outcome { switched, held, needs_signal };
+
+// The handshake for a thread blocked in the kernel: mark it, confirm it stayed asleep
+// while its stack was read, then switch it.
+Outcome check_blocked(const CheckSet &set, const Published &p, pid_t tid, std::string *why)
+{
+	uint64_t prev;
+	if (!mark(tid, p, &prev))
+		return Outcome::needs_signal;
+	RunMark before = run_mark(tid);
+	CheckResult r{Verdict::unreliable, -1};
+	if (!before.ks.running && before.ks.nr >= 0)
+		r = check_stack(set, before.ks.pc, before.ks.sp);
+	RunMark after = run_mark(tid);
+	if (!before.same(after)) {
+		finish_mark(tid, p, -1, prev);
+		return Outcome::needs_signal; // it ran: it is checked as a running thread
+	}
+	if (r.verdict == Verdict::clean) {
+		finish_mark(tid, p, p.target, prev);
+		return Outcome::switched;
+	}
+	finish_mark(tid, p, -1, prev);
+	*why = reason_of(set, r.verdict, r.name, true);
+	return Outcome::held;
+}
+
+void signal_running(Round *round, bool *any)
+{
+	os::ThreadRequest req;
+	req.fn = check_self;
+	req.arg = round;
+	req.running_needs_signal = running_needs_signal;
+	req.blocked_needs_signal = blocked_needs_signal;
+	req.timeout_ms = 50;
+	std::string ignored; // threads that did not answer are reported per thread below
+	os::run_on_threads(req, &ignored);
+	*any = os::last_thread_run_stats().signalled > 0;
+}
+
+std::string reason_unanswered(pid_t tid, const Round &round)
+{
+	size_t n = std::min(round.n.load(), kMaxRecords);
+	for (size_t i = 0; i < n; i++)
+		if (round.recs[i].tid == tid)
+			return reason_of(*round.set, round.recs[i].verdict, round.recs[i].name, false);
+	if (os::thread_blocks_signal(tid, os::thread_signal()))
+		return "blocks the signal";
+	return "running";
+}
+
+} // namespace
+
+RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals)
+{
+	RoundResult res;
+	std::vector<pid_t> tids, running;
+	os::list_threads(&tids);
+	pid_t self = os::current_tid();
+	for (pid_t tid : tids) {
+		if (tid == self || is_internal(tid))
+			continue;
+		res.total++;
+		if (state_of(tid, p) == p.target) {
+			res.switched++;
+			continue;
+		}
+		std::string why;
+		os::KernelState ks;
+		bool blocked = os::read_kernel_state(tid, &ks) && !ks.running && ks.nr >= 0;
+		Outcome o = blocked ? check_blocked(set, p, tid, &why) : Outcome::needs_signal;
+		if (o == Outcome::switched)
+			res.switched++;
+		else if (o == Outcome::held)
+			res.holds.push_back(Hold{tid, os::thread_comm(tid), why});
+		else
+			running.push_back(tid);
+	}
+	if (running.empty())
+		return res;
+	auto round = std::make_unique<Round>();
+	round->set = &set;
+	round->p = p;
+	bool any = false;
+	if (signals)
+		signal_running(round.get(), &any);
+	res.signalled = any ? 1 : 0;
+	for (pid_t tid : running) {
+		if (!os::thread_alive(tid)) {
+			res.total--;
+			continue;
+		}
+		if (state_of(tid, p) == p.target)
+			res.switched++;
+		else
+			res.holds.push_back(Hold{tid, os::thread_comm(tid), reason_unanswered(tid, *round)});
+	}
+	return res;
+}
+
+} // namespace graft::transition

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// switcher.hpp - one round of switching threads (the kernel's klp_try_switch_task for
+// every task): threads blocked in a system call are checked from outside with the
+// "being switched" handshake and never get a signal; threads running in user space get
+// graft's signal and check their own stack in the handler.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "transition/stack_check.hpp"
+#include "transition/thread_state.hpp"
+
+namespace graft::transition {
+
+struct Hold {
+	pid_t tid = 0;
+	std::string name;   // /proc comm
+	std::string reason; // "sleeping in f", "running in f", "has f on its stack", ...
+};
+
+struct RoundResult {
+	int total = 0;    // live threads of the program (graft's own excluded)
+	int switched = 0;
+	int signalled = 0;
+	std::vector<Hold> holds;
+	bool complete() const { return switched == total; }
+};
+
+// Tries to switch every thread not yet in p.target. set must describe the code the
+// threads are leaving. With signals false, running threads are only counted.
+RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals);
+
+} // namespace graft::transition

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+// thread_state.cpp - per-thread patch state: the seqlock'd transition generation, the
+// switch table and each thread's TLS cache of its own record.
+#include "transition/thread_state.hpp"
+
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace graft::transition {
+namespace {
+
+// Record layout: gen << 2 | mark << 1 | state (gen is even, see g_seq).
+constexpr uint64_t kMark = 2;
+
+uint64_t record_of(uint64_t gen, int state)
+{
+	return gen << 2 | uint64_t(state & 1);
+}
+
+// The seqlock: even = stable, odd = being changed; its value is the generation.
+// Written by the control side, read on every patched call in a transition.
+std::atomic<uint64_t> g_seq{2};
+std::atomic<int> g_initial{kUnpatched};
+std::atomic<int> g_target{kUnpatched};
+// Bumped (seq_cst) after the transition thread writes another thread's record; a
+// thread's TLS cache is valid only for the epoch it was taken in.
+std::atomic<uint64_t> g_epoch{1};
+
+// initial-exec: the runtime is preloaded (static TLS), so each is one %fs-relative
+// access on the patched-call path.
+__attribute__((tls_model("initial-exec"))) thread_local uint64_t tls_record = 0;
+__attribute__((tls_model("initial-exec"))) thread_local uint64_t tls_epoch = 0;
+__attribute__((tls_model("initial-exec"))) thread_local pid_t tls_tid = 0;
+
+// Open addressing by tid; cleared as a whole at the start of each transition.
+constexpr size_t kTableSize = 16384;
+constexpr size_t kProbes = 64;
+struct Entry {
+	std::atomic<pid_t> tid{0};
+	std::atomic<uint64_t> rec{0};
+};
+Entry g_table[kTableSize];
+
+constexpr size_t kMaxInternal = 4;
+std::atomic<pid_t> g_internal[kMaxInternal];
+
+Entry *find_entry(pid_t tid, bool claim)
+{
+	size_t h = (size_t(uint32_t(tid)) * 2654435761u) % kTableSize;
+	for (size_t i = 0; i < kProbes; i++) {
+		Entry &e = g_table[(h + i) % kTableSize];
+		pid_t cur = e.tid.load(std::memory_order_acquire);
+		if (cur == tid)
+			return &e;
+		if (cur != 0)
+			continue;
+		if (!claim)
+			return nullptr;
+		if (e.tid.compare_exchange_strong(cur, tid, std::memory_order_acq_rel) || cur == tid)
+			return &e;
+	}
+	return nullptr;
+}
+
+} // namespace
+
+Published published()
+{
+	for (;;) {
+		uint64_t s1 = g_seq.load(std::memory_order_acquire);
+		if (s1 & 1) {
+			sched_yield(); // the control side is between two stores
+			continue;
+		}
+		Published p{s1, g_initial.load(std::memory_order_relaxed),
+			    g_target.load(std::memory_order_relaxed)};
+		// Pairs with the release fence in begin_update: an unchanged sequence means
+		// the loads above saw one generation's values.
+		std::atomic_thread_fence(std::memory_order_acquire);
+		if (g_seq.load(std::memory_order_relaxed) == s1)
+			return p;
+	}
+}
+
+uint64_t current_gen()
+{
+	std::atomic_thread_fence(std::memory_order_acquire);
+	return g_seq.load(std::memory_order_relaxed);
+}
+
+void begin_update()
+{
+	g_seq.fetch_add(1, std::memory_order_relaxed); // odd: readers wait
+	// Orders the odd value before the data stores that follow (pairs with the
+	// readers' acquire fence).
+	std::atomic_thread_fence(std::memory_order_release);
+}
+
+void end_update(int initial, int target)
+{
+	g_initial.store(initial, std::memory_order_relaxed);
+	g_target.store(target, std::memory_order_relaxed);
+	g_seq.fetch_add(1, std::memory_order_release); // even again: publishes the data
+}
+
+void set_target(int target)
+{
+	// Only the transition thread and its signal requests read the target, under
+	// patch_mutex; the patched-call path does not.
+	g_target.store(target, std::memory_order_relaxed);
+}
+
+pid_t self_tid()
+{
+	if (!tls_tid)
+		tls_tid = pid_t(syscall(SYS_gettid));
+	return tls_tid;
+}
+
+int current_state(const Published &p)
+{
+	uint64_t epoch = g_epoch.load(std::memory_order_acquire);
+	if ((tls_record >> 2) == p.gen && tls_epoch == epoch)
+		return int(tls_record & 1);
+	for (;;) {
+		Entry *e = find_entry(self_tid(), false);
+		uint64_t rec = e ? e->rec.load(std::memory_order_acquire) : 0;
+		if ((rec >> 2) != p.gen)
+			rec = record_of(p.gen, p.initial);
+		if (!(rec & kMark)) {
+			tls_record = rec;
+			tls_epoch = epoch;
+			return int(rec & 1);
+		}
+		sched_yield(); // being switched: the verdict comes within microseconds
+	}
+}
+
+bool switch_self(const Published &p, int state)
+{
+	Entry *e = find_entry(self_tid(), true);
+	if (!e)
+		return false;
+	uint64_t rec = record_of(p.gen, state);
+	e->rec.store(rec, std::memory_order_release);
+	tls_record = rec;
+	tls_epoch = g_epoch.load(std::memory_order_acquire);
+	return true;
+}
+
+int state_of(pid_t tid, const Published &p)
+{
+	Entry *e = find_entry(tid, false);
+	uint64_t rec = e ? e->rec.load(std::memory_order_acquire) : 0;
+	if ((rec >> 2) != p.gen || (rec & kMark))
+		return p.initial;
+	return int(rec & 1);
+}
+
+bool mark(pid_t tid, const Published &p, uint64_t *prev)
+{
+	Entry *e = find_entry(tid, true);
+	if (!e)
+		return false;
+	*prev = e->rec.exchange(p.gen << 2 | kMark, std::memory_order_seq_cst);
+	// Invalidates every TLS cache, so the marked thread reads its record (and waits)
+	// on its next patched call. Pairs with the acquire load in current_state.
+	g_epoch.fetch_add(1, std::memory_order_seq_cst);
+	return true;
+}
+
+void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev)
+{
+	if (Entry *e = find_entry(tid, false))
+		e->rec.store(state >= 0 ? record_of(p.gen, state) : prev, std::memory_order_release);
+}
+
+void record(pid_t tid, const Published &p, int state)
+{
+	if (Entry *e = find_entry(tid, true))
+		e->rec.store(record_of(p.gen, state), std::memory_order_release);
+}
+
+void clear_table()
+{
+	for (Entry &e : g_table) {
+		if (e.tid.load(std::memory_order_relaxed) == 0)
+			continue;
+		e.rec.store(0, std::memory_order_relaxed);
+		e.tid.store(0, std::memory_order_release);
+	}
+}
+
+void set_internal(pid_t tid)
+{
+	for (auto &slot : g_internal) {
+		pid_t expected = 0;
+		if (slot.compare_exchange_strong(expected, tid))
+			return;
+	}
+}
+
+bool is_internal(pid_t tid)
+{
+	for (auto &slot : g_internal)
+		if (slot.load(std::memory_order_relaxed) == tid)
+			return true;
+	return false;
+}
+
+} // namespace graft::transition
+
+namespace graft::transition {
+void thread_state_after_fork_child()
+{
+	tls_tid = 0;
+	tls_epoch = 0;
+	clear_table();
+	for (auto &slot : g_internal)
+		slot.store(0, std::memory_order_relaxed);
+}
+} // namespace graft::transition

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// thread_state.hpp - each thread's patch state during a transition (the kernel's
+// task->patch_state), readable on the application's hot path without a lock.
+//
+// The switch table, keyed by tid, is the authority: a thread is in the transition's
+// target state once a record of the current generation says so, and in its initial
+// state otherwise, so starting a transition (a new generation) writes no thread's
+// memory. Each thread caches its state in initial-exec TLS, valid while the generation
+// and the table's epoch are unchanged; the transition thread bumps the epoch whenever
+// it writes another thread's record (threads switched from outside while blocked in a
+// system call), and threads then look their record up again.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace graft::transition {
+
+enum : int { kUnpatched = 0, kPatched = 1 };
+
+// The published transition: generation (a seqlock: odd while being changed), the state
+// of threads without a record (initial) and the state they switch to (target).
+struct Published {
+	uint64_t gen;
+	int initial;
+	int target;
+};
+
+// Reads a consistent {gen, initial, target}. Async-signal-safe.
+Published published();
+// The generation now (for a seqlock re-check by a reader). Async-signal-safe.
+uint64_t current_gen();
+// Control side (patch_mutex held): bracket every change of selection data (and a new
+// generation: every thread starts over in initial) with begin_update / end_update.
+void begin_update();
+void end_update(int initial, int target);
+// Control side: flips the target without a new generation (a reversal): threads that
+// switched keep their record and must switch again; the others are at once in target.
+void set_target(int target);
+
+// This thread's state in generation p. May wait while the transition thread is
+// deciding about this thread (the "being switched" handshake). Async-signal-safe.
+int current_state(const Published &p);
+// Records this thread as switched to state (its own signal handler). False when the
+// table has no room for it.
+bool switch_self(const Published &p, int state);
+// The calling thread's tid, cached (gettid once per thread).
+pid_t self_tid();
+
+// --- transition-thread side -------------------------------------------------------
+// The state of tid in generation p: its record, else p.initial.
+int state_of(pid_t tid, const Published &p);
+// Marks tid "being switched" (its patched calls wait until finish_mark) and returns its
+// previous record in *prev. False when the table is full (then signal it instead).
+bool mark(pid_t tid, const Published &p, uint64_t *prev);
+// Ends the handshake: state >= 0 switches tid to it, -1 restores prev.
+void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev);
+// Records tid in state (a new thread taking its creator's state).
+void record(pid_t tid, const Published &p, int state);
+// Forgets every record (a new transition; call between begin_update and end_update).
+void clear_table();
+
+// Threads of graft itself (control, transition): not checked, always "switched".
+void set_internal(pid_t tid);
+bool is_internal(pid_t tid);
+
+} // namespace graft::transition
+
+namespace graft::transition {
+// In a fork child: the caller is a new thread (new tid) and the only one.
+void thread_state_after_fork_child();
+} // namespace graft::transition
