@@ -3,6 +3,7 @@
 // output helpers and the client side of the control protocol.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,11 @@ using json = nlohmann::json;
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;      // refused or failed; the message says why
 constexpr int kExitUsage = 2;
-constexpr int kExitTransition = 3;  // reserved: still in transition when the wait ended
+constexpr int kExitTransition = 3;  // still in transition when the wait ended
 
-// Socket I/O timeouts: operations that may run a transition get longer.
-constexpr int kDefaultTimeoutSec = 60;
+// --timeout: how long load/enable/disable wait for the reply and then for the
+// transition they started. Other requests get kQueryTimeoutSec for their reply.
+constexpr int kDefaultTimeoutSec = 30;
 constexpr int kQueryTimeoutSec = 10;
 
 // Thrown by the commands, caught in main: exit code and one-line message.
@@ -34,6 +36,7 @@ struct Failure {
 struct Options {
 	bool json = false;
 	int timeout_sec = kDefaultTimeoutSec;
+	bool no_wait = false;  // return once the transition has started
 };
 
 // "1234" -> 1234; anything else is a usage error.
@@ -60,6 +63,19 @@ std::string reply_error(const json &reply);
 // Prints j on stdout as one line.
 void print_json(const json &j);
 
+// Lenient readers of reply fields: a missing or mistyped field reads as empty / 0 / false.
+std::string str(const json &j, const char *key);
+uint64_t num(const json &j, const char *key);
+bool flag(const json &j, const char *key);
+const json &array_of(const json &j, const char *key);
+
+// After a request that started a transition of `patch` succeeded: waits for it to end
+// (unless --no-wait), prints `done` or the reply with "complete" (--json) and returns
+// 0, or 3 if it is still running when --timeout ends. `doing` is the direction the
+// request started ("patching"/"unpatching"), used until the runtime reports one.
+int finish_transition(pid_t pid, const std::string &patch, const std::string &doing,
+		      json reply, const std::string &done, const Options &opt);
+
 // Commands; each returns the exit code or throws Failure.
 int cmd_run(const std::vector<std::string> &patches, const std::vector<std::string> &command,
 	    const Options &opt);
@@ -68,5 +84,7 @@ int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt
 int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const Options &opt);
 int cmd_list(pid_t pid, const Options &opt);
 int cmd_log(pid_t pid, bool follow, bool no_time, const Options &opt);
+int cmd_status(pid_t pid, const Options &opt);
+int cmd_force(pid_t pid, const Options &opt);
 
 } // namespace graft::cli

@@ -4,6 +4,7 @@
 // failure into a message that names the cause.
 #include "cli.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -242,6 +243,34 @@ std::string reply_error(const json &reply)
 void print_json(const json &j)
 {
 	std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+}
+
+std::string str(const json &j, const char *key)
+{
+	auto it = j.find(key);
+	return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+uint64_t num(const json &j, const char *key)
+{
+	auto it = j.find(key);
+	if (it == j.end() || !it->is_number_integer())
+		return 0;
+	return it->is_number_unsigned() ? it->get<uint64_t>()
+					: uint64_t(std::max<int64_t>(0, it->get<int64_t>()));
+}
+
+bool flag(const json &j, const char *key)
+{
+	auto it = j.find(key);
+	return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+const json &array_of(const json &j, const char *key)
+{
+	static const json empty = json::array();
+	auto it = j.find(key);
+	return it != j.end() && it->is_array() ? *it : empty;
 }
 
 } // namespace graft::cli

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// commands.cpp - graft load / enable / disable / unload / ps: one request each, and
-// how their results are worded.
+// commands.cpp - graft load / enable / disable / unload / ps: one request each (then
+// waiting for the transition it started), and how their results are worded.
 #include "cli.hpp"
 
 #include <algorithm>
@@ -118,10 +118,12 @@ int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt
 				       {field::enable, enable}},
 			     opt.timeout_sec);
 	std::string name = reply.value(field::name, control::patch_name_of(path));
-	return finish(reply, opt,
-		      "cannot load '" + path + "' into " + std::to_string(pid),
-		      "loaded patch '" + name + "' into " + std::to_string(pid) +
-			      (enable ? " and enabled it" : " (not enabled)"));
+	std::string failed = "cannot load '" + path + "' into " + std::to_string(pid);
+	std::string done = "loaded patch '" + name + "' into " + std::to_string(pid) +
+			   (enable ? " and enabled it" : " (not enabled)");
+	if (!enable || !reply[field::ok].get<bool>())
+		return finish(reply, opt, failed, done);
+	return finish_transition(pid, name, "patching", reply, done, opt);
 }
 
 int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const Options &opt)
@@ -131,8 +133,13 @@ int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const
 	std::string past = verb == control::cmd::enable    ? "enabled"
 			   : verb == control::cmd::disable ? "disabled"
 							   : "unloaded";
-	return finish(reply, opt, "cannot " + verb + " '" + name + "'" + where,
-		      past + " patch '" + name + "'" + where);
+	std::string failed = "cannot " + verb + " '" + name + "'" + where;
+	std::string done = past + " patch '" + name + "'" + where;
+	// Unloading starts no transition (the runtime refuses it for an enabled patch).
+	if (verb == control::cmd::unload || !reply[field::ok].get<bool>())
+		return finish(reply, opt, failed, done);
+	std::string doing = verb == control::cmd::enable ? "patching" : "unpatching";
+	return finish_transition(pid, name, doing, reply, done, opt);
 }
 
 int cmd_ps(const Options &opt)

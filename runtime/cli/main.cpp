@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // main.cpp - the `graft` command line: parses the arguments (CLI11) and runs one
-// command, mapping failures to exit codes (0 done, 1 refused/failed, 2 usage).
+// command, mapping failures to exit codes (0 done, 1 refused/failed, 2 usage, 3 still
+// in transition when the wait ended).
 #include <functional>
 #include <iostream>
 
@@ -24,11 +25,19 @@ CLI::App *add_pid(CLI::App *sub, Args &a)
 	return sub;
 }
 
-void add_timeout(CLI::App *sub, Args &a)
+void add_timeout(CLI::App *sub, Args &a, const char *help)
 {
-	sub->add_option("--timeout", a.opt.timeout_sec,
-			"seconds to wait for the process's reply (default 60)")
-		->check(CLI::PositiveNumber);
+	sub->add_option("--timeout", a.opt.timeout_sec, help)->check(CLI::PositiveNumber);
+}
+
+// For the commands that start a transition.
+void add_wait(CLI::App *sub, Args &a)
+{
+	add_timeout(sub, a,
+		    "seconds to wait for the process's reply and then for the transition it "
+		    "started (default 30)");
+	sub->add_flag("--no-wait", a.opt.no_wait,
+		      "return once the transition has started; it completes in the background");
 }
 
 // Each declare_* adds subcommands whose callback sets *action to the command to run.
@@ -50,7 +59,7 @@ void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
 	auto *load = add_pid(app.add_subcommand("load", "load (and enable) a patch module"), a);
 	load->add_option("FILE", a.file, "the patch module (.so)")->required();
 	load->add_flag("--no-enable", a.no_enable, "load it only; enable it later");
-	add_timeout(load, a);
+	add_wait(load, a);
 	load->callback([&a, action] {
 		*action = [&a] { return cmd_load(parse_pid(a.pid), a.file, !a.no_enable, a.opt); };
 	});
@@ -59,8 +68,11 @@ void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
 		auto *sub = add_pid(app.add_subcommand(verb, help), a);
 		sub->add_option("NAME", a.name, "the patch's name (its file name without .so)")
 			->required();
-		add_timeout(sub, a);
 		std::string v = verb;
+		if (v == "unload")
+			add_timeout(sub, a, "seconds to wait for the process's reply (default 30)");
+		else
+			add_wait(sub, a);
 		sub->callback([&a, action, v] {
 			*action = [&a, v] { return cmd_named(v, parse_pid(a.pid), a.name, a.opt); };
 		});
@@ -77,6 +89,18 @@ void declare_views(CLI::App &app, Args &a, std::function<int()> *action)
 	log->callback([&a, action] {
 		*action = [&a] { return cmd_log(parse_pid(a.pid), a.follow, a.no_time, a.opt); };
 	});
+}
+
+void declare_transition(CLI::App &app, Args &a, std::function<int()> *action)
+{
+	add_pid(app.add_subcommand("status", "the transition in progress and the threads "
+					     "that hold it"),
+		a)
+		->callback([&a, action] { *action = [&a] { return cmd_status(parse_pid(a.pid), a.opt); }; });
+	add_pid(app.add_subcommand("force", "finish the transition now, unchecked (the patch "
+					    "can then never be unloaded)"),
+		a)
+		->callback([&a, action] { *action = [&a] { return cmd_force(parse_pid(a.pid), a.opt); }; });
 }
 
 void report(const Failure &f, bool json)
@@ -99,10 +123,12 @@ int main(int argc, char **argv)
 	app.add_flag("--json", args.opt.json, "machine-readable output on stdout");
 	app.require_subcommand(1);
 	app.fallthrough();  // --json may follow the subcommand
-	app.footer("Every command takes --json. Exit status: 0 done, 1 refused or failed, 2 usage.");
+	app.footer("Every command takes --json. Exit status: 0 done, 1 refused or failed, 2 usage, "
+		   "3 still in transition when the wait ended.");
 	declare_run_ps(app, args, &action);
 	declare_lifecycle(app, args, &action);
 	declare_views(app, args, &action);
+	declare_transition(app, args, &action);
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {

@@ -19,31 +19,6 @@ namespace field = control::field;
 
 constexpr auto kFollowInterval = std::chrono::milliseconds(200);
 
-std::string str(const json &j, const char *key)
-{
-	auto it = j.find(key);
-	return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool flag(const json &j, const char *key)
-{
-	auto it = j.find(key);
-	return it != j.end() && it->is_boolean() && it->get<bool>();
-}
-
-uint64_t num(const json &j, const char *key)
-{
-	auto it = j.find(key);
-	return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
-}
-
-const json &array_of(const json &j, const char *key)
-{
-	static const json empty = json::array();
-	auto it = j.find(key);
-	return it != j.end() && it->is_array() ? *it : empty;
-}
-
 std::string hex_or_dash(uint64_t addr)
 {
 	if (addr == 0)

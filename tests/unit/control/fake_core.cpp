@@ -23,6 +23,10 @@ void fake_reset()
 	f.throw_next = false;
 	f.patches.clear();
 	f.log.clear();
+	f.transition = {};
+	f.active_polls = -1;
+	f.status_calls = 0;
+	f.force_result = {};
 }
 
 std::vector<std::string> fake_calls()
@@ -98,6 +102,25 @@ std::vector<LogLine> log_read(uint64_t after, size_t max)
 		if (l.seq > after && out.size() < max)
 			out.push_back(l);
 	return out;
+}
+
+TransitionView transition_status()
+{
+	record("status");
+	std::lock_guard<std::mutex> g(fake().lock);
+	test::FakeCore &f = fake();
+	if (f.active_polls >= 0 && f.status_calls++ >= f.active_polls)
+		f.transition = {};  // completed
+	return f.transition;
+}
+
+Result transition_force()
+{
+	record("force");
+	std::lock_guard<std::mutex> g(fake().lock);
+	if (fake().force_result.ok)
+		fake().transition = {};
+	return fake().force_result;
 }
 
 ProcessInfo process_info()

@@ -18,6 +18,12 @@ struct FakeCore {
 	bool throw_next = false;          // the next call throws (it must not escape)
 	std::vector<core::PatchView> patches;
 	std::vector<core::LogLine> log;
+	// transition_status() returns `transition` for the first `active_polls` calls
+	// (-1: forever) and no transition after that, as if it completed in the background.
+	core::TransitionView transition;  // inactive unless a test scripts one
+	int active_polls = -1;
+	int status_calls = 0;
+	core::Result force_result;        // what transition_force returns; ok ends the transition
 };
 
 FakeCore &fake();

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../../../runtime/cli/elf_deps.hpp"
+#include "cli_util.hpp"
 #include "fake_core.hpp"
 #include "server_util.hpp"
 
@@ -23,54 +24,10 @@ namespace graft::control {
 namespace {
 
 using json = nlohmann::json;
-
-#ifdef GRAFT_CLI_PATH
-const char *const kCli = GRAFT_CLI_PATH;
-#else
-const char *const kCli = "";
-#endif
-
-struct CliRun {
-	int status = -1;
-	std::string out, err;
-};
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
-CliRun run_cli(const std::string &args, const std::string &cli = kCli)
-{
-	test::TempDir tmp;
-	std::string cmd = "'" + cli + "' " + args + " 2>" + tmp.path + "/err";
-	CliRun r;
-	FILE *p = popen(cmd.c_str(), "r");
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		r.out.append(buf, n);
-	int st = pclose(p);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r.err = slurp(tmp.path + "/err");
-	return r;
-}
-
-class Cli : public ::testing::Test {
-protected:
-	void SetUp() override
-	{
-		if (!*kCli || access(kCli, X_OK) != 0)
-			GTEST_SKIP() << "graft CLI not built";
-		test::fake_reset();
-		test::server_dir();  // also exports GRAFT_RUNTIME_DIR for the CLI
-		pid = std::to_string(getpid());
-	}
-	std::string pid;
-};
+using test::Cli;
+using test::CliRun;
+using test::kCli;
+using test::run_cli;
 
 TEST_F(Cli, ListTableAndJson)
 {
@@ -100,7 +57,7 @@ TEST_F(Cli, LoadPassesAbsolutePathAndWordsFailures)
 	CliRun r = run_cli("load " + pid + " " + rel);
 	EXPECT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(r.out, "loaded patch 'fix' into " + pid + " and enabled it\n");
-	EXPECT_EQ(test::fake_calls(), std::vector<std::string>{"load " + f + " 1"});
+	EXPECT_EQ(test::fake_calls(), (std::vector<std::string>{"load " + f + " 1", "status"}));
 
 	test::fake().result = core::Result::fail("symbol 'foo' not found in symbol table");
 	r = run_cli("load " + pid + " " + f + " --no-enable");
@@ -122,8 +79,9 @@ TEST_F(Cli, NamedCommands)
 	EXPECT_EQ(r.out, "disabled patch 'fix' in " + pid + "\n");
 	r = run_cli("unload " + pid + " fix --json");
 	EXPECT_EQ(json::parse(r.out)["name"], "fix");
-	EXPECT_EQ(test::fake_calls(),
-		  (std::vector<std::string>{"enable fix", "disable fix", "unload fix"}));
+	// enable and disable ask once whether their transition is still running.
+	EXPECT_EQ(test::fake_calls(), (std::vector<std::string>{"enable fix", "status", "disable fix",
+								"status", "unload fix"}));
 }
 
 TEST_F(Cli, LogDmesgStyle)

@@ -140,6 +140,50 @@ TEST_F(Dispatch, Info)
 	EXPECT_EQ(r["patches"], 0);
 }
 
+TEST_F(Dispatch, StatusWithoutTransitionIsNull)
+{
+	json r = call(R"({"v":1,"cmd":"status"})");
+	ASSERT_TRUE(r["ok"].get<bool>()) << r;
+	ASSERT_TRUE(r.contains("transition"));
+	EXPECT_TRUE(r["transition"].is_null());
+	EXPECT_EQ(fake_calls(), std::vector<std::string>{"status"});
+}
+
+TEST_F(Dispatch, StatusRendersTheTransition)
+{
+	fake().transition = core::TransitionView{
+		true, "fix", "patching", 64, 62, 1200000,
+		{{1234, "worker-3", "sleeping in busymod_work_func"}, {1240, "blocker", "blocks the signal"}}};
+	json r = call(R"({"cmd":"status"})");
+	ASSERT_TRUE(r["ok"].get<bool>()) << r;
+	const json &t = r["transition"];
+	EXPECT_EQ(t["patch"], "fix");
+	EXPECT_EQ(t["direction"], "patching");
+	EXPECT_EQ(t["threads_total"], 64);
+	EXPECT_EQ(t["threads_switched"], 62);
+	EXPECT_EQ(t["elapsed_usec"], 1200000);
+	ASSERT_EQ(t["holding"].size(), 2u);
+	EXPECT_EQ(t["holding"][0], (json{{"tid", 1234}, {"name", "worker-3"},
+					 {"reason", "sleeping in busymod_work_func"}}));
+	EXPECT_EQ(t["holding"][1]["reason"], "blocks the signal");
+}
+
+TEST_F(Dispatch, ForceNamesThePatchOrReportsTheCoreError)
+{
+	fake().transition = core::TransitionView{true, "fix", "unpatching", 4, 3, 10, {}};
+	json r = call(R"({"cmd":"force"})");
+	ASSERT_TRUE(r["ok"].get<bool>()) << r;
+	EXPECT_EQ(r["patch"], "fix");
+	EXPECT_EQ(r["direction"], "unpatching");
+	fake().force_result = core::Result::fail("no transition in progress");
+	r = call(R"({"cmd":"force"})");
+	EXPECT_FALSE(r["ok"].get<bool>());
+	EXPECT_EQ(error_of(r), "no transition in progress");
+	EXPECT_FALSE(r.contains("patch"));
+	EXPECT_EQ(fake_calls(),
+		  (std::vector<std::string>{"status", "force", "status", "force"}));
+}
+
 TEST_F(Dispatch, MalformedJsonClosesConnection)
 {
 	bool closed = false;
