@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// bench_transition.cpp - cost per call of a function in transition: from a thread that
+// has not switched (the loop runs inside an old patched function, and a second thread is
+// parked in another, so the transition cannot complete), from a thread that has, and
+// after completion; against a direct call of the replacement. Target: <= 15 ns.
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "bench_support.hpp"
+#include "core/api.hpp"
+
+extern "C" {
+int bench_tr_target(void);
+int bench_tr_outer(void (*body)(void *), void *arg);
+int bench_tr_hold(int fd);
+}
+
+namespace {
+
+using Fn = int (*)();
+const char *kPatch = "bench-tr-call";
+
+// A thread parked in the old bench_tr_hold (blocked in read) for as long as it lives.
+class Holder {
+public:
+	Holder()
+	{
+		if (pipe(fds_))
+			std::abort();
+		thread_ = std::thread([this] { bench_tr_hold(fds_[0]); });
+	}
+	~Holder()
+	{
+		(void)!write(fds_[1], "x", 1);
+		thread_.join();
+		close(fds_[0]);
+		close(fds_[1]);
+	}
+
+private:
+	int fds_[2];
+	std::thread thread_;
+};
+
+// The replacement's address, from the patch's own view.
+uintptr_t replacement_of(const std::string &func)
+{
+	for (const auto &p : graft::core::patch_list())
+		for (const auto &o : p.objects)
+			for (const auto &f : o.funcs)
+				if (p.name == kPatch && f.name == func)
+					return f.new_addr;
+	return 0;
+}
+
+struct Loop {
+	benchmark::State *state;
+	Fn fn;
+	bool start_transition; // load the patch from inside bench_tr_outer first
+	long sum = 0;
+};
+
+void run_loop(void *arg)
+{
+	auto *l = static_cast<Loop *>(arg);
+	if (l->start_transition) {
+		auto r = graft::core::patch_load(bench::module(kPatch), true);
+		bench::must(r.ok, "load", r.error);
+		l->fn = bench_tr_target;
+	}
+	Fn volatile fp = l->fn;
+	long sum = 0;
+	for (auto _ : *l->state)
+		sum += fp();
+	l->sum = sum;
+}
+
+void unload_patch()
+{
+	auto r = graft::core::patch_disable(kPatch); // reverses a transition in progress
+	bench::must(r.ok, "disable", r.error);
+	bench::must(bench::wait_complete(), "disable", "did not complete");
+	r = graft::core::patch_unload(kPatch);
+	bench::must(r.ok, "unload", r.error);
+}
+
+// Reports which version the loop ran: 1 (old) or 2 (new) on average.
+void report(benchmark::State &state, const Loop &l, bool in_transition)
+{
+	state.counters["version"] = state.iterations() ? double(l.sum) / double(state.iterations()) : 0;
+	state.counters["in_transition"] = in_transition;
+}
+
+} // namespace
+
+static void BM_DirectCallOfReplacement(benchmark::State &state)
+{
+	bench::runtime_init();
+	auto r = graft::core::patch_load(bench::module(kPatch), false);
+	bench::must(r.ok, "load", r.error);
+	Loop l{&state, reinterpret_cast<Fn>(replacement_of("bench_tr_target")), false};
+	run_loop(&l);
+	report(state, l, false);
+	r = graft::core::patch_unload(kPatch);
+	bench::must(r.ok, "unload", r.error);
+}
+BENCHMARK(BM_DirectCallOfReplacement);
+
+static void BM_CallInTransitionUnswitched(benchmark::State &state)
+{
+	bench::runtime_init();
+	Holder holder;
+	Loop l{&state, nullptr, true};
+	bench_tr_outer(run_loop, &l); // the loop runs inside the OLD bench_tr_outer
+	bool held = graft::core::transition_status().active;
+	unload_patch();
+	report(state, l, held);
+}
+BENCHMARK(BM_CallInTransitionUnswitched);
+
+static void BM_CallInTransitionSwitched(benchmark::State &state)
+{
+	bench::runtime_init();
+	Holder holder;
+	auto r = graft::core::patch_load(bench::module(kPatch), true);
+	bench::must(r.ok, "load", r.error);
+	Loop l{&state, bench_tr_target, false};
+	run_loop(&l); // the first call switches this thread: its stack is clean
+	bool held = graft::core::transition_status().active;
+	unload_patch();
+	report(state, l, held);
+}
+BENCHMARK(BM_CallInTransitionSwitched);
+
+static void BM_CallPatchedAfterCompletion(benchmark::State &state)
+{
+	bench::runtime_init();
+	auto r = graft::core::patch_load(bench::module(kPatch), true);
+	bench::must(r.ok, "load", r.error);
+	bench::must(bench::wait_complete(), "enable", "did not complete");
+	Loop l{&state, bench_tr_target, false};
+	run_loop(&l);
+	unload_patch();
+	report(state, l, false);
+}
+BENCHMARK(BM_CallPatchedAfterCompletion);
