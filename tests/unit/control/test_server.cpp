@@ -6,6 +6,7 @@
 #include <csignal>
 #include <dirent.h>
 #include <fstream>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -113,7 +114,7 @@ TEST_F(Server, LoadRefusalNamesTheFile)
 }
 
 // Tid of the thread named graft-ctl, or 0.
-pid_t control_tid()
+pid_t find_control_tid()
 {
 	DIR *d = opendir("/proc/self/task");
 	pid_t found = 0;
@@ -125,6 +126,17 @@ pid_t control_tid()
 	}
 	closedir(d);
 	return found;
+}
+
+// The thread names itself once it runs: wait for it (deadline 10 s).
+pid_t control_tid()
+{
+	for (int i = 0; i < 10000; i++) {
+		if (pid_t tid = find_control_tid())
+			return tid;
+		usleep(1000);
+	}
+	return 0;
 }
 
 TEST_F(Server, ThreadIsNamedAndBlocksAllSignals)
