@@ -9,12 +9,27 @@ cd "$root"
 bash scripts/setup-deps.sh
 
 failed=()
+passed_total=0
+failed_total=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+count() { # adds ctest's or gtest's totals from $log
+  local line p f
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  if [ -n "$line" ]; then
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
+    p=$(echo "$line" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
+    passed_total=$((passed_total + p - f)); failed_total=$((failed_total + f))
+  fi
+}
 run_ctest() { # DIR [ctest args...]
   local dir="$1"; shift
   echo "=== tests in ${dir#$root/}"
-  if ! ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 "$@"; then
+  if ! ctest --test-dir "$dir" --output-on-failure -j2 --timeout 600 "$@" 2>&1 | tee "$log"; then
     failed+=("${dir#$root/}")
   fi
+  grep -q 'tests passed' "$log" || failed+=("${dir#$root/} (no test ran)")
+  count
 }
 
 gcc_dir=$(CC=gcc CXX=g++ bash scripts/build.sh gcc -DGRAFT_WERROR=ON)
@@ -31,12 +46,17 @@ ASAN_OPTIONS=detect_leaks=0 run_ctest "$asan_dir"
 tsan_dir=$(CC=clang CXX=clang++ GRAFT_TARGETS=shadow_test bash scripts/build.sh tsan \
   -DGRAFT_SANITIZE=thread -DGRAFT_BUILD_BENCHMARKS=OFF -DGRAFT_BUILD_SAMPLES=OFF)
 echo "=== shadow tests under ThreadSanitizer (${tsan_dir#$root/})"
-if ! TSAN_OPTIONS=halt_on_error=1 "$tsan_dir/out/bin/shadow_test"; then
-  failed+=("${tsan_dir#$root/}")
+if TSAN_OPTIONS=halt_on_error=1 "$tsan_dir/out/bin/shadow_test" 2>&1 | tee "$log"; then
+  n=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | sed -E 's/.* ([0-9]+) tests?.*/\1/')
+  passed_total=$((passed_total + ${n:-0}))
+else
+  failed+=("${tsan_dir#$root/}"); failed_total=$((failed_total + 1))
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED in: ${failed[*]}"
+  echo "tests: $passed_total passed, $failed_total failed"
   exit 1
 fi
-echo "all test configurations passed"
+echo "all test configurations (GCC, Clang, ASan+UBSan, TSan) passed"
+echo "tests: $passed_total passed, $failed_total failed"
