@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 
 #include "arch/x86_64/site.hpp"
 #include "control/control.hpp"
@@ -109,6 +110,7 @@ __attribute__((constructor)) static void graft_init()
 	transition::select_init();
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
+	atexit(core::transition_quiesce_at_exit);
 	core::load_startup_patches(cfg.patches);
 	control::control_start(&why); // logs why when it cannot
 }

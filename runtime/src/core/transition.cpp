@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <condition_variable>
 
@@ -35,7 +36,9 @@ int rounds;
 bool model_on = true;
 
 // Wakes the background thread when a transition starts (paired with patch_mutex).
-std::condition_variable_any work_cv;
+// Never destroyed: destroying a condition variable the background thread waits on
+// blocks exit() forever (glibc waits for its waiters).
+std::condition_variable_any &work_cv = *new std::condition_variable_any;
 bool worker_started;
 
 const char *dir_name(TransitionDir dir)
@@ -168,6 +171,16 @@ void ensure_worker()
 Patch *transition_patch()
 {
 	return in_transition;
+}
+
+void transition_quiesce_at_exit()
+{
+	// Best effort within a second: exit() may come from a callback that holds the lock.
+	for (int i = 0; i < 1000 && !patch_mutex.try_lock(); i++)
+		usleep(1000);
+	// Kept locked: the background thread and the control thread's requests wait on it
+	// while the runtime's static objects are destroyed.
+	work_cv.notify_all();
 }
 
 void transition_after_fork_child()

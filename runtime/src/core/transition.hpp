@@ -32,6 +32,10 @@ void reverse_transition(Patch &patch);
 Result force_transition();
 TransitionView transition_view();
 
+// At exit: stops every patch operation for good (takes patch_mutex and keeps it), so
+// no thread of graft touches the runtime's objects while they are destroyed.
+void transition_quiesce_at_exit();
+
 // In a fork child: the background thread did not survive; start it again if a
 // transition was in progress.
 void transition_after_fork_child();

@@ -115,7 +115,7 @@ __attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const 
 		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
 		if (r && w > r->lo && follows_call(w, r->lo))
-			return {Verdict::on_stack, r->name};
+			return {Verdict::on_stack, r->name, at};
 	}
 	return {};
 }

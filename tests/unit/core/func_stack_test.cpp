@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/site.hpp"
 #include "core/func_stack.hpp"
+#include "symbols/symbols.hpp"
 
 using namespace graft;
 
@@ -33,6 +34,19 @@ __attribute__((noinline)) int repl_b(int x)
 
 int (*volatile call)(int) = fs_target;
 
+// The function's size from this executable's symbol table, as the core resolves it.
+size_t elf_size_of(const char *name)
+{
+	auto objects = symbols::list_loaded();
+	const symbols::Object *exe = symbols::find_object(objects, nullptr);
+	std::string why;
+	auto table = exe ? symbols::SymbolTable::open(exe->path, &why) : nullptr;
+	symbols::Symbol sym;
+	if (!table || !table->find(name, 0, exe->base, exe->name, &sym, &why))
+		return 0;
+	return sym.size;
+}
+
 // A one-function Object as the core builds it from a patch module.
 struct OnePatch {
 	core::Object obj;
@@ -41,7 +55,7 @@ struct OnePatch {
 		core::Func f;
 		f.name = "fs_target";
 		f.old_addr = reinterpret_cast<uintptr_t>(&fs_target);
-		f.old_size = 64; // generous: the test only needs the prologue
+		f.old_size = elf_size_of("fs_target");
 		f.new_addr = reinterpret_cast<uintptr_t>(repl);
 		std::string why;
 		f.site = arch::site_prepare(f.old_addr, f.old_size, "fs_target", &why);
@@ -71,6 +85,7 @@ protected:
 TEST_F(FuncStackTest, NewestWinsAndRemovalFallsBack)
 {
 	OnePatch a(repl_a), b(repl_b);
+	ASSERT_NE(a.obj.funcs[0].site, nullptr);
 	EXPECT_EQ(call(1), 2);
 	std::string why;
 	ASSERT_TRUE(core::patch_object(a.obj, &why)) << why;
@@ -87,6 +102,7 @@ TEST_F(FuncStackTest, NewestWinsAndRemovalFallsBack)
 TEST_F(FuncStackTest, RemovingALowerPatchKeepsTheTop)
 {
 	OnePatch a(repl_a), b(repl_b);
+	ASSERT_NE(a.obj.funcs[0].site, nullptr);
 	std::string why;
 	ASSERT_TRUE(core::patch_object(a.obj, &why)) << why;
 	ASSERT_TRUE(core::patch_object(b.obj, &why)) << why;
@@ -101,6 +117,7 @@ TEST_F(FuncStackTest, RemovingALowerPatchKeepsTheTop)
 TEST_F(FuncStackTest, PatchingAgainReusesTheSite)
 {
 	OnePatch a(repl_a);
+	ASSERT_NE(a.obj.funcs[0].site, nullptr);
 	std::string why;
 	for (int i = 0; i < 50; i++) {
 		ASSERT_TRUE(core::patch_object(a.obj, &why)) << why;

