@@ -33,7 +33,9 @@ tr::CheckSet checks;               // the code threads are leaving (ranges only)
 tr::RoundResult last_round;
 uint64_t started_usec;
 int rounds;
+bool signaled_logged;
 bool model_on = true;
+constexpr uint64_t kSignalSleepersUsec = 1000000;
 
 // Wakes the background thread when a transition starts (paired with patch_mutex).
 // Never destroyed: destroying a condition variable the background thread waits on
@@ -222,6 +224,7 @@ void start_transition(Patch &patch)
 	build_checks(patch, target_of(direction));
 	started_usec = now_usec();
 	rounds = 0;
+	signaled_logged = false;
 	if (!model_on)
 		switch_everyone();
 }
@@ -231,15 +234,21 @@ bool try_complete_transition(Patch &patch)
 	if (in_transition != &patch)
 		return true;
 	tr::Published p = tr::published();
-	if (rounds == 1)
-		log::printf("graft: signaling remaining threads");
+	// As the kernel's klp_send_signals (after 15 s there): once a transition has
+	// waited a second, the blocked threads that still seem to hold it get the signal,
+	// to check their own stack with the unwinder.
+	bool signal_sleepers = now_usec() - started_usec > kSignalSleepersUsec;
 	// A fresh set for each round: the stacks of threads created since the last round
 	// are mapped now. Threads switching themselves in select read it concurrently, so
 	// it is never changed once published.
 	auto *set = new tr::CheckSet(checks);
 	set->read_maps();
 	tr::publish_checks(set);
-	last_round = tr::try_switch_all(*set, p, true);
+	last_round = tr::try_switch_all(*set, p, true, signal_sleepers);
+	if (last_round.signalled_sleepers && !signaled_logged) {
+		log::printf("graft: signaling remaining threads");
+		signaled_logged = true;
+	}
 	rounds++;
 	if (last_round.complete()) {
 		complete_transition(patch);

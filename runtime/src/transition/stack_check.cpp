@@ -2,6 +2,8 @@
 // stack_check.cpp - the conservative stack scan of the consistency model.
 #include "transition/stack_check.hpp"
 
+#include <unwind.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -118,6 +120,58 @@ __attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const 
 			return {Verdict::on_stack, r->name, at};
 	}
 	return {};
+}
+
+namespace {
+
+struct UnwindState {
+	const CheckSet *set;
+	uintptr_t pc;         // the interrupted PC: frames before it are the handler's
+	bool past_signal = false;
+	CheckResult result;
+	int frames = 0;
+};
+
+_Unwind_Reason_Code visit_frame(_Unwind_Context *ctx, void *arg)
+{
+	auto *st = static_cast<UnwindState *>(arg);
+	int before = 0;
+	uintptr_t ip = _Unwind_GetIPInfo(ctx, &before);
+	if (++st->frames > 4096)
+		return _URC_END_OF_STACK; // a loop in bad unwind data: give up (unreliable)
+	if (!st->past_signal) {
+		// The handler's own frames come first; the interrupted one has exactly its PC.
+		if (ip != st->pc)
+			return _URC_NO_REASON;
+		st->past_signal = true;
+		if (const CheckRange *r = range_of(*st->set, ip))
+			st->result = {Verdict::running_in, r->name};
+		return st->result.verdict == Verdict::clean ? _URC_NO_REASON : _URC_NORMAL_STOP;
+	}
+	// A return address: the call is just before it.
+	if (const CheckRange *r = range_of(*st->set, ip - 1)) {
+		st->result = {Verdict::on_stack, r->name};
+		return _URC_NORMAL_STOP;
+	}
+	return _URC_NO_REASON;
+}
+
+} // namespace
+
+bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, CheckResult *out)
+{
+	UnwindState st{&set, interrupted_pc};
+	_Unwind_Reason_Code rc = _Unwind_Backtrace(visit_frame, &st);
+	if (!st.past_signal)
+		return false;
+	if (st.result.verdict != Verdict::clean) {
+		*out = st.result;
+		return true;
+	}
+	if (rc != _URC_END_OF_STACK || st.frames > 4096)
+		return false;
+	*out = st.result;
+	return true;
 }
 
 } // namespace graft::transition

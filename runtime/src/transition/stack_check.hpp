@@ -40,6 +40,13 @@ struct CheckResult {
 // inside set.maps. Async-signal-safe (no allocation, no locks).
 CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp);
 
+// The precise check of the calling thread's own stack, for a signal handler: unwinds
+// with the DWARF unwinder (_Unwind_Backtrace, lock-free on glibc >= 2.35) from the
+// handler through the signal frame, checking the interrupted PC and each return
+// address. Returns false when the unwinder could not reach the stack's end (no unwind
+// tables somewhere): then use check_stack.
+bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, CheckResult *out);
+
 // True when the bytes before addr end with a call instruction (E8 rel32, or FF /2 in
 // any encoding, optionally REX-prefixed), reading no byte below lo.
 bool follows_call(uintptr_t addr, uintptr_t lo);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +28,7 @@ constexpr size_t kMaxRecords = 1024;
 struct Round {
 	const CheckSet *set;
 	Published p;
+	std::vector<pid_t> sleepers; // blocked threads to signal too (sorted)
 	std::atomic<size_t> n{0};
 	Record recs[kMaxRecords];
 };
@@ -40,7 +42,11 @@ void check_self(void *arg, ucontext_t *uc)
 		return;
 	auto pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
 	auto sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
-	CheckResult r = check_stack(*round->set, pc, sp);
+	// The unwinder sees real frames only; the conservative scan also counts stale
+	// return addresses left in live frames, so it is the fallback.
+	CheckResult r;
+	if (!check_own_stack_precisely(*round->set, pc, &r))
+		r = check_stack(*round->set, pc, sp);
 	if (r.verdict == Verdict::clean && switch_self(round->p, round->p.target))
 		return;
 	size_t i = round->n.fetch_add(1, std::memory_order_relaxed);
@@ -54,9 +60,12 @@ bool running_needs_signal(void *arg, pid_t tid)
 	return !is_internal(tid) && state_of(tid, round->p) != round->p.target;
 }
 
-bool blocked_needs_signal(void *, pid_t, uintptr_t, uintptr_t)
+bool blocked_needs_signal(void *arg, pid_t tid, uintptr_t, uintptr_t)
 {
-	return false; // checked from outside by check_blocked
+	// Checked from outside by check_blocked; signalled only when the transition has
+	// waited long (see try_switch_all), to check them precisely.
+	const auto &s = static_cast<Round *>(arg)->sleepers;
+	return std::binary_search(s.begin(), s.end(), tid);
 }
 
 // Context-switch counts and scheduler state: unchanged between two reads means the
@@ -165,9 +174,11 @@ std::string reason_unanswered(pid_t tid, const Round &round)
 
 } // namespace
 
-RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals)
+RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals,
+			   bool signal_sleepers)
 {
 	RoundResult res;
+	auto round = std::make_unique<Round>();
 	std::vector<pid_t> tids, running;
 	os::list_threads(&tids);
 	pid_t self = os::current_tid();
@@ -183,16 +194,20 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 		os::KernelState ks;
 		bool blocked = os::read_kernel_state(tid, &ks) && !ks.running && ks.nr >= 0;
 		Outcome o = blocked ? check_blocked(set, p, tid, &why) : Outcome::needs_signal;
-		if (o == Outcome::switched)
+		if (o == Outcome::switched) {
 			res.switched++;
-		else if (o == Outcome::held)
+		} else if (o == Outcome::held && !signal_sleepers) {
 			res.holds.push_back(Hold{tid, os::thread_comm(tid), why});
-		else
+		} else {
+			if (o == Outcome::held)
+				round->sleepers.push_back(tid);
 			running.push_back(tid);
+		}
 	}
 	if (running.empty())
 		return res;
-	auto round = std::make_unique<Round>();
+	std::sort(round->sleepers.begin(), round->sleepers.end());
+	res.signalled_sleepers = int(round->sleepers.size());
 	round->set = &set;
 	round->p = p;
 	bool any = false;

@@ -25,12 +25,17 @@ struct RoundResult {
 	int total = 0;    // live threads of the program (graft's own excluded)
 	int switched = 0;
 	int signalled = 0;
+	int signalled_sleepers = 0; // blocked threads signalled (signal_sleepers)
 	std::vector<Hold> holds;
 	bool complete() const { return switched == total; }
 };
 
 // Tries to switch every thread not yet in p.target. set must describe the code the
-// threads are leaving. With signals false, running threads are only counted.
-RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals);
+// threads are leaving. With signals false, running threads are only counted. With
+// signal_sleepers, blocked threads that the outside scan finds holding are signalled
+// too, to check themselves with the unwinder (the conservative scan can be fooled by
+// a stale return address); they may then see EINTR, as the kernel's fake signals do.
+RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals,
+			   bool signal_sleepers);
 
 } // namespace graft::transition
