@@ -26,6 +26,9 @@ bool g_maps_valid = false;
 CodeWriteMode g_mode = CodeWriteMode::mprotect_window;
 int g_mem_fd = -1;
 std::atomic<int> g_membarrier_state{0}; // 0 unknown, 1 registered, -1 unavailable
+// Inside a CodeBatch: pages opened for writing and their protection before.
+bool g_batch = false;
+std::vector<std::pair<uintptr_t, int>> g_open_pages;
 
 uintptr_t page_size() {
 	static const uintptr_t ps = uintptr_t(::sysconf(_SC_PAGESIZE));
@@ -79,6 +82,30 @@ bool write_proc_mem(uintptr_t dst, const void *src, size_t n, std::string *why) 
 // Runs store() with [dst, dst+n) writable and still executable. If the kernel refuses
 // RWX, switches this process to /proc/self/mem for good and returns false with errno
 // EACCES/EPERM in *refused so the caller retries there.
+// Makes the pages [lo, hi) writable (still executable), or finds them already open in
+// the current batch. old is their protection before.
+bool open_pages(uintptr_t lo, uintptr_t hi, int old, int *refused) {
+	if (g_batch) {
+		bool all_open = true;
+		for (uintptr_t pg = lo; pg < hi && all_open; pg += page_size())
+			all_open = std::any_of(g_open_pages.begin(), g_open_pages.end(),
+					       [pg](const auto &o) { return o.first == pg; });
+		if (all_open)
+			return true;
+	}
+	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC)) {
+		*refused = errno;
+		return false;
+	}
+	if (g_batch)
+		for (uintptr_t pg = lo; pg < hi; pg += page_size())
+			g_open_pages.emplace_back(pg, old);
+	return true;
+}
+
+// Runs store() with [dst, dst+n) writable and still executable. If the kernel refuses
+// RWX, switches this process to /proc/self/mem for good and returns false with errno
+// EACCES/EPERM in *refused so the caller retries there.
 template <class Store> bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused) {
 	uintptr_t lo = dst & ~(page_size() - 1);
 	uintptr_t hi = (dst + n + page_size() - 1) & ~(page_size() - 1);
@@ -87,11 +114,11 @@ template <class Store> bool with_rwx_window(uintptr_t dst, size_t n, Store store
 		*refused = EFAULT; // not one executable mapping: never make data executable
 		return false;
 	}
-	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC)) {
-		*refused = errno;
+	if (!open_pages(lo, hi, old_lo, refused))
 		return false;
-	}
 	store();
+	if (g_batch)
+		return true; // restored when the batch ends
 	// The page was executable throughout; back to exactly what it was.
 	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, old_lo))
 		*refused = errno; // cannot happen for a narrowing change; reported, data written
@@ -121,6 +148,19 @@ void sync_cores() {
 }
 
 void code_refresh_maps() { g_maps_valid = false; }
+
+CodeBatch::CodeBatch() {
+	g_batch = true;
+	g_open_pages.clear();
+}
+
+CodeBatch::~CodeBatch() {
+	// page_prot() reports the protection cached before the batch, not RWX: restore it.
+	for (const auto &[page, prot] : g_open_pages)
+		::mprotect(reinterpret_cast<void *>(page), page_size(), prot);
+	g_open_pages.clear();
+	g_batch = false;
+}
 
 CodeWriteMode code_write_mode() { return g_mode; }
 void code_set_write_mode(CodeWriteMode mode) { g_mode = mode; }

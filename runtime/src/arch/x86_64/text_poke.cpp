@@ -277,6 +277,7 @@ bool poke_batch(Poke *pokes, size_t n, std::string *why) {
 	if (!trap_init(why))
 		return false;
 	os::code_refresh_maps();
+	os::CodeBatch pages; // each page made writable once for the whole batch
 	publish_index();
 	for (size_t i = 0; i < n; ++i) // /proc/self/mem copies are not atomic: int3 protocol
 		if (pokes[i].atomic_u16 && os::code_write_mode() != os::CodeWriteMode::mprotect_window)
