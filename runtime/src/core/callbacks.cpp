@@ -3,16 +3,7 @@
 // modules may call from them (graft_object_name, graft_object_state).
 #include "core/callbacks.hpp"
 
-#include <map>
-
 namespace graft::core {
-namespace {
-
-// Objects whose state is not LIVE right now (a library coming or going). Guarded by
-// patch_mutex: written and read only while a callback runs under it.
-std::map<const graft_object *, enum graft_object_state> states;
-
-} // namespace
 
 int run_pre_patch(Object &obj)
 {
@@ -42,13 +33,6 @@ void run_post_unpatch(Object &obj)
 	obj.post_unpatch_enabled = false;
 }
 
-void set_object_state(const graft_object *desc, enum graft_object_state state)
-{
-	if (state == GRAFT_OBJECT_LIVE)
-		states.erase(desc);
-	else
-		states[desc] = state;
-}
 
 } // namespace graft::core
 
@@ -59,8 +43,9 @@ extern "C" GRAFT_API const char *graft_object_name(const struct graft_object *ob
 	return obj->name ? obj->name : graft::core::exe_name().c_str();
 }
 
-extern "C" GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *obj)
+// Every callback runs today for a loaded object being enabled or disabled: LIVE. COMING
+// and GOING arrive with patching libraries as they load and unload (issue 4).
+extern "C" GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *)
 {
-	auto it = graft::core::states.find(obj);
-	return it == graft::core::states.end() ? GRAFT_OBJECT_LIVE : it->second;
+	return GRAFT_OBJECT_LIVE;
 }

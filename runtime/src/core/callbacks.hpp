@@ -16,7 +16,4 @@ void run_pre_unpatch(Object &obj);
 // Only if pre_patch ran and succeeded; then forgets it.
 void run_post_unpatch(Object &obj);
 
-// The state graft_object_state() reports for an object while its callbacks run.
-void set_object_state(const graft_object *desc, enum graft_object_state state);
-
 } // namespace graft::core

@@ -91,7 +91,7 @@ bool CheckSet::read_maps()
 bool follows_call(uintptr_t addr, uintptr_t lo)
 {
 	auto *p = reinterpret_cast<const uint8_t *>(addr);
-	if (addr - 5 >= lo && addr >= lo + 5 && p[-5] == 0xe8)
+	if (addr >= lo + 5 && p[-5] == 0xe8)
 		return true;
 	for (size_t k = 2; k <= 7; k++) {
 		if (addr < lo + k)
@@ -117,7 +117,7 @@ __attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const 
 		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
 		if (r && w > r->lo && follows_call(w, r->lo))
-			return {Verdict::on_stack, r->name, at};
+			return {Verdict::on_stack, r->name};
 	}
 	return {};
 }

@@ -32,8 +32,7 @@ enum class Verdict { clean, running_in, on_stack, unreliable };
 
 struct CheckResult {
 	Verdict verdict = Verdict::clean;
-	int name = -1;      // the range found
-	uintptr_t where = 0; // on_stack: the stack slot holding the return address
+	int name = -1; // the range found
 };
 
 // Checks the stack of a thread stopped at pc with stack pointer sp. Reads only memory

@@ -148,7 +148,7 @@ Outcome check_blocked(const CheckSet &set, const Published &p, pid_t tid, std::s
 	return Outcome::held;
 }
 
-void signal_running(Round *round, bool *any)
+void signal_running(Round *round)
 {
 	os::ThreadRequest req;
 	req.fn = check_self;
@@ -158,7 +158,6 @@ void signal_running(Round *round, bool *any)
 	req.timeout_ms = 50;
 	std::string ignored; // threads that did not answer are reported per thread below
 	os::run_on_threads(req, &ignored);
-	*any = os::last_thread_run_stats().signalled > 0;
 }
 
 std::string reason_unanswered(pid_t tid, const Round &round)
@@ -210,10 +209,8 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 	res.signalled_sleepers = int(round->sleepers.size());
 	round->set = &set;
 	round->p = p;
-	bool any = false;
 	if (signals)
-		signal_running(round.get(), &any);
-	res.signalled = any ? 1 : 0;
+		signal_running(round.get());
 	for (pid_t tid : running) {
 		if (!os::thread_alive(tid)) {
 			res.total--;

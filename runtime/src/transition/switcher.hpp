@@ -24,7 +24,6 @@ struct Hold {
 struct RoundResult {
 	int total = 0;    // live threads of the program (graft's own excluded)
 	int switched = 0;
-	int signalled = 0;
 	int signalled_sleepers = 0; // blocked threads signalled (signal_sleepers)
 	std::vector<Hold> holds;
 	bool complete() const { return switched == total; }
