@@ -9,6 +9,7 @@
 #include "core/api.hpp"
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
+#include "core/library.hpp"
 #include "core/log.hpp"
 #include "core/resolve.hpp"
 #include "core/transition.hpp"
@@ -74,6 +75,9 @@ bool open_module(Patch &patch, std::string *why)
 // transition; post_patch once it completes. Caller holds patch_mutex.
 static Result enable_locked(Patch &patch)
 {
+	std::string why;
+	if (!resolve_loaded_objects(patch, &why)) // libraries loaded since the patch was
+		return Result::fail(why);         // loaded, or since it was disabled
 	log::printf("graft: enabling patch '%s'", patch.name.c_str());
 	init_transition(patch, TransitionDir::patching);
 	for (auto &obj : patch.objects) {
@@ -87,7 +91,6 @@ static Result enable_locked(Patch &patch)
 			return Result::fail("pre-patch callback of object '" + obj->name +
 					    "' refused the patch: " + strerror(-ret));
 		}
-		std::string why;
 		if (!patch_object(*obj, &why)) {
 			log::printf("graft: failed to patch object '%s'", obj->name.c_str());
 			log::printf("graft: failed to enable patch '%s'", patch.name.c_str());
@@ -95,6 +98,8 @@ static Result enable_locked(Patch &patch)
 			return Result::fail(why);
 		}
 		obj->patched = true;
+		if (library_pin && obj->desc->name)
+			library_pin(obj->path);
 	}
 	start_transition(patch);
 	patch.enabled = true;
@@ -120,12 +125,10 @@ static Result disable_locked(Patch &patch)
 	return {};
 }
 
-Result patch_load(const std::string &path, bool enable)
+// Under patch_mutex: everything after the module is open. On failure the caller closes
+// the module (outside the lock).
+static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
 {
-	std::lock_guard<std::mutex> guard(patch_mutex);
-	auto patch = std::make_unique<Patch>();
-	patch->path = path;
-	patch->name = patch_name_of(path);
 	if (find_patch(patch->name))
 		return Result::fail("a patch named '" + patch->name +
 				    "' is already loaded: unload it first, or rename the module");
@@ -134,22 +137,38 @@ Result patch_load(const std::string &path, bool enable)
 				    "' is in transition: wait for it to finish (graft status), or "
 				    "load with --no-enable");
 	std::string why;
-	if (!open_module(*patch, &why))
+	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why))
 		return Result::fail(why);
-	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why)) {
-		dlclose(patch->handle);
-		return Result::fail(why);
-	}
-	size_replacements(*patch);
+	size_replacements(*patch); // dlinfo and dl_iterate_phdr: not the loader's main lock
 	Patch &p = *patch;
 	patches.push_back(std::move(patch));
 	if (!enable)
 		return {};
 	Result r = enable_locked(p);
-	if (!r.ok) {
-		dlclose(p.handle);
+	if (!r.ok)
 		patches.pop_back();
+	return r;
+}
+
+// The module is opened and closed without patch_mutex: the loader's lock is taken
+// before patch_mutex when a library loads (library_coming runs under it), so holding
+// patch_mutex while calling into the loader could deadlock.
+Result patch_load(const std::string &path, bool enable)
+{
+	auto patch = std::make_unique<Patch>();
+	patch->path = path;
+	patch->name = patch_name_of(path);
+	std::string why;
+	if (!open_module(*patch, &why))
+		return Result::fail(why);
+	void *handle = patch->handle;
+	Result r;
+	{
+		std::lock_guard<std::mutex> guard(patch_mutex);
+		r = load_locked(std::move(patch), enable);
 	}
+	if (!r.ok)
+		dlclose(handle);
 	return r;
 }
 
@@ -185,9 +204,8 @@ Result patch_disable(const std::string &name)
 	return disable_locked(*patch);
 }
 
-Result patch_unload(const std::string &name)
+static Result unload_locked(const std::string &name, std::unique_ptr<Patch> &doomed)
 {
-	std::lock_guard<std::mutex> guard(patch_mutex);
 	Patch *patch = find_patch(name);
 	if (!patch)
 		return Result::fail("no patch named '" + name + "' is loaded");
@@ -199,11 +217,25 @@ Result patch_unload(const std::string &name)
 	for (auto it = patches.begin(); it != patches.end(); ++it) {
 		if (it->get() != patch)
 			continue;
-		dlclose(patch->handle);
+		doomed = std::move(*it);
 		patches.erase(it);
 		break;
 	}
 	return {};
+}
+
+// dlclose outside patch_mutex, as dlopen in patch_load.
+Result patch_unload(const std::string &name)
+{
+	std::unique_ptr<Patch> doomed;
+	Result r;
+	{
+		std::lock_guard<std::mutex> guard(patch_mutex);
+		r = unload_locked(name, doomed);
+	}
+	if (doomed)
+		dlclose(doomed->handle);
+	return r;
 }
 
 } // namespace graft::core

@@ -37,6 +37,9 @@ struct Object {
 	graft_object *desc = nullptr;
 	std::string name;           // graft_object_name(): exe file name for NULL
 	bool loaded = false;        // resolved against a loaded object
+	std::string path;           // while loaded: the file it was resolved in
+	uintptr_t base = 0;         // while loaded: its load bias (tells a reload apart)
+	enum graft_object_state state = GRAFT_OBJECT_LIVE; // what graft_object_state() says
 	bool patched = false;
 	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
 	std::vector<Func> funcs;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 
 #include "arch/x86_64/site.hpp"
@@ -83,7 +84,7 @@ void build_checks(const Patch &patch, int target)
 {
 	checks = tr::CheckSet{};
 	for (const auto &obj : patch.objects)
-		if (obj->loaded)
+		if (obj->patched)
 			for (const Func &func : obj->funcs)
 				add_leaving(checks, func, target);
 	uintptr_t lo, hi;
@@ -175,8 +176,14 @@ Patch *transition_patch()
 	return in_transition;
 }
 
+std::atomic<bool> exiting;
+
 void transition_quiesce_at_exit()
 {
+	// First: the loader reports every object closing during exit (la_objclose from
+	// _dl_fini), and library_going must not wait for the lock kept below. Patches are
+	// not reverted at exit, as the kernel does not revert them at shutdown.
+	exiting.store(true, std::memory_order_relaxed);
 	// Best effort within a second: exit() may come from a callback that holds the lock.
 	for (int i = 0; i < 1000 && !patch_mutex.try_lock(); i++)
 		usleep(1000);
@@ -276,6 +283,7 @@ void cancel_transition(Patch &patch)
 		if (obj->loaded)
 			run_post_unpatch(*obj);
 	}
+	log::printf("graft: '%s': unpatching complete", patch.name.c_str());
 	tr::publish_checks(nullptr);
 	in_transition = nullptr;
 }
@@ -294,6 +302,12 @@ void reverse_transition(Patch &patch)
 	build_checks(patch, target_of(direction));
 	rounds = 0;
 	try_complete_transition(patch);
+}
+
+void transition_objects_changed()
+{
+	if (in_transition)
+		build_checks(*in_transition, target_of(direction));
 }
 
 Result force_transition()
