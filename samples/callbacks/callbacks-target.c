@@ -7,6 +7,9 @@
  *   unload LIB           dlclose it
  *   set pre_patch_ret N  what the demo patches' pre_patch callbacks return (N = -19:
  *   set pre_patch_ret2 N  -ENODEV), read through their graft_sym cells
+ *   grep                 logs the answers of cmdline_show() and meminfo_show() that say
+ *                        "live patched" (the kernel tests' grep of /proc/cmdline and
+ *                        /proc/meminfo into the kernel log); replies with both answers
  *   pid | quit
  * Each step is also written into the runtime's log ("% dlopen LIB", and dlerror()'s text
  * when a load fails), as the kernel tests' harness writes its commands into the kernel
@@ -19,12 +22,45 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../livepatch/sample_attrs.h"
 #include "say.h"
 
 /* Read by the demo patches (graft_sym) and by libcallbacks_busy.so (exported). */
 __attribute__((visibility("default"))) int callbacks_pre_patch_ret;
 __attribute__((visibility("default"))) int callbacks_pre_patch_ret2;
 __attribute__((visibility("default"))) int callbacks_busy_block;
+/* What the state patches (samples/cumulative) change and restore: the kernel's
+ * console_loglevel. */
+__attribute__((visibility("default"))) int console_loglevel = 4;
+
+/* What the cumulative story's patches replace (the kernel's cmdline_proc_show,
+ * meminfo_proc_show and a syscall). */
+__attribute__((visibility("default"))) SAMPLE_PATCHABLE const char *cmdline_show(void)
+{
+	return SAMPLE_OPAQUE("original cmdline");
+}
+
+__attribute__((visibility("default"))) SAMPLE_PATCHABLE const char *meminfo_show(void)
+{
+	return SAMPLE_OPAQUE("original meminfo");
+}
+
+__attribute__((visibility("default"))) SAMPLE_PATCHABLE const char *uptime_show(void)
+{
+	return SAMPLE_OPAQUE("original uptime");
+}
+
+static void grep_live_patched(void)
+{
+	const char *cmdline = cmdline_show(), *meminfo = meminfo_show();
+	if (strstr(cmdline, "live patched"))
+		SAY("%s", cmdline);
+	if (strstr(meminfo, "live patched"))
+		SAY("%s", meminfo);
+	printf("cmdline: %s | meminfo: %s | uptime: %s | loglevel: %d\n", cmdline, meminfo,
+	       uptime_show(), console_loglevel);
+	fflush(stdout);
+}
 
 #define MAX_LIBS 8
 static struct {
@@ -109,6 +145,8 @@ static int handle(char *cmd)
 		SAY("%% set pre_patch_ret2 %s", b);
 		callbacks_pre_patch_ret2 = atoi(b);
 		reply("ok", "");
+	} else if (strcmp(cmd, "grep") == 0) {
+		grep_live_patched();
 	} else if (strcmp(cmd, "pid") == 0) {
 		printf("%ld\n", (long)getpid());
 		fflush(stdout);
@@ -116,7 +154,7 @@ static int handle(char *cmd)
 		return 1;
 	else
 		reply("unknown command '%s' (load LIB [block], unload LIB, set pre_patch_ret N, "
-		      "set pre_patch_ret2 N, pid, quit)", cmd);
+		      "set pre_patch_ret2 N, grep, pid, quit)", cmd);
 	return 0;
 }
 

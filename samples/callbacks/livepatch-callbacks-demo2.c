@@ -2,8 +2,14 @@
 /* livepatch-callbacks-demo2.c - the kernel's test_klp_callbacks_demo2: callbacks on the
  * program, plus (for graft's "two patches on one loading library" case) on
  * libcallbacks_mod.so. Its pre_patch callbacks return the target's
- * callbacks_pre_patch_ret2 ("set pre_patch_ret2 N"). */
+ * callbacks_pre_patch_ret2 ("set pre_patch_ret2 N"). Built with DEMO_REPLACE=1 as
+ * livepatch-callbacks-demo2-replace.so (the kernel's demo2 with replace=1). */
+#ifndef DEMO_NAME
 #define DEMO_NAME "livepatch-callbacks-demo2"
+#endif
+#ifndef DEMO_REPLACE
+#define DEMO_REPLACE 0
+#endif
 #include "callbacks-demo-common.h"
 
 static struct graft_sym program_syms[] = {
@@ -17,6 +23,6 @@ static struct graft_object objs[] = {
 	{0},
 };
 
-static struct graft_patch patch = {.objs = objs};
+static struct graft_patch patch = {.objs = objs, .replace = DEMO_REPLACE};
 
 GRAFT_PATCH(patch);

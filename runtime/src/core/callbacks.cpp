@@ -49,6 +49,11 @@ void run_post_unpatch(Object &obj)
 	obj.post_unpatch_enabled = false;
 }
 
+const Object *running_object()
+{
+	return running;
+}
+
 enum graft_object_state object_state(const graft_object *desc)
 {
 	if (running && running->desc == desc)

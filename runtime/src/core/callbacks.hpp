@@ -16,6 +16,9 @@ void run_pre_unpatch(Object &obj);
 // Only if pre_patch ran and succeeded; then forgets it.
 void run_post_unpatch(Object &obj);
 
+// The object whose callback the calling thread is running, or nullptr.
+const Object *running_object();
+
 // What graft_object_state() answers: the state of the object whose callback the
 // calling thread is running (Object::state), else LIVE.
 enum graft_object_state object_state(const graft_object *desc);

@@ -11,7 +11,9 @@
 #include "core/func_stack.hpp"
 #include "core/library.hpp"
 #include "core/log.hpp"
+#include "core/replace.hpp"
 #include "core/resolve.hpp"
+#include "core/state.hpp"
 #include "core/transition.hpp"
 
 namespace graft::core {
@@ -51,17 +53,18 @@ bool open_module(Patch &patch, std::string *why)
 	if (!exp)
 		*why = "'" + patch.path + "' is not a graft patch module: it does not export '" +
 		       GRAFT_PATCH_SYMBOL + "' (define the patch with GRAFT_PATCH(...))";
-	else if (exp->abi_version != GRAFT_ABI_VERSION)
+	else if (exp->abi_version < GRAFT_ABI_VERSION_MIN || exp->abi_version > GRAFT_ABI_VERSION)
 		*why = "patch module ABI version " + std::to_string(exp->abi_version) +
 		       " is not supported (this runtime supports " +
+		       std::to_string(GRAFT_ABI_VERSION_MIN) + " to " +
 		       std::to_string(GRAFT_ABI_VERSION) +
 		       "): rebuild the module against this graft's <graft/graft.h>";
 	else if (!exp->patch)
 		*why = "patch module exports no patch (GRAFT_PATCH of a NULL patch)";
-	else if (exp->patch->replace)
-		*why = "atomic replace (replace = 1) is not supported yet by this runtime";
 	else {
 		patch.desc = exp->patch;
+		patch.abi_version = exp->abi_version;
+		patch.replace = exp->patch->replace != 0;
 		return true;
 	}
 	dlclose(patch.handle);
@@ -71,13 +74,36 @@ bool open_module(Patch &patch, std::string *why)
 
 } // namespace
 
+static void move_to_end(Patch &patch)
+{
+	for (auto it = patches.begin(); it != patches.end(); ++it)
+		if (it->get() == &patch) {
+			std::unique_ptr<Patch> p = std::move(*it);
+			patches.erase(it);
+			patches.push_back(std::move(p));
+			return;
+		}
+}
+
 // Enable with the kernel's order: per loaded object pre_patch then patch; then the
 // transition; post_patch once it completes. Caller holds patch_mutex.
 static Result enable_locked(Patch &patch)
 {
 	std::string why;
+	if (patch.replaced)
+		return Result::fail("patch '" + patch.name + "' was replaced by a cumulative patch: "
+				    "unload it, and load it again to enable it");
+	if (!is_patch_compatible(patch, &why)) {
+		log::printf("graft: Livepatch patch (%s) is not compatible with the already "
+			    "installed livepatches.", patch.name.c_str());
+		return Result::fail("patch '" + patch.name + "' is not compatible with the "
+				    "installed patches: " + why + " (Invalid argument)");
+	}
 	if (!resolve_loaded_objects(patch, &why)) // libraries loaded since the patch was
 		return Result::fail(why);         // loaded, or since it was disabled
+	move_to_end(patch); // the kernel's klp_patches is in enable order (stack order)
+	if (patch.replace)
+		add_nops(patch);
 	log::printf("graft: enabling patch '%s'", patch.name.c_str());
 	init_transition(patch, TransitionDir::patching);
 	for (auto &obj : patch.objects) {

@@ -19,6 +19,7 @@ struct Site;
 namespace graft::core {
 
 struct FuncStack;
+struct Patch;
 
 struct Func {
 	const graft_func *desc = nullptr;
@@ -31,6 +32,8 @@ struct Func {
 	arch::Site *site = nullptr; // prepared at resolve time
 	bool patched = false;       // on its FuncStack
 	bool transition = false;    // its patch is in transition (the kernel's func->transition)
+	bool nop = false;           // atomic replace: back to the original (new_addr is set
+	                            // to the original code when it is pushed on its stack)
 };
 
 struct Object {
@@ -43,6 +46,11 @@ struct Object {
 	bool patched = false;
 	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
 	std::vector<Func> funcs;
+	// Atomic replace: an object the replace patch does not have, made for nops; desc
+	// points at owned_desc.
+	std::unique_ptr<graft_object> owned_desc;
+	std::string owned_name;     // owned_desc->name's storage
+	Patch *owner = nullptr;     // the patch it belongs to
 };
 
 struct Patch {
@@ -50,8 +58,13 @@ struct Patch {
 	std::string path;
 	void *handle = nullptr;     // dlopen handle
 	graft_patch *desc = nullptr;
+	unsigned int abi_version = 0;
 	std::vector<std::unique_ptr<Object>> objects;
 	bool enabled = false;
+	bool replace = false;       // desc->replace: a cumulative patch
+	bool replaced = false;      // disabled by a replace patch's transition (unloadable)
+	bool handing_over = false;  // replaced, its states still visible to the replace
+	                            // patch's post_patch (graft_get_prev_state)
 	bool forced = false;        // a transition was forced: never unloaded (threads may
 	                            // still run its code)
 };

@@ -164,6 +164,7 @@ bool build_objects(Patch &patch, std::string *why)
 	for (graft_object *o = patch.desc->objs; o->funcs; o++) {
 		auto obj = std::make_unique<Object>();
 		obj->desc = o;
+		obj->owner = &patch;
 		obj->name = o->name ? o->name : exe_name();
 		if (!names.insert(o->name ? o->name : "").second) {
 			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name + "'";

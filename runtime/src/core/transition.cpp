@@ -15,6 +15,7 @@
 #include "arch/x86_64/site.hpp"
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
+#include "core/replace.hpp"
 #include "core/log.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/select.hpp"
@@ -70,7 +71,11 @@ void add_leaving(tr::CheckSet &set, const Func &func, int target)
 	arch::site_code_range(func.site, &lo, &hi);
 	set.add(lo, hi, func.name);
 	if (target == tr::kUnpatched) {
-		set.add(func.new_addr, func.new_addr + func.new_size, func.name);
+		// A nop's "new code" is the original function (the kernel checks old_func).
+		if (func.nop)
+			set.add(func.old_addr, func.old_addr + func.old_size, func.name);
+		else
+			set.add(func.new_addr, func.new_addr + func.new_size, func.name);
 		return;
 	}
 	const Func *below = func_below(func);
@@ -100,6 +105,11 @@ void complete_transition(Patch &patch)
 	for (auto &obj : patch.objects)
 		for (Func &func : obj->funcs)
 			func.transition = false;
+	bool replacing = patch.replace && direction == TransitionDir::patching;
+	if (replacing) {
+		unpatch_replaced_patches(patch);
+		discard_nops(patch);
+	}
 	for (auto &obj : patch.objects) {
 		if (!obj->patched)
 			continue;
@@ -116,6 +126,11 @@ void complete_transition(Patch &patch)
 		else
 			run_post_unpatch(*obj);
 	}
+	if (replacing)
+		for (auto &p : patches)
+			p->handing_over = false; // post_patch has taken their states over
+	if (patch.replace && direction == TransitionDir::unpatching)
+		discard_nops(patch); // reversed: the nops left their stacks with the patch
 	log::printf("graft: '%s': %s complete", patch.name.c_str(), dir_name(direction));
 	tr::publish_checks(nullptr);
 	in_transition = nullptr;
@@ -283,6 +298,8 @@ void cancel_transition(Patch &patch)
 		if (obj->loaded)
 			run_post_unpatch(*obj);
 	}
+	if (patch.replace)
+		discard_nops(patch);
 	log::printf("graft: '%s': unpatching complete", patch.name.c_str());
 	tr::publish_checks(nullptr);
 	in_transition = nullptr;
