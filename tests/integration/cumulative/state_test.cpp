@@ -171,4 +171,20 @@ TEST_F(State, AReversedTakeOverHandsTheStateBack)
 	EXPECT_THAT(s, ::testing::ElementsAreArray(want));
 }
 
+// ABI version 1 modules still load: their graft_patch has no states, which the runtime
+// never reads (the fixture poisons the word after it). A replace patch with a state
+// replaces it, and graft_get_prev_state walks past it.
+TEST_F(State, AVersion1ModuleLoadsAndIsReplaced)
+{
+	CmdResult r = run_graft({"load", pid, out_dir() + "/itest-cumulative/itest-abi1.so"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_THAT(target->ask("grep"), HasSubstr("cmdline: itest-abi1: this has been live patched"));
+	load_lp(kLp2);
+	EXPECT_THAT(target->ask("grep"), HasSubstr("cmdline: original cmdline"));
+	EXPECT_EQ(loglevel(), "15");
+	disable_lp(kLp2);
+	EXPECT_EQ(loglevel(), "4");
+	EXPECT_TRUE(target->alive());
+}
+
 } // namespace
