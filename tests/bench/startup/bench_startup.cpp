@@ -123,56 +123,44 @@ void BM_Startup(benchmark::State &state)
 }
 BENCHMARK(BM_Startup)->ArgName("graft")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// Both kinds interleaved, so drift on a shared machine hits both alike; medians.
-void BM_StartupPair(benchmark::State &state)
+// Two environments interleaved, so drift on a shared machine hits both alike: the
+// medians of each and the difference, as counters named after them.
+void interleave(benchmark::State &state, Env &a, Env &b, const char *a_name, const char *b_name)
 {
-	Env plain(false), graft(true);
-	std::vector<double> p, g;
+	std::vector<double> ta, tb;
 	bool flip = false;
 	for (auto _ : state) {
-		Env &first = flip ? graft : plain;
-		Env &second = flip ? plain : graft;
-		double a = start_once_ms(first), b = start_once_ms(second);
-		if (a < 0 || b < 0) {
-			state.SkipWithError("startup-true failed");
-			break;
-		}
-		(flip ? g : p).push_back(a);
-		(flip ? p : g).push_back(b);
-		flip = !flip;
-	}
-	double mp = median(p), mg = median(g);
-	state.counters["plain_ms"] = mp;
-	state.counters["graft_ms"] = mg;
-	state.counters["extra_ms"] = mg - mp;
-	state.counters["ratio"] = mp > 0 ? mg / mp : 0;
-}
-BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
-
-// What `graft run` adds on top of the preload: the rtld-audit module that reports
-// libraries loading and unloading. Interleaved the same way: preload alone vs with it.
-void BM_StartupAuditPair(benchmark::State &state)
-{
-	Env graft(true), audit(true, true);
-	std::vector<double> g, a;
-	bool flip = false;
-	for (auto _ : state) {
-		Env &first = flip ? audit : graft;
-		Env &second = flip ? graft : audit;
+		Env &first = flip ? b : a;
+		Env &second = flip ? a : b;
 		double x = start_once_ms(first), y = start_once_ms(second);
 		if (x < 0 || y < 0) {
 			state.SkipWithError("startup-true failed");
 			break;
 		}
-		(flip ? a : g).push_back(x);
-		(flip ? g : a).push_back(y);
+		(flip ? tb : ta).push_back(x);
+		(flip ? ta : tb).push_back(y);
 		flip = !flip;
 	}
-	double mg = median(g), ma = median(a);
-	state.counters["graft_ms"] = mg;
-	state.counters["graft_audit_ms"] = ma;
-	state.counters["extra_ms"] = ma - mg;
-	state.counters["ratio"] = mg > 0 ? ma / mg : 0;
+	double ma = median(ta), mb = median(tb);
+	state.counters[a_name] = ma;
+	state.counters[b_name] = mb;
+	state.counters["extra_ms"] = mb - ma;
+	state.counters["ratio"] = ma > 0 ? mb / ma : 0;
+}
+
+void BM_StartupPair(benchmark::State &state)
+{
+	Env plain(false), graft(true);
+	interleave(state, plain, graft, "plain_ms", "graft_ms");
+}
+BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What `graft run` adds on top of the preload: the rtld-audit module that reports
+// libraries loading and unloading.
+void BM_StartupAuditPair(benchmark::State &state)
+{
+	Env graft(true), audit(true, true);
+	interleave(state, graft, audit, "graft_ms", "graft_audit_ms");
 }
 BENCHMARK(BM_StartupAuditPair)->UseRealTime()->Unit(benchmark::kMillisecond);
 

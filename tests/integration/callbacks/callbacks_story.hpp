@@ -126,6 +126,15 @@ inline std::string cb(const std::string &patch, const std::string &callback,
 	return line;
 }
 
+// The expected lines of several steps, in order.
+inline std::vector<std::string> cat(std::initializer_list<std::vector<std::string>> parts)
+{
+	std::vector<std::string> out;
+	for (const auto &p : parts)
+		out.insert(out.end(), p.begin(), p.end());
+	return out;
+}
+
 // The runtime's line "graft: '<patch>': <what>".
 inline std::string rt(const std::string &patch, const std::string &what)
 {

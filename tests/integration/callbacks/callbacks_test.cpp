@@ -58,14 +58,6 @@ protected:
 	}
 };
 
-std::vector<std::string> cat(std::initializer_list<std::vector<std::string>> parts)
-{
-	std::vector<std::string> out;
-	for (const auto &p : parts)
-		out.insert(out.end(), p.begin(), p.end());
-	return out;
-}
-
 const std::vector<std::string> kModInit = {"libcallbacks_mod: callbacks_mod_init"};
 const std::vector<std::string> kModExit = {"% dlclose libcallbacks_mod.so",
 					   "libcallbacks_mod: callbacks_mod_exit"};

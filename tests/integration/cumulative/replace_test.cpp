@@ -62,14 +62,6 @@ std::vector<std::string> with_callbacks(const std::string &p, const std::string 
 	return v;
 }
 
-std::vector<std::string> cat(std::initializer_list<std::vector<std::string>> parts)
-{
-	std::vector<std::string> out;
-	for (const auto &p : parts)
-		out.insert(out.end(), p.begin(), p.end());
-	return out;
-}
-
 // test-callbacks.sh "atomic replace": only the replacing patch's callbacks run; the
 // replaced one gets no unpatch callbacks and can be unloaded without a disable.
 TEST_F(Replace, CallbacksAtomicReplace)

@@ -63,14 +63,6 @@ std::vector<std::string> restoring(const std::string &p)
 		rt(p, "unpatching complete")};
 }
 
-std::vector<std::string> cat(std::initializer_list<std::vector<std::string>> parts)
-{
-	std::vector<std::string> out;
-	for (const auto &p : parts)
-		out.insert(out.end(), p.begin(), p.end());
-	return out;
-}
-
 const std::string kLp = "livepatch-state", kLp2 = "livepatch-state2", kLp3 = "livepatch-state3";
 
 // "system state modification"
