@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// verify.cpp - the module's checks: symbols against the target with the runtime's own
+// lookup, no TEXTREL, undefined symbols provided by the target's libraries.
+#include "verify.hpp"
+
+#include "common.hpp"
+#include "symbols/symbols.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace graft::patchgen {
+
+namespace {
+
+struct Dynamic {
+	bool textrel = false;
+	std::vector<std::string> undefined; // non-weak undefined .dynsym names
+};
+
+Dynamic read_dynamic(const std::string &path)
+{
+	Dynamic out;
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	Elf_Scn *scn = nullptr;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		gelf_getshdr(scn, &sh);
+		Elf_Data *d = elf_getdata(scn, nullptr);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; d && i < n; i++) {
+			if (sh.sh_type == SHT_DYNAMIC) {
+				GElf_Dyn dyn;
+				if (gelf_getdyn(d, static_cast<int>(i), &dyn) &&
+				    (dyn.d_tag == DT_TEXTREL ||
+				     (dyn.d_tag == DT_FLAGS && (dyn.d_un.d_val & DF_TEXTREL))))
+					out.textrel = true;
+			} else if (sh.sh_type == SHT_DYNSYM && i > 0) {
+				GElf_Sym s;
+				if (gelf_getsym(d, static_cast<int>(i), &s) && s.st_shndx == SHN_UNDEF &&
+				    GELF_ST_BIND(s.st_info) != STB_WEAK) {
+					const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
+					if (name && *name)
+						out.undefined.push_back(name);
+				}
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	return out;
+}
+
+// The target's libraries as the dynamic linker finds them (ldd), and the target itself.
+std::vector<std::string> libraries_of(const Target &target)
+{
+	std::vector<std::string> libs{target.path};
+	RunResult r = run({"ldd", target.path});
+	std::istringstream in(r.output);
+	std::string line;
+	while (std::getline(in, line)) {
+		size_t arrow = line.find("=> /");
+		std::string path;
+		if (arrow != std::string::npos)
+			path = line.substr(arrow + 3, line.find(" (") - arrow - 3);
+		else if (line.find_first_not_of(" \t") != std::string::npos &&
+			 line[line.find_first_not_of(" \t")] == '/')
+			path = line.substr(line.find('/'), line.find(" (") - line.find('/'));
+		if (!path.empty())
+			libs.push_back(path);
+	}
+	return libs;
+}
+
+bool provided(const std::string &name, const std::vector<std::shared_ptr<symbols::SymbolTable>> &tables)
+{
+	if (name.rfind("graft_", 0) == 0) // libgraft.so, preloaded into every target
+		return true;
+	for (const auto &t : tables) {
+		std::string err;
+		if (t->find(name.c_str(), 0, 0, "", nullptr, &err) ||
+		    err.rfind("unresolvable ambiguity", 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+[[noreturn]] void fail(const std::string &output, const std::string &why)
+{
+	std::remove(output.c_str());
+	throw Refusal(why);
+}
+
+} // namespace
+
+void verify_module(const std::string &output, const Target &target,
+		   const std::vector<FuncEntry> &funcs, const std::vector<SymEntry> &syms)
+{
+	std::string err;
+	for (const FuncEntry &f : funcs)
+		if (!target.resolves(f.old_name, f.sympos, f.value, &err))
+			fail(output, "check: graft_func '" + f.old_name + "': " + err);
+	for (const SymEntry &s : syms)
+		if (!target.resolves(s.name, s.sympos, s.value, &err))
+			fail(output, "check: graft_sym '" + s.name + "': " + err);
+	Dynamic dyn = read_dynamic(output);
+	if (dyn.textrel)
+		fail(output, "check: the module has text relocations (internal error: a target "
+			     "reference escaped the rewrite)");
+	std::vector<std::shared_ptr<symbols::SymbolTable>> tables;
+	for (const std::string &lib : libraries_of(target))
+		if (auto t = symbols::SymbolTable::open(lib, &err))
+			tables.push_back(t);
+	for (const std::string &name : dyn.undefined)
+		if (!provided(name, tables))
+			fail(output, "check: the module needs '" + name + "', which neither " +
+					     target.path + " nor its libraries provide");
+}
+
+} // namespace graft::patchgen
