@@ -142,9 +142,12 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 	    word == ".pushsection" || word == ".popsection" || word == ".previous") {
 		section_ = word == ".section" ? trim(code.substr(8)) : word;
 		// Start-up and exit code of the TU already ran (or will) in the target: the
-		// module must not register its own copies.
+		// module must not register its own copies. Patchable-entry records are
+		// dropped too: they are for the target's functions, and the assembler merges
+		// them into one section whose relocations would keep every function alive.
 		drop_section_ = false;
-		for (const char *s : {".init_array", ".fini_array", ".ctors", ".dtors", ".preinit_array"})
+		for (const char *s : {".init_array", ".fini_array", ".ctors", ".dtors", ".preinit_array",
+				      "__patchable_function_entries"})
 			drop_section_ = drop_section_ || section_.rfind(s, 0) == 0;
 		if (drop_section_)
 			return;

@@ -4,7 +4,6 @@
 #include "verify.hpp"
 
 #include "common.hpp"
-#include "symbols/symbols.hpp"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace graft::patchgen {
@@ -67,30 +67,41 @@ std::vector<std::string> libraries_of(const Target &target)
 	std::istringstream in(r.output);
 	std::string line;
 	while (std::getline(in, line)) {
-		size_t arrow = line.find("=> /");
-		std::string path;
-		if (arrow != std::string::npos)
-			path = line.substr(arrow + 3, line.find(" (") - arrow - 3);
-		else if (line.find_first_not_of(" \t") != std::string::npos &&
-			 line[line.find_first_not_of(" \t")] == '/')
-			path = line.substr(line.find('/'), line.find(" (") - line.find('/'));
-		if (!path.empty())
-			libs.push_back(path);
+		size_t slash = line.find(" /");
+		if (slash == std::string::npos)
+			slash = line.find("\t/");
+		if (slash == std::string::npos)
+			continue;
+		std::string path = line.substr(slash + 1);
+		libs.push_back(path.substr(0, path.find(" (")));
 	}
 	return libs;
 }
 
-bool provided(const std::string &name, const std::vector<std::shared_ptr<symbols::SymbolTable>> &tables)
+// The names a file exports: defined, non-local .dynsym entries (what ld.so binds to;
+// an executable's .symtab is invisible to the module).
+void add_exports(const std::string &path, std::set<std::string> &names)
 {
-	if (name.rfind("graft_", 0) == 0) // libgraft.so, preloaded into every target
-		return true;
-	for (const auto &t : tables) {
-		std::string err;
-		if (t->find(name.c_str(), 0, 0, "", nullptr, &err) ||
-		    err.rfind("unresolvable ambiguity", 0) == 0)
-			return true;
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	Elf_Scn *scn = nullptr;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		gelf_getshdr(scn, &sh);
+		Elf_Data *d = elf_getdata(scn, nullptr);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 1; sh.sh_type == SHT_DYNSYM && d && i < n; i++) {
+			GElf_Sym s;
+			if (gelf_getsym(d, static_cast<int>(i), &s) && s.st_shndx != SHN_UNDEF &&
+			    GELF_ST_BIND(s.st_info) != STB_LOCAL)
+				if (const char *name = elf_strptr(elf, sh.sh_link, s.st_name))
+					names.insert(name);
+		}
 	}
-	return false;
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
 }
 
 [[noreturn]] void fail(const std::string &output, const std::string &why)
@@ -115,14 +126,13 @@ void verify_module(const std::string &output, const Target &target,
 	if (dyn.textrel)
 		fail(output, "check: the module has text relocations (internal error: a target "
 			     "reference escaped the rewrite)");
-	std::vector<std::shared_ptr<symbols::SymbolTable>> tables;
+	std::set<std::string> exported;
 	for (const std::string &lib : libraries_of(target))
-		if (auto t = symbols::SymbolTable::open(lib, &err))
-			tables.push_back(t);
+		add_exports(lib, exported);
 	for (const std::string &name : dyn.undefined)
-		if (!provided(name, tables))
+		if (name.rfind("graft_", 0) != 0 && !exported.count(name)) // libgraft.so: preloaded
 			fail(output, "check: the module needs '" + name + "', which neither " +
-					     target.path + " nor its libraries provide");
+					     target.path + " nor its libraries export");
 }
 
 } // namespace graft::patchgen
