@@ -111,8 +111,10 @@ TEST_F(PatchgenC, InlineFunctionFromAHeaderUsedByTwoUnits)
 TEST_F(PatchgenC, DuplicateStaticNamesUseSympos)
 {
 	std::string report = generate("dup-static");
-	// value() of dup_b.c is the second "value" in the target's .symtab.
-	EXPECT_NE(report.find("graft_func: value sympos 2"), std::string::npos) << report;
+	// value() of dup_b.c is the second "value" in the target's .symtab: replaced (GCC),
+	// or, when Clang propagated its constant result into dup_b(), called through a cell.
+	EXPECT_NE(report.find("value sympos 2"), std::string::npos) << report;
+	EXPECT_EQ(report.find("value sympos 1"), std::string::npos) << report;
 	expect_change("dup-static", "dup 0", "dup 12", "dup 13");
 }
 
@@ -133,7 +135,11 @@ TEST_F(PatchgenC, IpaCloneOrColdPart)
 TEST_F(PatchgenC, SharedLibraryTarget)
 {
 	std::string report = generate("lib-fee", "libfee.so");
-	EXPECT_NE(report.find("graft_func: rate"), std::string::npos) << report;
+	// rate() is replaced (GCC) or its constant is folded into fee() (Clang); either way
+	// fee_calls is the library's own static.
+	EXPECT_TRUE(report.find("graft_func: rate") != std::string::npos ||
+		    report.find("graft_func: fee") != std::string::npos)
+		<< report;
 	expect_change("lib-fee", "fee 2", "fee 10", "fee 14");
 }
 
@@ -148,6 +154,7 @@ TEST_F(PatchgenC, CommentOnlyFixMakesNoModule)
 // Every refusal: exit code 1, the reason and the place on stderr, no module.
 struct Refusal {
 	const char *fix, *reason, *place;
+	const char *other_reason = nullptr; // when a compiler turns one change into another
 };
 
 TEST_F(PatchgenC, Refusals)
@@ -155,7 +162,8 @@ TEST_F(PatchgenC, Refusals)
 	const Refusal cases[] = {
 		{"refuse-data-value", "changed data", "'table'"},
 		{"refuse-data-size", "changes size", "'table'"},
-		{"refuse-initialiser", "changed static initialiser", "data_init"},
+		// Clang evaluates the constructor at compile time: table's initial value changes.
+		{"refuse-initialiser", "changed static initialiser", "data.o", "changed data"},
 		{"refuse-tls", "new thread-local data", "probe_seen"},
 		{"refuse-toplevel-asm", "changed assembly", "probe.o"},
 		{"refuse-asm-file", "changed assembly", "answer.o"},
@@ -164,7 +172,9 @@ TEST_F(PatchgenC, Refusals)
 	for (const Refusal &c : cases) {
 		CmdResult r = tree->generate("fixes-c", c.fix, "shop");
 		EXPECT_EQ(r.status, 1) << c.fix << ": " << r.out << r.err;
-		EXPECT_NE(r.err.find(c.reason), std::string::npos) << c.fix << ": " << r.err;
+		EXPECT_TRUE(r.err.find(c.reason) != std::string::npos ||
+			    (c.other_reason && r.err.find(c.other_reason) != std::string::npos))
+			<< c.fix << ": " << r.err;
 		EXPECT_NE(r.err.find(c.place), std::string::npos) << c.fix << ": " << r.err;
 		EXPECT_FALSE(std::filesystem::exists(tree->module(c.fix))) << c.fix;
 	}

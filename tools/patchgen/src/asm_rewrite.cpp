@@ -189,7 +189,10 @@ bool Rewriter::data_line(const std::string &code, const std::string &raw)
 	auto ref = parse_symref(trim(code.substr(word.size())), &unknown);
 	if (!ref || ref->sym.rfind(".L", 0) == 0)
 		return false;
-	bool dwref = data_label_.rfind("DW.ref.", 0) == 0;
+	// The typeinfo cells of exception tables: GCC's DW.ref.X, Clang's .LX.DW.stub.
+	bool dwref = data_label_.rfind("DW.ref.", 0) == 0 ||
+		     (data_label_.size() > 8 &&
+		      data_label_.compare(data_label_.size() - 8, 8, ".DW.stub") == 0);
 	if (!dwref && !in_.new_data.count(data_label_))
 		return false;
 	Resolved r = in_.classify(ref->sym, true);
@@ -199,7 +202,10 @@ bool Rewriter::data_line(const std::string &code, const std::string &raw)
 		throw Refusal("rewrite: " + in_.tu + ": new data '" + data_label_ +
 			      "' is initialised with the address of the target's '" + ref->sym +
 			      "'; not supported: set it in code instead (" + trim(raw) + ")");
-	res_.cells.push_back({data_label_, r.target});
+	// A global label on the cell, so the descriptor can name it (Clang's is local).
+	std::string cell = "__graft_cell_" + in_.id + "_" + std::to_string(res_.cells.size());
+	res_.cells.push_back({cell, r.target});
+	emit("\t.globl\t" + cell + "\n\t.hidden\t" + cell + "\n" + cell + ":");
 	emit("\t.quad\t0\t# graft: filled with " + r.target);
 	return true;
 }

@@ -258,24 +258,43 @@ void check_initialisers(const ElfObject &orig, const ElfObject &patched, const s
 			      ": the set of start-up functions differs");
 }
 
-// Code in executable sections that no function symbol covers: top-level asm.
+// The bytes of an executable section that no sized function symbol covers, with the
+// relocations there: top-level asm, or functions without .size.
+std::string loose_code(const ElfObject &o, const Section &s)
+{
+	std::vector<bool> covered(s.bytes.size(), false);
+	for (const Symbol &sym : o.symbols)
+		if (sym.shndx == s.index && sym.type == STT_FUNC && sym.size > 0)
+			for (uint64_t i = sym.value; i < sym.value + sym.size && i < covered.size(); i++)
+				covered[i] = true;
+	std::string out;
+	for (size_t i = 0; i < s.bytes.size(); i++)
+		if (!covered[i])
+			out.push_back(static_cast<char>(s.bytes[i]));
+	for (const Reloc &r : s.relocs)
+		if (r.offset >= covered.size() || !covered[r.offset])
+			out += ";" + target_key(o, r, true);
+	return out;
+}
+
 void check_loose_code(const ElfObject &orig, const ElfObject &patched, const std::string &tu)
 {
 	for (const Section &s : patched.sections) {
 		if (!(s.flags & SHF_EXECINSTR) || s.size == 0)
 			continue;
-		bool has_func = false;
-		for (const Symbol &sym : patched.symbols)
-			has_func = has_func || (sym.shndx == s.index && sym.type == STT_FUNC);
-		if (has_func)
-			continue;
 		const Section *o = nullptr;
 		for (const Section &c : orig.sections)
 			if (c.name == s.name)
 				o = &c;
-		if (!o || o->bytes != s.bytes)
+		bool has_func = false;
+		for (const Symbol &sym : patched.symbols)
+			has_func = has_func || (sym.shndx == s.index && sym.type == STT_FUNC && sym.size);
+		// A new function's section holds its patchable-entry padding outside the symbol.
+		if (!o && has_func)
+			continue;
+		if (!o || loose_code(orig, *o) != loose_code(patched, s))
 			throw Refusal("changed assembly: " + tu + ": section " + s.name +
-				      " holds code outside any function (top-level asm) and it "
+				      " holds code outside any sized function (top-level asm) and it "
 				      "changed; graft-patchgen does not patch assembly");
 	}
 }
