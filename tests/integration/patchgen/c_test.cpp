@@ -43,6 +43,10 @@ protected:
 		EXPECT_EQ(t.finish(), 0);
 	}
 
+public:
+	static std::string tree_dir() { return tree->dir(); }
+
+protected:
 	RuntimeDir rundir;
 	static PgTree *tree;
 };
@@ -162,6 +166,8 @@ TEST_F(PatchgenC, Refusals)
 	const Refusal cases[] = {
 		{"refuse-data-value", "changed data", "'table'"},
 		{"refuse-data-size", "changes size", "'table'"},
+		// Never written before, so the compilers made it read-only.
+		{"refuse-data-section", "moves from .rodata to .data", "'weights'"},
 		// Clang evaluates the constructor at compile time: table's initial value changes.
 		{"refuse-initialiser", "changed static initialiser", "data.o", "changed data"},
 		{"refuse-tls", "new thread-local data", "probe_seen"},
@@ -178,6 +184,94 @@ TEST_F(PatchgenC, Refusals)
 		EXPECT_NE(r.err.find(c.place), std::string::npos) << c.fix << ": " << r.err;
 		EXPECT_FALSE(std::filesystem::exists(tree->module(c.fix))) << c.fix;
 	}
+}
+
+// The fix applied to a copy of one source file, compiled through graft-cc with extra
+// flags: the "patched object" of the lower-level modes.
+std::string patched_object(const std::string &dir, const std::string &file, const std::string &fix,
+			   const std::vector<std::string> &flags)
+{
+	std::filesystem::create_directories(dir);
+	std::filesystem::copy_file(PatchgenC::tree_dir() + "/" + file, dir + "/" + file,
+				   std::filesystem::copy_options::overwrite_existing);
+	CmdResult p = run({"patch", "-s", "-p1", "-d", dir, "-i",
+			   pg_source_dir() + "/fixes-c/" + fix + ".patch"});
+	EXPECT_EQ(p.status, 0) << p.out << p.err;
+	std::string obj = dir + "/" + file.substr(0, file.size() - 2) + ".o";
+	std::vector<std::string> argv = {out_dir() + "/bin/graft-cc", "-O2", "-g", "-I",
+					 PatchgenC::tree_dir()};
+	argv.insert(argv.end(), flags.begin(), flags.end());
+	argv.insert(argv.end(), {"-c", dir + "/" + file, "-o", obj});
+	CmdResult c = run(argv);
+	EXPECT_EQ(c.status, 0) << c.out << c.err;
+	return obj;
+}
+
+TEST_F(PatchgenC, TwoObjectsAndTwoTreesModes)
+{
+	std::string dir = tree->module("modes") + ".d";
+	std::string obj = patched_object(dir, "calc.c", "static-func", {"-fPIE"});
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--orig", tree->dir() + "/calc.o",
+			   "--patched", obj, "--target", tree->deployed("shop"), "-o",
+			   tree->module("two-objects")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_NE(r.out.find("graft_func: scale sympos 0"), std::string::npos) << r.out;
+	expect_change("two-objects", "scale 5", "scale 11", "scale 16");
+	r = run({out_dir() + "/bin/graft-patchgen", "--orig-tree", tree->dir(), "--patched-tree", dir,
+		 "--target", tree->deployed("shop"), "-o", tree->module("two-trees")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	expect_change("two-trees", "scale 5", "scale 11", "scale 16");
+}
+
+TEST_F(PatchgenC, LtoObjectIsRefused)
+{
+	std::string dir = tree->module("lto") + ".d";
+	std::string obj = patched_object(dir, "calc.c", "static-func", {"-fPIE", "-flto"});
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--orig", tree->dir() + "/calc.o",
+			   "--patched", obj, "--target", tree->deployed("shop"), "-o",
+			   tree->module("lto")});
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("LTO"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("calc.o"), std::string::npos) << r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree->module("lto")));
+}
+
+TEST_F(PatchgenC, CodeTheRewriterDoesNotKnowIsRefused)
+{
+	// Non-PIC code takes string addresses as absolute immediates ($.LC0): a module
+	// cannot hold them, and the rewriter says so instead of guessing.
+	std::string dir = tree->module("nopic") + ".d";
+	std::string obj = patched_object(dir, "ipa.c", "cold-part", {"-fno-pie"});
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--orig", tree->dir() + "/ipa.o",
+			   "--patched", obj, "--target", tree->deployed("shop"), "-o",
+			   tree->module("nopic")});
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("rewrite: ipa.o: function '"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("non-PIC"), std::string::npos) << r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree->module("nopic")));
+}
+
+TEST_F(PatchgenC, TargetFromAnotherBuildIsRefused)
+{
+	// The same objects linked with another build-id: not the binary this tree built.
+	std::string other = tree->module("other") + ".d";
+	std::filesystem::create_directories(other);
+	std::vector<std::string> link = {PG_CC, "-pie", "-o", other + "/shop"};
+	for (const char *o : {"main", "calc", "state", "views_a", "views_b", "dup_a", "dup_b", "ipa",
+			      "data", "probe", "answer"})
+		link.push_back(tree->dir() + "/" + o + ".o");
+	for (std::string x : {"-L" + tree->dir(), std::string("-lfee"),
+			      std::string("-Wl,--build-id=0x0123456789abcdef")})
+		link.push_back(x);
+	CmdResult l = run(link);
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--src", tree->dir(), "--patch",
+			   pg_source_dir() + "/fixes-c/static-func.patch", "--build", "make -s",
+			   "--target", other + "/shop", "-o", tree->module("mismatch")});
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("target does not match the original build"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("0123456789abcdef"), std::string::npos) << r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree->module("mismatch")));
 }
 
 } // namespace
