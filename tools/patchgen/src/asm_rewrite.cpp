@@ -50,6 +50,7 @@ private:
 	void branch(const std::string &m, const std::string &op, const std::string &raw);
 	void memory(const std::string &m, std::vector<std::string> ops, size_t at, const Mem &mem,
 		    const std::string &raw);
+	void segment_operand(const std::string &disp, const std::string &raw);
 	void generic(const std::string &m, std::vector<std::string> ops, size_t at,
 		     const std::string &ptr, long long off);
 	std::string slot(const std::string &target);
@@ -238,6 +239,10 @@ void Rewriter::instruction(const std::string &code, const std::string &raw)
 				refuse("a symbolic immediate (non-PIC code: build with -fPIE or -fPIC)", raw);
 			continue;
 		}
+		if (op[0] == '%' && op.find(':') != std::string::npos && op.back() != ')') {
+			segment_operand(op.substr(op.find(':') + 1), raw);
+			continue;
+		}
 		if (op[0] == '%')
 			continue;
 		auto mem = parse_mem(op);
@@ -260,6 +265,22 @@ void Rewriter::instruction(const std::string &code, const std::string &raw)
 	}
 	std::string p = take_prefix();
 	emit(p.empty() ? raw : "\t" + p + code);
+}
+
+// "%fs:SYM@tpoff": thread-local data, reachable only when it is not the target's.
+void Rewriter::segment_operand(const std::string &disp, const std::string &raw)
+{
+	bool unknown = false;
+	auto ref = parse_symref(disp, &unknown);
+	if (unknown)
+		refuse("a segment-relative expression this rewriter does not know", raw);
+	if (!ref)
+		return;
+	if (!tls_modifier(ref->mod))
+		refuse("a segment-relative symbolic operand", raw);
+	if (in_.classify(ref->sym, false).reach == Reach::Slot)
+		refuse("thread-local data of the target ('" + ref->sym +
+		       "'); a live patch cannot reach the target's thread-locals", raw);
 }
 
 void Rewriter::branch(const std::string &m, const std::string &op, const std::string &raw)
