@@ -18,6 +18,13 @@ PgTree::PgTree(const std::string &source, const std::vector<std::string> &deploy
 	// Clang in the clang and asan ones).
 	setenv("GRAFT_REAL_CC", PG_CC, 1);
 	setenv("GRAFT_REAL_CXX", PG_CXX, 1);
+	// Under sanitizers the runtime is instrumented and needs the program to be too.
+	// In the environment, so that graft-patchgen's own builds use the same flags.
+	if (*PG_SAN_FLAGS) {
+		setenv("CFLAGS", "-O2 -g " PG_SAN_FLAGS, 1);
+		setenv("CXXFLAGS", "-O2 -g " PG_SAN_FLAGS, 1);
+		setenv("LDFLAGS", PG_SAN_FLAGS, 1);
+	}
 	char tmpl[] = "/tmp/graft-pgtest.XXXXXX";
 	root_ = mkdtemp(tmpl);
 	dir_ = root_ + "/tree";

@@ -35,6 +35,21 @@ bool tls_modifier(const std::string &mod)
 	return false;
 }
 
+// SHF_GNU_RETAIN ("R", sanitizer constructors) would keep a section past
+// --gc-sections: in the module nothing of the unit's is kept but what new code uses.
+std::string without_retain(const std::string &raw)
+{
+	size_t q = raw.find(",\"");
+	if (q == std::string::npos)
+		return raw;
+	size_t e = raw.find('"', q + 2);
+	std::string flags = raw.substr(q + 2, e - q - 2), kept;
+	for (char c : flags)
+		if (c != 'R')
+			kept.push_back(c);
+	return raw.substr(0, q + 2) + kept + raw.substr(e);
+}
+
 std::string off_text(long long off) { return off == 0 ? "" : std::to_string(off); }
 
 class Rewriter {
@@ -175,7 +190,10 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 	}
 	if (data_line(code, raw))
 		return;
-	emit(raw);
+	if (word == ".section")
+		emit(without_retain(raw));
+	else
+		emit(raw);
 }
 
 // Data directives after a label outside functions: a DW.ref cell pointing at a target

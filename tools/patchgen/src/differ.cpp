@@ -31,8 +31,10 @@ std::string normalize_name(const std::string &name)
 
 bool is_compiler_temporary(const std::string &name)
 {
+	// __unnamed_N, ___asan_gen_*: sanitizer metadata (source locations, global
+	// descriptors), numbered per unit and used only by the code that refers to it.
 	for (const char *p : {"CSWTCH.", "__func__.", "__PRETTY_FUNCTION__.", "__FUNCTION__.",
-			      "DW.ref.", ".L", "__const."})
+			      "DW.ref.", ".L", "__const.", "__unnamed_", "___asan_gen_"})
 		if (name.rfind(p, 0) == 0)
 			return true;
 	return false;
@@ -224,6 +226,11 @@ void classify_functions(const ElfObject &orig, const ElfObject &patched, const s
 		d.changed.erase(part);
 		d.added.erase(part);
 	}
+	// Sanitizer constructors run once at start-up (see check_initialisers).
+	for (const char *ctor : {"asan.module_ctor", "asan.module_dtor"}) {
+		d.changed.erase(ctor);
+		d.added.erase(ctor);
+	}
 }
 
 void classify_data(const ElfObject &orig, const ElfObject &patched, const std::string &tu, Diff &d)
@@ -247,6 +254,12 @@ void check_initialisers(const ElfObject &orig, const ElfObject &patched, const s
 			const Diff &d)
 {
 	std::set<std::string> before = initialisers(orig), after = initialisers(patched);
+	// AddressSanitizer's constructor registers the unit's globals (their metadata changes
+	// with any code change); the target's copy already registered the target's globals.
+	for (auto *set : {&before, &after}) {
+		set->erase("asan.module_ctor");
+		set->erase("asan.module_dtor");
+	}
 	for (const std::string &f : after)
 		if (d.changed.count(f) || d.added.count(f) || !d.twin.count(f) ||
 		    !before.count(d.twin.at(f)))

@@ -129,8 +129,16 @@ void verify_module(const std::string &output, const Target &target,
 	std::set<std::string> exported;
 	for (const std::string &lib : libraries_of(target))
 		add_exports(lib, exported);
+	// graft_*: libgraft.so, preloaded into every target. Sanitizer entry points: the
+	// sanitizer runtime, linked into a sanitized program's executable.
+	auto runtime = [](const std::string &n) {
+		for (const char *p : {"graft_", "__asan_", "__ubsan_", "__sanitizer_"})
+			if (n.rfind(p, 0) == 0)
+				return true;
+		return false;
+	};
 	for (const std::string &name : dyn.undefined)
-		if (name.rfind("graft_", 0) != 0 && !exported.count(name)) // libgraft.so: preloaded
+		if (!runtime(name) && !exported.count(name))
 			fail(output, "check: the module needs '" + name + "', which neither " +
 					     target.path + " nor its libraries export");
 }
