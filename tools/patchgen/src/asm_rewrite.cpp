@@ -384,7 +384,6 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 		return;
 	}
 	generic(m, ops, at, ptr, ref.off);
-	(void)raw;
 }
 
 // Any other form: borrow a scratch register below the red zone (leaf functions keep

@@ -57,7 +57,7 @@ void read_sections(Elf *elf, ElfObject &obj, size_t shstrndx)
 	}
 }
 
-// Symbols and, for SHT_GROUP sections, which sections each group holds.
+// The symbol table, with extended section indexes (SHT_SYMTAB_SHNDX).
 void read_symbols(Elf *elf, ElfObject &obj)
 {
 	Elf_Scn *scn = nullptr;
@@ -96,20 +96,6 @@ void read_symbols(Elf *elf, ElfObject &obj)
 			s.size = sym.st_size;
 			if (s.type == STT_FILE && obj.file_symbol.empty())
 				obj.file_symbol = s.name;
-		}
-	}
-}
-
-void read_relocs_and_groups(ElfObject &obj)
-{
-	for (Section &s : obj.sections) {
-		if (s.type == SHT_GROUP) {
-			for (size_t off = 4; off + 4 <= s.bytes.size(); off += 4) {
-				uint32_t member;
-				std::memcpy(&member, s.bytes.data() + off, 4);
-				if (member < obj.sections.size())
-					obj.sections[member].group = s.index;
-			}
 		}
 	}
 }
@@ -176,7 +162,6 @@ ElfObject ElfObject::read(const std::string &path)
 	obj.path = path;
 	read_sections(h.elf, obj, shstrndx);
 	read_symbols(h.elf, obj);
-	read_relocs_and_groups(obj);
 	read_relocs(h.elf, obj);
 	refuse_lto(obj);
 	for (const Symbol &s : obj.symbols)

@@ -25,7 +25,6 @@ struct Section {
 	uint64_t size = 0;
 	std::vector<uint8_t> bytes; // empty for SHT_NOBITS
 	std::vector<Reloc> relocs;  // from its .rela section, sorted by offset
-	size_t group = 0;           // the SHT_GROUP (COMDAT) section holding it, 0 if none
 };
 
 struct Symbol {

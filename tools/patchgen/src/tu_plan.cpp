@@ -124,6 +124,35 @@ void refuse_asm_source(const TuInput &tu)
 			      tu.lang + "); graft-patchgen does not patch assembly files");
 }
 
+// The changed functions the target has a copy of: each gets a graft_func.
+std::set<std::string> replaced_functions(Context &c)
+{
+	std::set<std::string> out;
+	for (const std::string &f : c.diff.changed) {
+		if (locate_orig(c, c.diff.twin.at(f)))
+			out.insert(f);
+		else
+			info(c.tu.name + ": changed '" + f + "' has no copy in the target (inlined): its "
+			     "callers carry the change");
+		if (f == "main")
+			warn(c.tu.name + ": 'main' changed: a running process never calls it again");
+	}
+	return out;
+}
+
+void record(const Context &c, const RewriteOutput &out, TuPlan &plan)
+{
+	plan.graft_s = out.text;
+	for (const auto &[f, label] : out.alias) {
+		const Located &l = c.located.at(c.diff.twin.at(f));
+		plan.funcs.push_back({c.diff.twin.at(f), label, l.sympos, l.value});
+	}
+	for (const Cell &cell : out.cells) {
+		const Located &l = c.located.at(cell.target);
+		plan.syms.push_back({cell.target, cell.label, l.sympos, l.value});
+	}
+}
+
 } // namespace
 
 TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
@@ -150,31 +179,12 @@ TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
 	c.included.insert(c.diff.changed.begin(), c.diff.changed.end());
 	c.included.insert(c.diff.added.begin(), c.diff.added.end());
 	close_over_missing_functions(c);
-	std::set<std::string> aliased;
-	for (const std::string &f : c.diff.changed) {
-		if (locate_orig(c, c.diff.twin.at(f)))
-			aliased.insert(f);
-		else
-			info(tu.name + ": changed '" + f + "' has no copy in the target (inlined): its "
-			     "callers carry the change");
-		if (f == "main")
-			warn(tu.name + ": 'main' changed: a running process never calls it again");
-	}
+	RewriteInput in{read_text(tu.patched_s), tu.name, id, with_cold_parts(c, c.included),
+			replaced_functions(c), c.diff.new_data,
+			[&c](const std::string &s, bool a) { return classify(c, s, a); }};
 	for (const std::string &n : c.diff.new_data)
 		warn(tu.name + ": new data '" + n + "' starts at its initial value when the module loads");
-	RewriteInput in{read_text(tu.patched_s), tu.name, id, with_cold_parts(c, c.included), aliased,
-			c.diff.new_data,
-			[&c](const std::string &s, bool a) { return classify(c, s, a); }};
-	RewriteOutput out = rewrite_asm(in);
-	plan.graft_s = out.text;
-	for (const auto &[f, label] : out.alias) {
-		const Located &l = c.located.at(c.diff.twin.at(f));
-		plan.funcs.push_back({c.diff.twin.at(f), label, l.sympos, l.value});
-	}
-	for (const Cell &cell : out.cells) {
-		const Located &l = c.located.at(cell.target);
-		plan.syms.push_back({cell.target, cell.label, l.sympos, l.value});
-	}
+	record(c, rewrite_asm(in), plan);
 	plan.changed.assign(c.diff.changed.begin(), c.diff.changed.end());
 	plan.added.assign(c.diff.added.begin(), c.diff.added.end());
 	return plan;
