@@ -15,6 +15,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -62,7 +64,9 @@ int generate(const Args &a)
 {
 	Target target = Target::open(fs::absolute(a.target).string());
 	char tmpl[] = "/tmp/graft-patchgen.XXXXXX";
-	std::string work = a.keep_work.empty() ? mkdtemp(tmpl) : fs::absolute(a.keep_work).string();
+	if (a.keep_work.empty() && !mkdtemp(tmpl))
+		throw Refusal(std::string("cannot create a work directory in /tmp: ") + std::strerror(errno));
+	std::string work = a.keep_work.empty() ? std::string(tmpl) : fs::absolute(a.keep_work).string();
 	fs::create_directories(work);
 	int status = 0;
 	try {
