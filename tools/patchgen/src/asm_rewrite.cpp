@@ -65,6 +65,8 @@ private:
 	void branch(const std::string &m, const std::string &op, const std::string &raw);
 	void memory(const std::string &m, std::vector<std::string> ops, size_t at, const Mem &mem,
 		    const std::string &raw);
+	void got_operand(const std::string &m, std::vector<std::string> ops, size_t at,
+			 const SymRef &ref, const Resolved &r, const std::string &raw);
 	void segment_operand(const std::string &disp, const std::string &raw);
 	void generic(const std::string &m, std::vector<std::string> ops, size_t at,
 		     const std::string &ptr, long long off);
@@ -345,15 +347,7 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 		refuse("a segment-relative symbolic operand", raw);
 	Resolved r = in_.classify(ref.sym, m.rfind("lea", 0) == 0);
 	if (ref.mod == "GOTPCREL" || ref.mod == "GOTPCRELX") {
-		if (r.reach == Reach::Slot) { // the slot is the GOT entry
-			ops[at] = std::string(indirect ? "*" : "") + slot(r.target) + off_text(ref.off) + "(%rip)";
-			std::string joined;
-			for (size_t i = 0; i < ops.size(); i++)
-				joined += (i ? ", " : "") + ops[i];
-			emit("\t" + take_prefix() + m + "\t" + joined);
-		} else {
-			emit(raw);
-		}
+		got_operand(m, ops, at, ref, r, raw);
 		return;
 	}
 	if (!ref.mod.empty())
@@ -384,6 +378,22 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 		return;
 	}
 	generic(m, ops, at, ptr, ref.off);
+}
+
+// "SYM@GOTPCREL(%rip)": for a target symbol, the slot is the GOT entry.
+void Rewriter::got_operand(const std::string &m, std::vector<std::string> ops, size_t at,
+			   const SymRef &ref, const Resolved &r, const std::string &raw)
+{
+	if (r.reach != Reach::Slot) {
+		emit(raw);
+		return;
+	}
+	ops[at] = std::string(ops[at][0] == '*' ? "*" : "") + slot(r.target) + off_text(ref.off) +
+		  "(%rip)";
+	std::string joined;
+	for (size_t i = 0; i < ops.size(); i++)
+		joined += (i ? ", " : "") + ops[i];
+	emit("\t" + take_prefix() + m + "\t" + joined);
 }
 
 // Any other form: borrow a scratch register below the red zone (leaf functions keep
