@@ -110,7 +110,12 @@ int main(int argc, char **argv)
 	app.add_option("--patched", a.patched, "two-object mode: the patched object (with OBJ.graft.s)");
 	app.add_option("--keep-work", a.keep_work, "keep the intermediate files in this directory");
 	app.add_flag("-v,--verbose", a.verbose, "say what is decided and why");
-	CLI11_PARSE(app, argc, argv);
+	app.footer("Exit status: 0 module written, 1 refused, 2 usage, 3 no functional change.");
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e) == 0 ? 0 : 2; // --help is not an error; the graft CLI's codes
+	}
 	set_verbose(a.verbose);
 	try {
 		return generate(a);
