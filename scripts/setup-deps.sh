@@ -9,7 +9,7 @@ packages=(
   libelf-dev liburcu-dev libzydis-dev libboost-context-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
-  binutils passwd
+  binutils passwd patch
 )
 
 missing=()

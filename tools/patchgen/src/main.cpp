@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// main.cpp - graft-patchgen: build a live-patch module from a source fix.
+//
+//   graft-patchgen --src DIR --patch FIX.patch --build 'CMD' --target PATH [-o NAME.so]
+//   graft-patchgen --orig-tree D1 --patched-tree D2 --target PATH -o NAME.so
+//   graft-patchgen --orig A.o --patched B.o --target PATH -o NAME.so
+//
+// Exit status: 0 module written; 1 refused (the reason and place on stderr);
+// 3 no functional change (no module); 2 usage error.
+#include "common.hpp"
+#include "module.hpp"
+#include "sources.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+using namespace graft::patchgen;
+
+namespace {
+
+struct Args {
+	std::string src, patch, build, target, output, orig_tree, patched_tree, orig, patched;
+	std::string keep_work;
+	bool verbose = false;
+};
+
+std::string tool_dir()
+{
+	return fs::read_symlink("/proc/self/exe").parent_path().string();
+}
+
+std::string default_output(const Args &a)
+{
+	if (!a.output.empty())
+		return fs::absolute(a.output).string();
+	std::string stem = fs::path(a.patch.empty() ? a.patched : a.patch).stem().string();
+	return fs::absolute(stem + ".so").string();
+}
+
+std::vector<TuInput> collect(const Args &a, const Target &target, const std::string &work)
+{
+	if (!a.src.empty()) {
+		if (a.patch.empty() || a.build.empty())
+			throw Refusal("--src needs --patch and --build");
+		SourceMode m{fs::absolute(a.src).string(), fs::absolute(a.patch).string(), a.build,
+			     a.target, tool_dir(), work};
+		return objects_from_source(m, target);
+	}
+	if (!a.orig_tree.empty() && !a.patched_tree.empty())
+		return objects_from_trees(a.orig_tree, a.patched_tree);
+	if (!a.orig.empty() && !a.patched.empty())
+		return {objects_from_files(a.orig, a.patched)};
+	throw Refusal("give --src/--patch/--build, --orig-tree/--patched-tree, or --orig/--patched");
+}
+
+int generate(const Args &a)
+{
+	Target target = Target::open(fs::absolute(a.target).string());
+	char tmpl[] = "/tmp/graft-patchgen.XXXXXX";
+	if (a.keep_work.empty() && !mkdtemp(tmpl))
+		throw Refusal(std::string("cannot create a work directory in /tmp: ") + std::strerror(errno));
+	std::string work = a.keep_work.empty() ? std::string(tmpl) : fs::absolute(a.keep_work).string();
+	fs::create_directories(work);
+	int status = 0;
+	try {
+		std::vector<TuInput> tus = collect(a, target, work);
+		std::string out = default_output(a);
+		ModuleResult r = build_module(tus, target, out, work);
+		if (r.empty) {
+			std::cerr << "graft-patchgen: no functional change: the fix changes no function's "
+				     "code (comments, whitespace or unused declarations only); no module "
+				     "written\n";
+			status = 3;
+		} else {
+			for (const std::string &l : r.report)
+				std::cout << l << "\n";
+			std::cout << "wrote " << out << "\n";
+		}
+	} catch (...) {
+		if (a.keep_work.empty())
+			fs::remove_all(work);
+		throw;
+	}
+	if (a.keep_work.empty())
+		fs::remove_all(work);
+	return status;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	CLI::App app{"graft-patchgen: build a graft live-patch module from a source fix"};
+	Args a;
+	app.add_option("--src", a.src, "source tree the deployed target was built from (with graft-cc)");
+	app.add_option("--patch", a.patch, "the fix, a unified diff applied with patch -p1");
+	app.add_option("--build", a.build, "build command, run in --src with CC/CXX set to graft-cc");
+	app.add_option("--target", a.target, "the deployed executable or shared library")->required();
+	app.add_option("-o,--output", a.output, "the module to write (default: FIX.so)");
+	app.add_option("--orig-tree", a.orig_tree, "two-tree mode: the original build tree");
+	app.add_option("--patched-tree", a.patched_tree, "two-tree mode: the patched build tree");
+	app.add_option("--orig", a.orig, "two-object mode: the original object");
+	app.add_option("--patched", a.patched, "two-object mode: the patched object (with OBJ.graft.s)");
+	app.add_option("--keep-work", a.keep_work, "keep the intermediate files in this directory");
+	app.add_flag("-v,--verbose", a.verbose, "say what is decided and why");
+	app.footer("Exit status: 0 module written, 1 refused, 2 usage, 3 no functional change.");
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		return app.exit(e) == 0 ? 0 : 2; // --help is not an error; the graft CLI's codes
+	}
+	set_verbose(a.verbose);
+	try {
+		return generate(a);
+	} catch (const Refusal &e) {
+		std::cerr << "graft-patchgen: refused: " << e.what() << "\n";
+	} catch (const std::exception &e) {
+		std::cerr << "graft-patchgen: refused: " << e.what() << "\n";
+	}
+	return 1;
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+// sources.cpp - the three ways to get original/patched object pairs.
+#include "sources.hpp"
+
+#include "common.hpp"
+#include "line_fix.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace fs = std::filesystem;
+
+namespace graft::patchgen {
+
+namespace {
+
+constexpr const char *kCmd = ".graft.cmd";
+
+bool ends_with(const std::string &s, const std::string &suffix)
+{
+	return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Every object graft-cc built under dir, by path relative to dir.
+std::map<std::string, std::string> graft_objects(const std::string &dir)
+{
+	std::map<std::string, std::string> out;
+	for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied);
+	     it != fs::recursive_directory_iterator(); ++it) {
+		std::string p = it->path().string();
+		if (!it->is_regular_file() || !ends_with(p, kCmd))
+			continue;
+		std::string obj = p.substr(0, p.size() - std::string(kCmd).size());
+		if (fs::exists(obj))
+			out[fs::relative(obj, dir).string()] = obj;
+	}
+	return out;
+}
+
+void read_cmd(const std::string &obj, TuInput &tu)
+{
+	std::ifstream in(obj + kCmd);
+	std::getline(in, tu.compiler);
+	std::getline(in, tu.lang);
+}
+
+TuInput pair_of(const std::string &name, const std::string &orig, const std::string &patched)
+{
+	TuInput tu;
+	tu.name = name;
+	tu.orig_o = orig;
+	tu.patched_o = patched;
+	if (fs::exists(orig + ".graft.s"))
+		tu.orig_s = orig + ".graft.s";
+	if (fs::exists(patched + ".graft.s"))
+		tu.patched_s = patched + ".graft.s";
+	read_cmd(patched, tu);
+	if (tu.compiler.empty()) {
+		tu.compiler = "cc";
+		tu.lang = "c";
+	}
+	return tu;
+}
+
+void copy_record(const std::string &obj, const std::string &to)
+{
+	fs::create_directories(fs::path(to).parent_path());
+	for (const char *sfx : {"", ".graft.s", ".graft.cmd"})
+		if (fs::exists(obj + sfx))
+			fs::copy_file(obj + sfx, to + sfx, fs::copy_options::overwrite_existing);
+}
+
+void build(const SourceMode &m, const std::string &stage)
+{
+	std::vector<std::string> env = {"CC=" + m.tool_dir + "/graft-cc",
+					"CXX=" + m.tool_dir + "/graft-c++"};
+	RunResult r = run_shell(m.build, m.src, env);
+	if (r.status != 0)
+		throw Refusal("the " + stage + " build failed (`" + m.build + "` in " + m.src + "):\n" +
+			      r.output);
+}
+
+void check_build_id(const SourceMode &m, const Target &target)
+{
+	std::string base = fs::path(m.target).filename().string();
+	for (auto it = fs::recursive_directory_iterator(m.src); it != fs::recursive_directory_iterator(); ++it) {
+		if (!it->is_regular_file() || it->path().filename() != base)
+			continue;
+		Target built = Target::open(it->path().string());
+		if (built.build_id.empty() || target.build_id.empty())
+			continue;
+		if (built.build_id != target.build_id)
+			throw Refusal("target does not match the original build: " + m.target +
+				      " has build-id " + target.build_id + " but " + it->path().string() +
+				      " built from " + m.src + " has " + built.build_id +
+				      " (patch the tree the deployed binary was built from)");
+		info("build-id matches: " + target.build_id);
+		return;
+	}
+	warn("no file named " + base + " in " + m.src +
+	     ": the target is checked by its symbol sizes only");
+}
+
+void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, bool dry)
+{
+	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s", "-d", m.src, "-i", fixed};
+	if (reverse)
+		argv[2] = "-R";
+	if (dry)
+		argv.push_back("--dry-run");
+	RunResult r = run(argv);
+	if (r.status != 0)
+		throw Refusal("the fix " + m.patch + (reverse ? " cannot be reverted" : " does not apply") +
+			      " in " + m.src + ":\n" + r.output);
+}
+
+} // namespace
+
+std::vector<TuInput> objects_from_source(const SourceMode &m, const Target &target)
+{
+	std::string fixed = m.workdir + "/fix.patch";
+	write_text(fixed, fix_patch_lines(read_text(m.patch)));
+	patch_tree(m, fixed, false, true);
+	build(m, "original");
+	auto before = graft_objects(m.src);
+	if (before.empty())
+		throw Refusal("no object in " + m.src + " was built by graft-cc: the build command must "
+			      "compile with $CC/$CXX (graft-patchgen sets them to graft-cc); clean the "
+			      "tree and build the deployed program that way");
+	check_build_id(m, target);
+	for (const auto &[rel, obj] : before)
+		copy_record(obj, m.workdir + "/orig/" + rel);
+	patch_tree(m, fixed, false, false);
+	std::vector<TuInput> tus;
+	try {
+		build(m, "patched");
+		for (const auto &[rel, obj] : graft_objects(m.src)) {
+			if (!before.count(rel))
+				throw Refusal("the fix adds the translation unit " + rel +
+					      "; put new code into an existing source file");
+			std::string o = m.workdir + "/orig/" + rel, p = m.workdir + "/patched/" + rel;
+			if (read_text(o) == read_text(obj))
+				continue;
+			copy_record(obj, p);
+			tus.push_back(pair_of(rel, o, p));
+		}
+	} catch (...) {
+		patch_tree(m, fixed, true, false);
+		build(m, "restoring");
+		throw;
+	}
+	patch_tree(m, fixed, true, false);
+	build(m, "restoring");
+	return tus;
+}
+
+std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched)
+{
+	auto a = graft_objects(orig), b = graft_objects(patched);
+	if (b.empty())
+		throw Refusal("no object in " + patched + " was built by graft-cc");
+	std::vector<TuInput> tus;
+	for (const auto &[rel, obj] : b) {
+		auto it = a.find(rel);
+		if (it == a.end())
+			throw Refusal("the patched tree adds the translation unit " + rel);
+		if (read_text(it->second) != read_text(obj))
+			tus.push_back(pair_of(rel, it->second, obj));
+	}
+	return tus;
+}
+
+TuInput objects_from_files(const std::string &orig, const std::string &patched)
+{
+	return pair_of(fs::path(patched).filename().string(), orig, patched);
+}
+
+} // namespace graft::patchgen

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// sources.hpp - where the object pairs come from: a source tree + fix + build command
+// (built twice through graft-cc, like kpatch-build), two build trees, or two objects.
+#pragma once
+
+#include "module.hpp"
+
+#include <string>
+#include <vector>
+
+namespace graft::patchgen {
+
+struct SourceMode {
+	std::string src, patch, build, target;
+	std::string tool_dir; // where graft-cc lives
+	std::string workdir;
+};
+
+// Builds the original, checks the target is that build, applies the fix (with #line
+// fixing), rebuilds, restores the tree; returns the pairs of changed objects.
+std::vector<TuInput> objects_from_source(const SourceMode &m, const Target &target);
+
+// Pairs graft-cc objects of two trees by their relative paths; only those that differ.
+std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched);
+
+// One pair of objects; their OBJ.graft.s / OBJ.graft.cmd are used when present.
+TuInput objects_from_files(const std::string &orig, const std::string &patched);
+
+} // namespace graft::patchgen

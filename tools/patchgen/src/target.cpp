@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// target.cpp - reading the deployed target and mapping original-object symbols to it.
+#include "target.hpp"
+
+#include "common.hpp"
+#include "symbols/symbols.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace graft::patchgen {
+
+namespace {
+
+struct ElfHandle {
+	int fd = -1;
+	Elf *elf = nullptr;
+	~ElfHandle()
+	{
+		if (elf)
+			elf_end(elf);
+		if (fd >= 0)
+			close(fd);
+	}
+};
+
+void read_symtab(Elf *elf, Elf_Scn *scn, std::vector<TargetSymbol> &out)
+{
+	GElf_Shdr sh;
+	gelf_getshdr(scn, &sh);
+	Elf_Data *d = elf_getdata(scn, nullptr);
+	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	std::string file;
+	for (size_t i = 1; i < n; i++) {
+		GElf_Sym s;
+		if (!gelf_getsym(d, static_cast<int>(i), &s))
+			continue;
+		const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
+		TargetSymbol t;
+		t.name = name ? name : "";
+		t.type = GELF_ST_TYPE(s.st_info);
+		t.bind = GELF_ST_BIND(s.st_info);
+		if (t.type == STT_FILE) {
+			file = t.name;
+			continue;
+		}
+		t.value = s.st_value;
+		t.size = s.st_size;
+		t.defined = s.st_shndx != SHN_UNDEF;
+		// Globals come after every local in .symtab: they belong to no file block.
+		t.file = t.bind == STB_LOCAL ? file : "";
+		out.push_back(t);
+	}
+}
+
+std::string soname_of(Elf *elf, Elf_Scn *scn)
+{
+	GElf_Shdr sh;
+	gelf_getshdr(scn, &sh);
+	Elf_Data *d = elf_getdata(scn, nullptr);
+	size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Dyn dyn;
+		if (gelf_getdyn(d, static_cast<int>(i), &dyn) && dyn.d_tag == DT_SONAME) {
+			const char *s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			return s ? s : "";
+		}
+	}
+	return "";
+}
+
+bool has_interp(Elf *elf)
+{
+	size_t n = 0;
+	elf_getphdrnum(elf, &n);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_INTERP)
+			return true;
+	}
+	return false;
+}
+
+} // namespace
+
+Target Target::open(const std::string &path)
+{
+	std::string err;
+	Target t;
+	t.path = path;
+	t.table_ = symbols::SymbolTable::open(path, &err);
+	if (!t.table_)
+		throw Refusal("target: " + err);
+	if (!t.table_->has_symtab())
+		throw Refusal("target: '" + path + "' is stripped (no .symtab): patchgen needs the "
+			      "symbol table of the deployed binary to find its static symbols");
+	t.build_id = t.table_->build_id();
+	ElfHandle h;
+	h.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	h.elf = h.fd >= 0 ? elf_begin(h.fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	GElf_Ehdr eh;
+	if (!h.elf || !gelf_getehdr(h.elf, &eh))
+		throw Refusal("target: cannot read '" + path + "'");
+	std::string soname;
+	Elf_Scn *scn = nullptr;
+	while ((scn = elf_nextscn(h.elf, scn))) {
+		GElf_Shdr sh;
+		gelf_getshdr(scn, &sh);
+		if (sh.sh_type == SHT_SYMTAB)
+			read_symtab(h.elf, scn, t.syms_);
+		else if (sh.sh_type == SHT_DYNAMIC)
+			soname = soname_of(h.elf, scn);
+	}
+	if (eh.e_type == ET_DYN && !has_interp(h.elf)) {
+		std::string base = path.substr(path.rfind('/') + 1);
+		t.object_name = soname.empty() ? base : soname;
+	}
+	return t;
+}
+
+unsigned long Target::sympos_of(const std::string &name, uint64_t value) const
+{
+	std::string err;
+	symbols::Symbol s;
+	if (table_->find(name.c_str(), 0, 0, "target", &s, &err))
+		return 0;
+	for (unsigned long pos = 1;; pos++) {
+		if (!table_->find(name.c_str(), pos, 0, "target", &s, &err))
+			break;
+		if (s.addr == value)
+			return pos;
+	}
+	throw Refusal("target: symbol '" + name + "' at " + std::to_string(value) +
+		      " has no old_sympos (the runtime would not find it)");
+}
+
+std::optional<Located> Target::locate(const std::string &name, bool local,
+				      const std::string &file) const
+{
+	std::vector<const TargetSymbol *> all, fit;
+	for (const TargetSymbol &s : syms_)
+		if (s.defined && s.name == name && s.type != STT_SECTION)
+			all.push_back(&s);
+	for (const TargetSymbol *s : all)
+		if (local ? (s->bind == STB_LOCAL && s->file == file) : s->bind != STB_LOCAL)
+			fit.push_back(s);
+	if (fit.empty() && all.size() == 1 && local)
+		fit = all; // a unique name needs no file to tell it apart
+	if (fit.empty())
+		return std::nullopt;
+	if (fit.size() > 1)
+		throw Refusal("target: " + std::to_string(fit.size()) + " symbols '" + name +
+			      "' belong to source file '" + file +
+			      "'; cannot tell which one the patched object means");
+	Located l;
+	l.value = fit[0]->value;
+	l.size = fit[0]->size;
+	l.is_func = fit[0]->type == STT_FUNC || fit[0]->type == STT_GNU_IFUNC;
+	l.sympos = sympos_of(name, l.value);
+	return l;
+}
+
+bool Target::defines_global(const std::string &name) const
+{
+	for (const TargetSymbol &s : syms_)
+		if (s.defined && s.bind != STB_LOCAL && s.name == name)
+			return true;
+	return false;
+}
+
+bool Target::resolves(const std::string &name, unsigned long sympos, uint64_t value,
+		      std::string *err) const
+{
+	symbols::Symbol s;
+	if (!table_->find(name.c_str(), sympos, 0, object_name.empty() ? path : object_name, &s, err))
+		return false;
+	if (s.addr != value) {
+		*err = "symbol '" + name + "' resolves to another address than expected";
+		return false;
+	}
+	return true;
+}
+
+} // namespace graft::patchgen

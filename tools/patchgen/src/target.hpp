@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// target.hpp - the deployed target (executable or shared library): its .symtab, which
+// of its symbols a symbol of an original object is, that symbol's old_sympos (computed
+// by the runtime's own symbols::SymbolTable, so both sides share one rule), build-id.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graft::symbols {
+class SymbolTable;
+}
+
+namespace graft::patchgen {
+
+struct TargetSymbol {
+	std::string name;
+	uint64_t value = 0, size = 0;
+	unsigned type = 0, bind = 0;
+	bool defined = false;
+	std::string file; // the STT_FILE entry before it (locals of one object follow it)
+};
+
+struct Located {
+	unsigned long sympos = 0;
+	uint64_t value = 0, size = 0;
+	bool is_func = false;
+};
+
+class Target {
+public:
+	static Target open(const std::string &path);
+
+	std::string path;
+	std::string object_name; // graft_object.name: empty for the main executable
+	std::string build_id;
+
+	// The target's symbol that (name, local, file) of an original object became;
+	// nullopt if the target has no such symbol (inlined or dropped). Refuses when
+	// several fit and nothing tells them apart.
+	std::optional<Located> locate(const std::string &name, bool local,
+				      const std::string &file) const;
+	// Whether the target defines name as a global (non-local) symbol.
+	bool defines_global(const std::string &name) const;
+	// Checks (name, sympos) resolves as the runtime will resolve it, to value.
+	bool resolves(const std::string &name, unsigned long sympos, uint64_t value,
+		      std::string *err) const;
+
+private:
+	std::vector<TargetSymbol> syms_;
+	std::shared_ptr<symbols::SymbolTable> table_;
+	unsigned long sympos_of(const std::string &name, uint64_t value) const;
+};
+
+} // namespace graft::patchgen
