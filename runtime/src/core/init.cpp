@@ -19,6 +19,7 @@
 #include "core/transition.hpp"
 #include "shadow/table.hpp"
 #include "os/thread_signal.hpp"
+#include "transition/context.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 
@@ -108,6 +109,7 @@ __attribute__((constructor)) static void graft_init()
 		return;
 	}
 	transition::select_init();
+	transition::set_context_tracking(cfg.fibers);
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	atexit(core::transition_quiesce_at_exit);

@@ -2,9 +2,12 @@
 // stack_check.cpp - the conservative stack scan of the consistency model.
 #include "transition/stack_check.hpp"
 
+#include <sys/uio.h>
+#include <unistd.h>
 #include <unwind.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -105,19 +108,56 @@ bool follows_call(uintptr_t addr, uintptr_t lo)
 	return false;
 }
 
+CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
+{
+	return check_stack_to(set, pc, sp, 0);
+}
+
 // Not instrumented by ASan: the scan reads whole stacks, redzones included.
-__attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
+__attribute__((no_sanitize("address", "thread"))) CheckResult
+check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 {
 	if (const CheckRange *r = range_of(set, pc))
 		return {Verdict::running_in, r->name};
 	const auto *m = map_of(set, sp);
 	if (!m)
 		return {Verdict::unreliable, -1};
-	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= m->second; at += 8) {
+	uintptr_t end = hi && hi < m->second ? hi : m->second;
+	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= end; at += 8) {
 		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
 		if (r && w > r->lo && follows_call(w, r->lo))
 			return {Verdict::on_stack, r->name};
+	}
+	return {};
+}
+
+CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
+{
+	if (const CheckRange *r = range_of(set, pc))
+		return {Verdict::running_in, r->name};
+	const auto *m = map_of(set, sp);
+	if (!m)
+		return {Verdict::unreliable, -1};
+	uintptr_t end = hi && hi < m->second ? hi : m->second;
+	uintptr_t buf[512];
+	for (uintptr_t at = sp & ~uintptr_t(7); at < end;) {
+		size_t len = std::min<uintptr_t>(sizeof(buf), (end - at) & ~uintptr_t(7));
+		if (len == 0)
+			break;
+		iovec local{buf, len}, remote{reinterpret_cast<void *>(at), len};
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != ssize_t(len)) {
+			if (errno == EFAULT)
+				return {Verdict::unreliable, -1}; // freed or unmapped under us
+			// Not allowed here (seccomp): read it directly, as for threads.
+			return check_stack_to(set, 0, at, end);
+		}
+		for (size_t i = 0; i < len / 8; i++) {
+			const CheckRange *r = range_of(set, buf[i]);
+			if (r && buf[i] > r->lo && follows_call(buf[i], r->lo))
+				return {Verdict::on_stack, r->name};
+		}
+		at += len;
 	}
 	return {};
 }

@@ -39,6 +39,16 @@ struct CheckResult {
 // inside set.maps. Async-signal-safe (no allocation, no locks).
 CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp);
 
+// check_stack for a stack whose top is known (a fiber's): reads up to hi (0: the end of
+// sp's mapping) and never past the mapping. Async-signal-safe.
+CheckResult check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi);
+
+// The check of a suspended context's stack [sp, hi) (hi 0: to the end of sp's mapping)
+// and its resume address pc, for the transition thread. Reads the stack through
+// process_vm_readv, so a stack the program freed without telling graft gives
+// "unreliable" instead of a fault.
+CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi);
+
 // The precise check of the calling thread's own stack, for a signal handler: unwinds
 // with the DWARF unwinder (_Unwind_Backtrace, lock-free on glibc >= 2.35) from the
 // handler through the signal frame, checking the interrupted PC and each return
