@@ -9,6 +9,8 @@
 #include <mutex>
 #include <new>
 
+#include "transition/select.hpp"
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define GRAFT_ASAN 1
@@ -220,12 +222,14 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 								 uintptr_t pc, bool ends)
 {
 	Context *from = ends ? nullptr : context_current();
-	Published p = published();
 	self_tid(); // cached now: no system call below
-	int sa = current_state(p); // may wait for the handshake: before the window
+	// The flag first: from here this thread's signal handler leaves its record alone,
+	// so the record still holds sa when the incoming state is loaded below (a switch
+	// by the handler in between would otherwise stay with the incoming context).
 	tls_switching = 1;
-	// Orders the flag before the moves for this thread's signal handler.
 	std::atomic_signal_fence(std::memory_order_seq_cst);
+	Published p = published();
+	int sa = current_state(p); // may wait for the handshake (sched_yield only)
 	// A move that changes the thread's state hides one state for a moment (the
 	// outgoing one is in neither the thread nor a suspended context): count it first,
 	// so a round that overlaps it cannot complete (moves_quiet).
@@ -244,6 +248,7 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 		load_state(p, sb);
 	tls_out = from;
 	tls_cur = to;
+	select_context_switched();
 	if (from) {
 		from->sp.store(sp, std::memory_order_relaxed);
 		from->pc.store(pc, std::memory_order_relaxed);

@@ -88,6 +88,11 @@ uintptr_t select(void *cookie, arch::Site *, uintptr_t entry_sp)
 
 } // namespace
 
+void select_context_switched()
+{
+	skip_left = 0;
+}
+
 void select_init()
 {
 	arch::set_select_hook(select);
