@@ -26,8 +26,6 @@
 namespace graft::transition {
 namespace {
 
-bool g_tracking = true;
-
 // Every context, for the transition thread's checks. The mutex guards the list, not
 // the contexts' fields: a check holds it for the whole pass, so a context is never
 // freed while it is being checked.
@@ -142,14 +140,11 @@ std::string hold_reason(const CheckSet &set, const CheckResult &r)
 
 } // namespace
 
+bool g_context_tracking = true;
+
 void set_context_tracking(bool on)
 {
-	g_tracking = on;
-}
-
-bool context_tracking()
-{
-	return g_tracking;
+	g_context_tracking = on;
 }
 
 Context *context_alloc(uintptr_t lo, uintptr_t hi)
@@ -222,7 +217,6 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 								 uintptr_t pc, bool ends)
 {
 	Context *from = ends ? nullptr : context_current();
-	self_tid(); // cached now: no system call below
 	// The flag first: from here this thread's signal handler leaves its record alone,
 	// so the record still holds sa when the incoming state is loaded below (a switch
 	// by the handler in between would otherwise stay with the incoming context).

@@ -48,7 +48,11 @@ struct Context {
 // GRAFT_TEST_FIBERS=off: contexts are not tracked (the interposers only forward), so
 // the tests can show what tracking prevents. Set once, before any thread switches.
 void set_context_tracking(bool on);
-bool context_tracking();
+extern bool g_context_tracking;
+inline bool context_tracking()
+{
+	return g_context_tracking;
+}
 
 // A new suspended context for the stack [lo, hi) that has not run yet: it has no frame,
 // so it starts in the current transition's target state. nullptr when out of memory.

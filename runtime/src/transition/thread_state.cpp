@@ -151,16 +151,6 @@ bool switch_self(const Published &p, int state)
 	return true;
 }
 
-uint64_t record_for(const Published &p, int state)
-{
-	return record_of(p.gen, state);
-}
-
-int state_in(const Published &p, uint64_t rec)
-{
-	return (rec >> 2) == p.gen && !(rec & kMark) ? int(rec & 1) : p.initial;
-}
-
 void load_state(const Published &p, int state)
 {
 	uint64_t rec = record_of(p.gen, state);
