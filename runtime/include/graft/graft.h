@@ -163,7 +163,8 @@ GRAFT_API void graft_shadow_free_all(unsigned long id, graft_shadow_dtor_t dtor)
 struct graft_context;
 /* A new context on the stack [stack, stack + size), not started yet. NULL: no memory. */
 GRAFT_API struct graft_context *graft_context_register(void *stack, size_t size);
-/* The context running on the calling thread (its own stack, the first time). */
+/* The context running on the calling thread (its own stack, the first time); NULL when
+   fiber tracking is off (GRAFT_TEST_FIBERS=off). */
 GRAFT_API struct graft_context *graft_context_current(void);
 /* Right before switching stacks from the running context to `to` (suspended). If `to`
    is being checked by the transition, waits for the check (microseconds). */

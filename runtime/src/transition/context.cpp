@@ -257,6 +257,9 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 
 __attribute__((no_sanitize("address"))) Context *context_switch_in()
 {
+	// Once per switch: after an ontop function took it, the resumed side calls again.
+	if (!tls_switching)
+		return nullptr;
 	asan_finish(tls_cur);
 	Context *from = tls_out;
 	tls_out = nullptr;

@@ -33,7 +33,7 @@ extern "C" GRAFT_API struct graft_context *graft_context_register(void *stack, s
 
 extern "C" GRAFT_API struct graft_context *graft_context_current(void)
 {
-	return api_of(context_current());
+	return context_tracking() ? api_of(context_current()) : nullptr;
 }
 
 extern "C" GRAFT_API __attribute__((noinline, no_sanitize("address"))) void

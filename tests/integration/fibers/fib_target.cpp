@@ -10,6 +10,7 @@
 //   release     resumes it; it returns from fib_park: "released V" (V: the version)
 //   quit
 #include <boost/context/fiber.hpp>
+#include <dlfcn.h>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
 #include <sys/mman.h>
@@ -49,7 +50,15 @@ struct Task {
 	bool spinner = false;
 	bool done = false;
 	std::atomic<int> park{0}; // 1: do not requeue after this yield
+	void *gc = nullptr;       // ucontext: graft's context, to unregister when done
 };
+
+// graft's public context API (the runtime is preloaded), found at run time: a ucontext
+// fiber that ends without returning is unregistered before its stack is freed.
+using gc_current_fn = void *(*)();
+using gc_unregister_fn = void (*)(void *);
+gc_current_fn gc_current;
+gc_unregister_fn gc_unregister;
 
 std::mutex lock;              // the run queue, parked, workers' stop flag
 std::condition_variable ready;
@@ -140,8 +149,12 @@ void worker_main()
 		if (t->park.exchange(0)) {
 			parked_task = t;
 		} else if (t->done) {
-			if (!use_ucontext)
-				delete t; // its Boost fiber has ended: its stack is freed
+			if (use_ucontext) {
+				if (gc_unregister && t->gc)
+					gc_unregister(t->gc);
+				munmap(t->stack, kStack);
+			}
+			delete t; // a Boost fiber has ended: its stack is freed
 		} else {
 			runq.push_back(t);
 		}
@@ -150,6 +163,8 @@ void worker_main()
 
 void task_main(Task *t)
 {
+	if (use_ucontext && gc_current)
+		t->gc = gc_current();
 	if (t->spinner) {
 		long x = long(reinterpret_cast<uintptr_t>(t) >> 4 & 0xffff);
 		while (!stop_spin.load(std::memory_order_relaxed)) {
@@ -164,7 +179,8 @@ void task_main(Task *t)
 	}
 	t->done = true;
 	// A ucontext fiber does not return (uc_link would resume the worker it was made
-	// on, not the one running it): it yields one last time and is never resumed.
+	// on, not the one running it): it yields one last time and is never resumed; the
+	// worker unregisters it from graft and frees its stack.
 	if (use_ucontext)
 		yield_from(t);
 }
@@ -229,6 +245,9 @@ __attribute__((noinline, used)) void fib_wait(void)
 int main(int argc, char **argv)
 {
 	use_ucontext = argc > 1 && std::string(argv[1]) == "ucontext";
+	gc_current = reinterpret_cast<gc_current_fn>(dlsym(RTLD_DEFAULT, "graft_context_current"));
+	gc_unregister =
+		reinterpret_cast<gc_unregister_fn>(dlsym(RTLD_DEFAULT, "graft_context_unregister"));
 	setvbuf(stdout, nullptr, _IOLBF, 0);
 	for (int i = 0; i < 2; i++)
 		workers.emplace_back(worker_main);
