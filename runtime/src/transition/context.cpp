@@ -272,6 +272,7 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 {
 	ContextRound res;
 	std::vector<std::pair<int, CheckResult>> held;
+	held.reserve(kListedHolds);
 	{
 		std::lock_guard<std::mutex> guard(g_lock);
 		for (Context *c = g_head; c; c = c->next) {
@@ -288,8 +289,10 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 				if (r.verdict == Verdict::clean) {
 					c->rec.store(record_for(p, p.target), std::memory_order_relaxed);
 					res.switched++;
-				} else {
+				} else if (held.size() < kListedHolds) {
 					held.emplace_back(c->id, r);
+				} else {
+					res.unlisted++;
 				}
 			}
 			// release: the new record before a thread resumes it (its acquire CAS).

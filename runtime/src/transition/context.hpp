@@ -89,8 +89,10 @@ struct ContextHold {
 struct ContextRound {
 	int total = 0;      // suspended contexts seen
 	int switched = 0;
-	std::vector<ContextHold> holds;
+	std::vector<ContextHold> holds; // at most kListedHolds
+	int unlisted = 0;               // held contexts beyond those
 };
+constexpr size_t kListedHolds = 64;
 // Checks every suspended context not in p.target and switches the clean ones.
 ContextRound try_switch_contexts(const CheckSet &set, const Published &p);
 

@@ -35,6 +35,8 @@ size_t ff_length(const uint8_t *ff)
 
 const CheckRange *range_of(const CheckSet &set, uintptr_t addr)
 {
+	if (set.span_hi && (addr < set.span_lo || addr >= set.span_hi))
+		return nullptr;
 	auto it = std::upper_bound(set.ranges.begin(), set.ranges.end(), addr,
 				   [](uintptr_t a, const CheckRange &r) { return a < r.lo; });
 	// Ranges may overlap (a stub block inside nothing else, functions do not): look
@@ -71,6 +73,10 @@ void CheckSet::sort()
 {
 	std::sort(ranges.begin(), ranges.end(),
 		  [](const CheckRange &a, const CheckRange &b) { return a.lo < b.lo; });
+	span_lo = ranges.empty() ? 0 : ranges.front().lo;
+	span_hi = 0;
+	for (const CheckRange &r : ranges)
+		span_hi = std::max(span_hi, r.hi);
 }
 
 bool CheckSet::read_maps()
@@ -132,7 +138,9 @@ check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 	return {};
 }
 
-CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
+// Not instrumented by ASan: it reads every word of long stacks (a copy of them).
+__attribute__((no_sanitize("address"))) CheckResult
+check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 {
 	if (const CheckRange *r = range_of(set, pc))
 		return {Verdict::running_in, r->name};

@@ -22,6 +22,8 @@ struct CheckSet {
 	std::vector<CheckRange> ranges;           // sorted by lo
 	std::vector<std::string> names;
 	std::vector<std::pair<uintptr_t, uintptr_t>> maps; // readable mappings, sorted
+	uintptr_t span_lo = 0, span_hi = 0; // lowest lo, highest hi (set by sort): a quick
+					    // filter before the search, for long fiber stacks
 	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
 	void sort();
 	// Reads /proc/self/maps: where each stack ends. False if unreadable.

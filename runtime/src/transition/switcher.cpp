@@ -228,7 +228,6 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals,
 
 } // namespace
 
-
 RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals,
 			   bool signal_sleepers)
 {
@@ -239,10 +238,11 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 	res.fibers_switched = cr.switched;
 	for (ContextHold &h : cr.holds)
 		res.holds.push_back(Hold{0, "fiber " + std::to_string(h.id), std::move(h.reason)});
+	if (cr.unlisted)
+		res.holds.push_back(Hold{0, "fibers", std::to_string(cr.unlisted) + " more hold it"});
 	switch_threads(set, p, signals, signal_sleepers, &res);
 	res.quiet = moves_quiet(moves);
 	return res;
 }
-
 
 } // namespace graft::transition
