@@ -45,6 +45,7 @@ __attribute__((tls_model("initial-exec"))) thread_local volatile int tls_switchi
 
 void link_locked(Context *c)
 {
+	c->linked = true;
 	c->id = g_next_id++;
 	c->next = g_head;
 	if (g_head)
@@ -163,10 +164,19 @@ Context *context_alloc(uintptr_t lo, uintptr_t hi)
 	return c;
 }
 
+Context *context_alloc_untracked()
+{
+	return new (std::nothrow) Context;
+}
+
 void context_free(Context *ctx)
 {
 	if (!ctx)
 		return;
+	if (!ctx->linked) {
+		delete ctx;
+		return;
+	}
 	{
 		// No pass is checking it once we hold the lock (a pass holds it throughout).
 		std::lock_guard<std::mutex> guard(g_lock);
@@ -284,8 +294,12 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 			if (state_in(p, c->rec.load(std::memory_order_relaxed)) == p.target) {
 				res.switched++;
 			} else {
-				CheckResult r = check_suspended(set, c->pc.load(std::memory_order_relaxed),
-								c->sp.load(std::memory_order_relaxed), c->hi);
+				uintptr_t sp = c->sp.load(std::memory_order_relaxed);
+				// A registered context that has not started has nothing on its stack.
+				CheckResult r = c->hi && sp >= c->hi
+							? CheckResult{}
+							: check_suspended(set, c->pc.load(std::memory_order_relaxed),
+									  sp, c->hi);
 				if (r.verdict == Verdict::clean) {
 					c->rec.store(record_for(p, p.target), std::memory_order_relaxed);
 					res.switched++;

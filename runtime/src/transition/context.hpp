@@ -35,6 +35,7 @@ struct Context {
 	uintptr_t lo = 0, hi = 0;              // the stack [lo, hi); hi 0: unknown
 	int id = 0;                            // for graft status: "fiber N"
 	bool native = false;                   // a thread's own stack
+	bool linked = false;                   // in the registry (tracking was on)
 	void *asan_fake = nullptr;             // AddressSanitizer's fake stack while suspended
 	// For the interposers.
 	void *real = nullptr;                  // fcontext: the real fcontext_t while suspended
@@ -57,6 +58,8 @@ inline bool context_tracking()
 // A new suspended context for the stack [lo, hi) that has not run yet: it has no frame,
 // so it starts in the current transition's target state. nullptr when out of memory.
 Context *context_alloc(uintptr_t lo, uintptr_t hi);
+// A context outside the registry, for the API while tracking is off.
+Context *context_alloc_untracked();
 // Forgets a context that will never run again. Not the running one.
 void context_free(Context *ctx);
 // The context running on the calling thread (its native one, created on first use;

@@ -25,6 +25,8 @@ struct graft_context *api_of(Context *c)
 extern "C" GRAFT_API struct graft_context *graft_context_register(void *stack, size_t size)
 {
 	auto lo = uintptr_t(stack);
+	if (!context_tracking()) // a handle the other calls ignore
+		return api_of(context_alloc_untracked());
 	Context *c = context_alloc(lo, lo + size);
 	if (c)
 		c->sp.store(lo + size, std::memory_order_relaxed); // nothing on it yet

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // fib_target.cpp - the fiber tests' target: a scheduler of fibers over 2 worker threads
 // with one shared run queue (so fibers migrate between the threads), with Boost.Context
-// fibers (argv[1] "boost") or ucontext coroutines ("ucontext"). One reply line per
+// fibers (argv[1] "boost"), ucontext coroutines ("ucontext"), or a stack switch of the
+// target's own that tells graft through the graft_context_* API ("api"). One reply line per
 // stdin command:
 //   spin N      N fibers that loop { h(x), check g(f(x)) == x, yield }
 //   mismatches  "mismatches M" so far
@@ -35,6 +36,7 @@ namespace {
 
 constexpr size_t kStack = 256 * 1024; // ASan builds need more than the usual 64 KiB
 bool use_ucontext;
+bool use_api;
 
 struct Task;
 void task_main(Task *t);
@@ -50,15 +52,64 @@ struct Task {
 	bool spinner = false;
 	bool done = false;
 	std::atomic<int> park{0}; // 1: do not requeue after this yield
-	void *gc = nullptr;       // ucontext: graft's context, to unregister when done
+	void *gc = nullptr;       // ucontext, api: graft's context, to unregister when done
+	void *sp = nullptr;       // api: its stack pointer while suspended
+	void *worker_sp = nullptr; // api: the resuming worker's
+	void *worker_gc = nullptr; // api: the resuming worker's graft context
 };
 
 // graft's public context API (the runtime is preloaded), found at run time: a ucontext
 // fiber that ends without returning is unregistered before its stack is freed.
 using gc_current_fn = void *(*)();
 using gc_unregister_fn = void (*)(void *);
+using gc_register_fn = void *(*)(void *, size_t);
+using gc_switch_fn = void (*)(void *);
+using gc_switched_fn = void (*)();
 gc_current_fn gc_current;
 gc_unregister_fn gc_unregister;
+gc_register_fn gc_register;
+gc_switch_fn gc_switch;
+gc_switched_fn gc_switched;
+
+void *graft_fn(const char *name)
+{
+	void *fn = dlsym(RTLD_DEFAULT, name);
+	if (!fn && use_api) {
+		fprintf(stderr, "fib-target: %s not found: run it under graft\n", name);
+		abort();
+	}
+	return fn;
+}
+
+} // namespace
+
+// api mode's stack switch: saves the callee-saved registers on the current stack, its
+// stack pointer in *save, and resumes the stack `to` (which was saved the same way).
+extern "C" void fib_switch_stack(void **save, void *to);
+asm(R"(
+	.text
+	.globl fib_switch_stack
+	.type fib_switch_stack, @function
+fib_switch_stack:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, (%rdi)
+	movq %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+	.size fib_switch_stack, .-fib_switch_stack
+)");
+
+namespace {
 
 std::mutex lock;              // the run queue, parked, workers' stop flag
 std::condition_variable ready;
@@ -87,11 +138,35 @@ void uc_entry(long arg)
 	task_main(reinterpret_cast<Task *>(arg));
 }
 
+// api mode: a new fiber's first instructions (fib_switch_stack "returns" here).
+void api_entry()
+{
+	Task *t = running; // set by the worker that starts it, on this thread
+	gc_switched();
+	task_main(t);
+	abort(); // task_main never returns in api mode
+}
+
 Task *make_task(bool spinner)
 {
 	auto *t = new Task;
 	t->spinner = spinner;
-	if (use_ucontext) {
+	if (use_api) {
+		t->stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (t->stack == MAP_FAILED)
+			abort();
+		t->gc = gc_register(t->stack, kStack);
+		// Six zeroed registers, then the return address: api_entry starts with the
+		// stack aligned as after a call.
+		auto *top = reinterpret_cast<void **>(static_cast<char *>(t->stack) + kStack);
+		top -= 2;
+		top[0] = reinterpret_cast<void *>(api_entry);
+		top -= 6;
+		for (int i = 0; i < 6; i++)
+			top[i] = nullptr;
+		t->sp = top;
+	} else if (use_ucontext) {
 		t->stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 		if (t->stack == MAP_FAILED)
@@ -116,7 +191,12 @@ Task *make_task(bool spinner)
 void resume(Task *t)
 {
 	running = t;
-	if (use_ucontext) {
+	if (use_api) {
+		t->worker_gc = gc_current();
+		gc_switch(t->gc);
+		fib_switch_stack(&t->worker_sp, t->sp);
+		gc_switched();
+	} else if (use_ucontext) {
 		ucontext_t here;
 		t->back = &here;
 		swapcontext(&here, &t->uc);
@@ -128,7 +208,11 @@ void resume(Task *t)
 // From inside the running fiber: back to the worker that resumed it.
 void yield_from(Task *t)
 {
-	if (use_ucontext)
+	if (use_api) {
+		gc_switch(t->worker_gc);
+		fib_switch_stack(&t->sp, t->worker_sp);
+		gc_switched();
+	} else if (use_ucontext)
 		swapcontext(&t->uc, t->back);
 	else
 		t->sink = std::move(t->sink).resume();
@@ -149,7 +233,7 @@ void worker_main()
 		if (t->park.exchange(0)) {
 			parked_task = t;
 		} else if (t->done) {
-			if (use_ucontext) {
+			if (use_ucontext || use_api) {
 				if (gc_unregister && t->gc)
 					gc_unregister(t->gc);
 				munmap(t->stack, kStack);
@@ -164,7 +248,7 @@ void worker_main()
 void task_main(Task *t)
 {
 	if (use_ucontext && gc_current)
-		t->gc = gc_current();
+		t->gc = gc_current(); // api mode: registered by make_task
 	if (t->spinner) {
 		long x = long(reinterpret_cast<uintptr_t>(t) >> 4 & 0xffff);
 		while (!stop_spin.load(std::memory_order_relaxed)) {
@@ -180,8 +264,8 @@ void task_main(Task *t)
 	t->done = true;
 	// A ucontext fiber does not return (uc_link would resume the worker it was made
 	// on, not the one running it): it yields one last time and is never resumed; the
-	// worker unregisters it from graft and frees its stack.
-	if (use_ucontext)
+	// worker unregisters it from graft and frees its stack. So does an api one.
+	if (use_ucontext || use_api)
 		yield_from(t);
 }
 
@@ -245,9 +329,12 @@ __attribute__((noinline, used)) void fib_wait(void)
 int main(int argc, char **argv)
 {
 	use_ucontext = argc > 1 && std::string(argv[1]) == "ucontext";
-	gc_current = reinterpret_cast<gc_current_fn>(dlsym(RTLD_DEFAULT, "graft_context_current"));
-	gc_unregister =
-		reinterpret_cast<gc_unregister_fn>(dlsym(RTLD_DEFAULT, "graft_context_unregister"));
+	use_api = argc > 1 && std::string(argv[1]) == "api";
+	gc_current = reinterpret_cast<gc_current_fn>(graft_fn("graft_context_current"));
+	gc_unregister = reinterpret_cast<gc_unregister_fn>(graft_fn("graft_context_unregister"));
+	gc_register = reinterpret_cast<gc_register_fn>(graft_fn("graft_context_register"));
+	gc_switch = reinterpret_cast<gc_switch_fn>(graft_fn("graft_context_switch"));
+	gc_switched = reinterpret_cast<gc_switched_fn>(graft_fn("graft_context_switched"));
 	setvbuf(stdout, nullptr, _IOLBF, 0);
 	for (int i = 0; i < 2; i++)
 		workers.emplace_back(worker_main);

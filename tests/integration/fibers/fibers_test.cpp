@@ -85,13 +85,18 @@ protected:
 		return ::testing::AssertionFailure() << "still in transition: " << s.raw << s.err;
 	}
 
+	void parked_fiber_holds();
+	void no_mismatch(int rounds);
+	void unload_refused();
+	void mismatch_without_tracking();
+
 	RuntimeDir rundir;
 	std::unique_ptr<Target> target;
 	std::string pid;
 	pid_t ipid = -1;
 };
 
-TEST_P(Fibers, ParkedFiberHoldsTheTransitionUntilResumed)
+void Fibers::parked_fiber_holds()
 {
 	start();
 	ASSERT_EQ(target->ask("park"), "parked");
@@ -110,13 +115,13 @@ TEST_P(Fibers, ParkedFiberHoldsTheTransitionUntilResumed)
 	EXPECT_TRUE(completes());
 }
 
-TEST_P(Fibers, NoFiberMixesVersionsAcross200EnableDisableRounds)
+void Fibers::no_mismatch(int rounds)
 {
 	start();
 	ASSERT_EQ(target->ask("spin " + std::to_string(kFibers)), "spinning 1000");
 	CmdResult r = graft("load", {patch()});
 	ASSERT_EQ(r.status, 0) << r.err;
-	for (int i = 0; i < kRounds; i++) {
+	for (int i = 0; i < rounds; i++) {
 		r = graft("disable", {"fib-patch"});
 		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
 		r = graft("enable", {"fib-patch"});
@@ -132,7 +137,7 @@ TEST_P(Fibers, NoFiberMixesVersionsAcross200EnableDisableRounds)
 
 // The control: the same load without fiber tracking (GRAFT_TEST_FIBERS=off) mixes
 // versions, so the test above can fail. Stops as soon as mismatches appear.
-TEST_P(Fibers, WithoutFiberTrackingFibersMixVersions)
+void Fibers::mismatch_without_tracking()
 {
 	start(false);
 	ASSERT_EQ(target->ask("spin " + std::to_string(kFibers)), "spinning 1000");
@@ -155,7 +160,7 @@ TEST_P(Fibers, WithoutFiberTrackingFibersMixVersions)
 
 // A fiber parked in the patch's own code holds the disable transition, and the module
 // is not unloaded until it has left it (a dlclose now would crash it on resume).
-TEST_P(Fibers, UnloadIsRefusedWhileAFiberIsParkedInThePatch)
+void Fibers::unload_refused()
 {
 	start();
 	CmdResult r = graft("load", {patch()});
@@ -174,7 +179,55 @@ TEST_P(Fibers, UnloadIsRefusedWhileAFiberIsParkedInThePatch)
 	EXPECT_EQ(target->ask("mismatches"), "mismatches 0"); // still alive and answering
 }
 
+TEST_P(Fibers, ParkedFiberHoldsTheTransitionUntilResumed)
+{
+	parked_fiber_holds();
+}
+
+TEST_P(Fibers, NoFiberMixesVersionsAcross200EnableDisableRounds)
+{
+	no_mismatch(kRounds);
+}
+
+TEST_P(Fibers, WithoutFiberTrackingFibersMixVersions)
+{
+	mismatch_without_tracking();
+}
+
+TEST_P(Fibers, UnloadIsRefusedWhileAFiberIsParkedInThePatch)
+{
+	unload_refused();
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, Fibers, ::testing::Values("boost", "ucontext"),
+			 [](const auto &info) { return info.param; });
+
+// A scheduler with its own stack switch, through graft_context_register/current/
+// switch/switched/unregister: the same stories, with 20 consistency rounds (the
+// mechanism under the API is the one the 200-round tests above exercise).
+class FibersApi : public Fibers {};
+
+TEST_P(FibersApi, ParkedFiberHoldsTheTransitionUntilResumed)
+{
+	parked_fiber_holds();
+}
+
+TEST_P(FibersApi, NoFiberMixesVersionsAcross20EnableDisableRounds)
+{
+	no_mismatch(20);
+}
+
+TEST_P(FibersApi, WithoutFiberTrackingFibersMixVersions)
+{
+	mismatch_without_tracking();
+}
+
+TEST_P(FibersApi, UnloadIsRefusedWhileAFiberIsParkedInThePatch)
+{
+	unload_refused();
+}
+
+INSTANTIATE_TEST_SUITE_P(Own, FibersApi, ::testing::Values("api"),
 			 [](const auto &info) { return info.param; });
 
 } // namespace
