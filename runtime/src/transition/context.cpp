@@ -318,6 +318,16 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 	return res;
 }
 
+void context_before_fork()
+{
+	g_lock.lock();
+}
+
+void context_after_fork()
+{
+	g_lock.unlock();
+}
+
 uint64_t moves_begin()
 {
 	uint64_t s = g_started.load(std::memory_order_seq_cst);

@@ -84,6 +84,11 @@ Context *context_switch_in();
 // switch it. Async-signal-safe.
 bool context_switching();
 
+// Fork: the registry's lock is held around fork so the child does not inherit it held
+// by a thread that does not exist there (lock order: patch_mutex, then this one).
+void context_before_fork();
+void context_after_fork();
+
 // --- transition thread ------------------------------------------------------------
 struct ContextHold {
 	int id = 0;
