@@ -163,6 +163,16 @@ int cmd_run(const std::vector<std::string> &patches, const std::vector<std::stri
 		preload += std::string(":") + old;
 	std::string patch_list = patches_value(patches);
 	setenv("LD_PRELOAD", preload.c_str(), 1);
+	// The audit module reports libraries loading and unloading at the kernel's moments
+	// (before their constructors, after their destructors): see docs/architecture.md.
+	// GRAFT_NO_AUDIT=1 leaves LD_AUDIT alone (the dlopen fallback then applies).
+	std::string audit = lib.substr(0, lib.rfind('/') + 1) + "libgraft-audit.so";
+	const char *no_audit = getenv("GRAFT_NO_AUDIT");
+	if ((!no_audit || strcmp(no_audit, "1") != 0) && access(audit.c_str(), R_OK) == 0) {
+		if (const char *old = getenv("LD_AUDIT"); old && *old)
+			audit = std::string(old) + ":" + audit;
+		setenv("LD_AUDIT", audit.c_str(), 1);
+	}
 	if (!patches.empty())
 		setenv("GRAFT_PATCHES", patch_list.c_str(), 1);
 	std::vector<char *> argv;

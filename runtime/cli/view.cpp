@@ -54,10 +54,16 @@ void print_funcs(const json &funcs)
 
 void print_patch(const json &p)
 {
-	std::string state = flag(p, field::enabled) ? "enabled" : "disabled";
+	std::string state = flag(p, field::enabled)    ? "enabled"
+			    : flag(p, field::replaced) ? "replaced"
+						       : "disabled";
 	std::string transition = str(p, field::transition);
 	if (!transition.empty())
 		state += ", " + transition;
+	if (flag(p, field::replace))
+		state += ", replace";
+	if (uint64_t order = num(p, field::stack_order))
+		state += ", stack order " + std::to_string(order);
 	std::printf("%s  (%s)  %s\n", str(p, field::name).c_str(), state.c_str(),
 		    str(p, field::path).c_str());
 	for (const json &o : array_of(p, field::objects)) {

@@ -23,7 +23,12 @@
 extern "C" {
 #endif
 
-#define GRAFT_ABI_VERSION 1
+/*
+ * 2: struct graft_state and graft_patch.states appended (system states). The runtime
+ * still accepts version 1 modules, whose graft_patch ends at replace.
+ */
+#define GRAFT_ABI_VERSION 2
+#define GRAFT_ABI_VERSION_MIN 1
 
 #if defined(GRAFT_BUILDING_RUNTIME)
 #define GRAFT_API __attribute__((visibility("default")))
@@ -97,13 +102,33 @@ struct graft_object {
 };
 
 /*
+ * struct graft_state - a modification of the program's state that the patch makes or
+ * takes over (the kernel's struct klp_state), for handing it between patch versions.
+ * @id:      nonzero identifier of the modification, chosen by the patch author.
+ * @version: the variant of the modification this patch handles. A patch is refused
+ *           while an installed patch carries the same id at a higher version; a
+ *           replace patch must carry every id installed patches carry.
+ * @data:    the patch's own pointer (e.g. to what it saved to undo the change).
+ */
+struct graft_state {
+	unsigned long id;
+	unsigned int version;
+	void *data;
+};
+
+/*
  * struct graft_patch - the patch: its objects, ended by an entry whose funcs is NULL.
- * @replace: nonzero: atomic replace of every earlier patch (not supported yet; a patch
- *           that sets it is refused).
+ * @replace: nonzero: atomic replace (cumulative patch). Enabling it replaces every
+ *           enabled patch in one transition: functions they patched and this one does
+ *           not go back to their original code; when the transition completes they are
+ *           disabled without their callbacks and can be unloaded.
+ * @states:  the system states it handles, ended by an entry whose id is 0; may be NULL
+ *           (ABI version 2).
  */
 struct graft_patch {
 	struct graft_object *objs;
 	int replace;
+	struct graft_state *states;
 };
 
 /* What GRAFT_PATCH exports: the runtime looks it up under GRAFT_PATCH_SYMBOL. */
@@ -130,6 +155,19 @@ GRAFT_API const char *graft_object_name(const struct graft_object *obj);
 
 /* Whether the object is live, coming or going; meaningful inside callbacks. */
 GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *obj);
+
+/*
+ * The state id in patch's states, or NULL (the kernel's klp_get_state). patch NULL: the
+ * patch whose callback is running.
+ */
+GRAFT_API struct graft_state *graft_get_state(struct graft_patch *patch, unsigned long id);
+
+/*
+ * The same state id of the installed patches before the one in transition (the newest
+ * one that has it), or NULL (the kernel's klp_get_prev_state). Only meaningful in the
+ * callbacks of the patch in transition: NULL elsewhere.
+ */
+GRAFT_API struct graft_state *graft_get_prev_state(unsigned long id);
 
 /* Append one line to the runtime log (see `graft log PID`). printf-style. */
 GRAFT_API void graft_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

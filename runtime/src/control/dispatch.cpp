@@ -97,6 +97,9 @@ json patch_json(const core::PatchView &p)
 		    {field::path, p.path},
 		    {field::enabled, p.enabled},
 		    {field::transition, p.transition},
+		    {field::replace, p.replace},
+		    {field::replaced, p.replaced},
+		    {field::stack_order, p.stack_order},
 		    {field::objects, std::move(objects)}};
 }
 

@@ -51,6 +51,10 @@ struct PatchView {
 	bool enabled = false;
 	std::string transition;   // "" when none, else "patching" / "unpatching"
 	std::vector<ObjectView> objects;
+	bool replace = false;     // a cumulative (atomic replace) patch
+	bool replaced = false;    // disabled by a replace patch; can be unloaded
+	int stack_order = 0;      // 1-based position among installed patches (enable
+	                          // order), 0 when not installed (the kernel's stack_order)
 };
 std::vector<PatchView> patch_list();
 

@@ -4,12 +4,28 @@
 #include "core/callbacks.hpp"
 
 namespace graft::core {
+namespace {
+
+// The object whose callback this thread is running (graft_object_state() answers for
+// it). Per thread: callbacks run on the control thread, the transition thread, or an
+// application thread loading or unloading a library.
+thread_local const Object *running;
+
+template <typename Fn> void call(const Object &obj, Fn fn)
+{
+	const Object *outer = running;
+	running = &obj;
+	fn();
+	running = outer;
+}
+
+} // namespace
 
 int run_pre_patch(Object &obj)
 {
 	int ret = 0;
 	if (obj.desc->callbacks.pre_patch)
-		ret = obj.desc->callbacks.pre_patch(obj.desc);
+		call(obj, [&] { ret = obj.desc->callbacks.pre_patch(obj.desc); });
 	obj.post_unpatch_enabled = (ret == 0);
 	return ret;
 }
@@ -17,20 +33,32 @@ int run_pre_patch(Object &obj)
 void run_post_patch(Object &obj)
 {
 	if (obj.desc->callbacks.post_patch)
-		obj.desc->callbacks.post_patch(obj.desc);
+		call(obj, [&] { obj.desc->callbacks.post_patch(obj.desc); });
 }
 
 void run_pre_unpatch(Object &obj)
 {
 	if (obj.desc->callbacks.pre_unpatch)
-		obj.desc->callbacks.pre_unpatch(obj.desc);
+		call(obj, [&] { obj.desc->callbacks.pre_unpatch(obj.desc); });
 }
 
 void run_post_unpatch(Object &obj)
 {
 	if (obj.post_unpatch_enabled && obj.desc->callbacks.post_unpatch)
-		obj.desc->callbacks.post_unpatch(obj.desc);
+		call(obj, [&] { obj.desc->callbacks.post_unpatch(obj.desc); });
 	obj.post_unpatch_enabled = false;
+}
+
+const Object *running_object()
+{
+	return running;
+}
+
+enum graft_object_state object_state(const graft_object *desc)
+{
+	if (running && running->desc == desc)
+		return running->state;
+	return GRAFT_OBJECT_LIVE;
 }
 
 
@@ -43,9 +71,9 @@ extern "C" GRAFT_API const char *graft_object_name(const struct graft_object *ob
 	return obj->name ? obj->name : graft::core::exe_name().c_str();
 }
 
-// Every callback runs today for a loaded object being enabled or disabled: LIVE. COMING
-// and GOING arrive with patching libraries as they load and unload (issue 4).
-extern "C" GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *)
+// COMING while a library is being loaded (its constructors have not run yet), GOING
+// while it is being unloaded (its destructors have run), LIVE otherwise.
+extern "C" GRAFT_API enum graft_object_state graft_object_state(const struct graft_object *obj)
 {
-	return GRAFT_OBJECT_LIVE;
+	return graft::core::object_state(obj);
 }

@@ -89,6 +89,11 @@ bool patch_object(Object &obj, std::string *why)
 			stack.site = func.site;
 			fresh.push_back(func.site);
 		}
+		if (func.nop) {
+			// Back to the original code; a thread found in it is "in the nop".
+			func.new_addr = arch::site_original(stack.site);
+			func.new_size = func.old_size;
+		}
 		stack.funcs.push_back(&func);
 		func.patched = true;
 		// A fresh site's slot is set before its entry jump exists, so the first
@@ -114,6 +119,15 @@ void unpatch_object(Object &obj)
 			pop_func(func, &to_remove);
 	remove_sites(to_remove);
 	obj.patched = false;
+}
+
+void unpatch_nops(Object &obj)
+{
+	std::vector<arch::Site *> to_remove;
+	for (Func &func : obj.funcs)
+		if (func.nop && func.patched)
+			pop_func(func, &to_remove);
+	remove_sites(to_remove);
 }
 
 void retarget_object(Object &obj)

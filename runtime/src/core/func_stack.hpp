@@ -31,6 +31,9 @@ bool patch_object(Object &obj, std::string *why);
 // stub then keeps pointing at the original code, which is equally correct).
 void unpatch_object(Object &obj);
 
+// Only obj's nop funcs (atomic replace) leave their stacks.
+void unpatch_nops(Object &obj);
+
 // Points obj's functions where their stacks say: the top replacement, or the selection
 // path while the top func is in transition.
 void retarget_object(Object &obj);

@@ -17,6 +17,7 @@
 #include "core/log.hpp"
 #include "core/patch.hpp"
 #include "core/transition.hpp"
+#include "loader/loader.hpp"
 #include "shadow/table.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
@@ -116,6 +117,7 @@ __attribute__((constructor)) static void graft_init()
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	atexit(core::transition_quiesce_at_exit);
+	loader::loader_init(); // before any patch: libraries loading from now on are seen
 	core::load_startup_patches(cfg.patches);
 	control::control_start(&why); // logs why when it cannot
 }

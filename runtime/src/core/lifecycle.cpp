@@ -9,8 +9,11 @@
 #include "core/api.hpp"
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
+#include "core/library.hpp"
 #include "core/log.hpp"
+#include "core/replace.hpp"
 #include "core/resolve.hpp"
+#include "core/state.hpp"
 #include "core/transition.hpp"
 
 namespace graft::core {
@@ -50,17 +53,18 @@ bool open_module(Patch &patch, std::string *why)
 	if (!exp)
 		*why = "'" + patch.path + "' is not a graft patch module: it does not export '" +
 		       GRAFT_PATCH_SYMBOL + "' (define the patch with GRAFT_PATCH(...))";
-	else if (exp->abi_version != GRAFT_ABI_VERSION)
+	else if (exp->abi_version < GRAFT_ABI_VERSION_MIN || exp->abi_version > GRAFT_ABI_VERSION)
 		*why = "patch module ABI version " + std::to_string(exp->abi_version) +
 		       " is not supported (this runtime supports " +
+		       std::to_string(GRAFT_ABI_VERSION_MIN) + " to " +
 		       std::to_string(GRAFT_ABI_VERSION) +
 		       "): rebuild the module against this graft's <graft/graft.h>";
 	else if (!exp->patch)
 		*why = "patch module exports no patch (GRAFT_PATCH of a NULL patch)";
-	else if (exp->patch->replace)
-		*why = "atomic replace (replace = 1) is not supported yet by this runtime";
 	else {
 		patch.desc = exp->patch;
+		patch.abi_version = exp->abi_version;
+		patch.replace = exp->patch->replace != 0;
 		return true;
 	}
 	dlclose(patch.handle);
@@ -70,10 +74,36 @@ bool open_module(Patch &patch, std::string *why)
 
 } // namespace
 
+static void move_to_end(Patch &patch)
+{
+	for (auto it = patches.begin(); it != patches.end(); ++it)
+		if (it->get() == &patch) {
+			std::unique_ptr<Patch> p = std::move(*it);
+			patches.erase(it);
+			patches.push_back(std::move(p));
+			return;
+		}
+}
+
 // Enable with the kernel's order: per loaded object pre_patch then patch; then the
 // transition; post_patch once it completes. Caller holds patch_mutex.
 static Result enable_locked(Patch &patch)
 {
+	std::string why;
+	if (patch.replaced)
+		return Result::fail("patch '" + patch.name + "' was replaced by a cumulative patch: "
+				    "unload it, and load it again to enable it");
+	if (!is_patch_compatible(patch, &why)) {
+		log::printf("graft: Livepatch patch (%s) is not compatible with the already "
+			    "installed livepatches.", patch.name.c_str());
+		return Result::fail("patch '" + patch.name + "' is not compatible with the "
+				    "installed patches: " + why + " (Invalid argument)");
+	}
+	if (!resolve_loaded_objects(patch, &why)) // libraries loaded since the patch was
+		return Result::fail(why);         // loaded, or since it was disabled
+	move_to_end(patch); // the kernel's klp_patches is in enable order (stack order)
+	if (patch.replace)
+		add_nops(patch);
 	log::printf("graft: enabling patch '%s'", patch.name.c_str());
 	init_transition(patch, TransitionDir::patching);
 	for (auto &obj : patch.objects) {
@@ -87,7 +117,6 @@ static Result enable_locked(Patch &patch)
 			return Result::fail("pre-patch callback of object '" + obj->name +
 					    "' refused the patch: " + strerror(-ret));
 		}
-		std::string why;
 		if (!patch_object(*obj, &why)) {
 			log::printf("graft: failed to patch object '%s'", obj->name.c_str());
 			log::printf("graft: failed to enable patch '%s'", patch.name.c_str());
@@ -95,6 +124,8 @@ static Result enable_locked(Patch &patch)
 			return Result::fail(why);
 		}
 		obj->patched = true;
+		if (library_pin && obj->desc->name)
+			library_pin(obj->path);
 	}
 	start_transition(patch);
 	patch.enabled = true;
@@ -120,12 +151,10 @@ static Result disable_locked(Patch &patch)
 	return {};
 }
 
-Result patch_load(const std::string &path, bool enable)
+// Under patch_mutex: everything after the module is open. On failure the caller closes
+// the module (outside the lock).
+static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
 {
-	std::lock_guard<std::mutex> guard(patch_mutex);
-	auto patch = std::make_unique<Patch>();
-	patch->path = path;
-	patch->name = patch_name_of(path);
 	if (find_patch(patch->name))
 		return Result::fail("a patch named '" + patch->name +
 				    "' is already loaded: unload it first, or rename the module");
@@ -134,22 +163,38 @@ Result patch_load(const std::string &path, bool enable)
 				    "' is in transition: wait for it to finish (graft status), or "
 				    "load with --no-enable");
 	std::string why;
-	if (!open_module(*patch, &why))
+	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why))
 		return Result::fail(why);
-	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why)) {
-		dlclose(patch->handle);
-		return Result::fail(why);
-	}
-	size_replacements(*patch);
+	size_replacements(*patch); // dlinfo and dl_iterate_phdr: not the loader's main lock
 	Patch &p = *patch;
 	patches.push_back(std::move(patch));
 	if (!enable)
 		return {};
 	Result r = enable_locked(p);
-	if (!r.ok) {
-		dlclose(p.handle);
+	if (!r.ok)
 		patches.pop_back();
+	return r;
+}
+
+// The module is opened and closed without patch_mutex: the loader's lock is taken
+// before patch_mutex when a library loads (library_coming runs under it), so holding
+// patch_mutex while calling into the loader could deadlock.
+Result patch_load(const std::string &path, bool enable)
+{
+	auto patch = std::make_unique<Patch>();
+	patch->path = path;
+	patch->name = patch_name_of(path);
+	std::string why;
+	if (!open_module(*patch, &why))
+		return Result::fail(why);
+	void *handle = patch->handle;
+	Result r;
+	{
+		std::lock_guard<std::mutex> guard(patch_mutex);
+		r = load_locked(std::move(patch), enable);
 	}
+	if (!r.ok)
+		dlclose(handle);
 	return r;
 }
 
@@ -185,9 +230,8 @@ Result patch_disable(const std::string &name)
 	return disable_locked(*patch);
 }
 
-Result patch_unload(const std::string &name)
+static Result unload_locked(const std::string &name, std::unique_ptr<Patch> &doomed)
 {
-	std::lock_guard<std::mutex> guard(patch_mutex);
 	Patch *patch = find_patch(name);
 	if (!patch)
 		return Result::fail("no patch named '" + name + "' is loaded");
@@ -199,11 +243,25 @@ Result patch_unload(const std::string &name)
 	for (auto it = patches.begin(); it != patches.end(); ++it) {
 		if (it->get() != patch)
 			continue;
-		dlclose(patch->handle);
+		doomed = std::move(*it);
 		patches.erase(it);
 		break;
 	}
 	return {};
+}
+
+// dlclose outside patch_mutex, as dlopen in patch_load.
+Result patch_unload(const std::string &name)
+{
+	std::unique_ptr<Patch> doomed;
+	Result r;
+	{
+		std::lock_guard<std::mutex> guard(patch_mutex);
+		r = unload_locked(name, doomed);
+	}
+	if (doomed)
+		dlclose(doomed->handle);
+	return r;
 }
 
 } // namespace graft::core

@@ -19,6 +19,7 @@ struct Site;
 namespace graft::core {
 
 struct FuncStack;
+struct Patch;
 
 struct Func {
 	const graft_func *desc = nullptr;
@@ -31,15 +32,25 @@ struct Func {
 	arch::Site *site = nullptr; // prepared at resolve time
 	bool patched = false;       // on its FuncStack
 	bool transition = false;    // its patch is in transition (the kernel's func->transition)
+	bool nop = false;           // atomic replace: back to the original (new_addr is set
+	                            // to the original code when it is pushed on its stack)
 };
 
 struct Object {
 	graft_object *desc = nullptr;
 	std::string name;           // graft_object_name(): exe file name for NULL
 	bool loaded = false;        // resolved against a loaded object
+	std::string path;           // while loaded: the file it was resolved in
+	uintptr_t base = 0;         // while loaded: its load bias (tells a reload apart)
+	enum graft_object_state state = GRAFT_OBJECT_LIVE; // what graft_object_state() says
 	bool patched = false;
 	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
 	std::vector<Func> funcs;
+	// Atomic replace: an object the replace patch does not have, made for nops; desc
+	// points at owned_desc.
+	std::unique_ptr<graft_object> owned_desc;
+	std::string owned_name;     // owned_desc->name's storage
+	Patch *owner = nullptr;     // the patch it belongs to
 };
 
 struct Patch {
@@ -47,8 +58,13 @@ struct Patch {
 	std::string path;
 	void *handle = nullptr;     // dlopen handle
 	graft_patch *desc = nullptr;
+	unsigned int abi_version = 0;
 	std::vector<std::unique_ptr<Object>> objects;
 	bool enabled = false;
+	bool replace = false;       // desc->replace: a cumulative patch
+	bool replaced = false;      // disabled by a replace patch's transition (unloadable)
+	bool handing_over = false;  // replaced, its states still visible to the replace
+	                            // patch's post_patch (graft_get_prev_state)
 	bool forced = false;        // a transition was forced: never unloaded (threads may
 	                            // still run its code)
 };

@@ -51,10 +51,8 @@ bool build_funcs(Object &obj, std::string *why)
 		func.new_addr = reinterpret_cast<uintptr_t>(f->new_func);
 		obj.funcs.push_back(std::move(func));
 	}
-	if (obj.funcs.empty()) {
-		*why = "object '" + obj.name + "' has no functions to patch";
-		return false;
-	}
+	// An object without functions is allowed, as in the kernel: it has callbacks, or
+	// symbols for the patch's code, only.
 	return true;
 }
 
@@ -97,8 +95,8 @@ bool resolve_syms(Object &obj, const symbols::Object &where, const symbols::Symb
 	return true;
 }
 
-bool resolve_object(Object &obj, const symbols::Object &where,
-		    std::vector<std::pair<void **, void *>> *cells, std::string *why)
+bool resolve_object_cells(Object &obj, const symbols::Object &where,
+			  std::vector<std::pair<void **, void *>> *cells, std::string *why)
 {
 	auto table = table_for(where, why);
 	if (!table)
@@ -132,6 +130,13 @@ uintptr_t segment_end(uintptr_t addr)
 	return q.end;
 }
 
+void bind(Object &obj, const symbols::Object &where)
+{
+	obj.loaded = true;
+	obj.path = where.path;
+	obj.base = where.base;
+}
+
 } // namespace
 
 void size_replacements(Patch &patch)
@@ -159,6 +164,7 @@ bool build_objects(Patch &patch, std::string *why)
 	for (graft_object *o = patch.desc->objs; o->funcs; o++) {
 		auto obj = std::make_unique<Object>();
 		obj->desc = o;
+		obj->owner = &patch;
 		obj->name = o->name ? o->name : exe_name();
 		if (!names.insert(o->name ? o->name : "").second) {
 			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name + "'";
@@ -175,20 +181,57 @@ bool resolve_loaded_objects(Patch &patch, std::string *why)
 {
 	std::vector<symbols::Object> loaded = symbols::list_loaded();
 	std::vector<std::pair<void **, void *>> cells;
-	std::vector<Object *> bound;
+	std::vector<std::pair<Object *, const symbols::Object *>> bound;
 	for (auto &obj : patch.objects) {
+		if (obj->loaded)
+			continue;
 		const symbols::Object *where = symbols::find_object(loaded, obj->desc->name);
 		if (!where)
 			continue; // not loaded: patched when it loads
-		if (!resolve_object(*obj, *where, &cells, why))
+		if (!resolve_object_cells(*obj, *where, &cells, why)) {
+			for (auto &b : bound)
+				free_object_loaded(*b.first);
+			free_object_loaded(*obj);
 			return false;
-		bound.push_back(obj.get());
+		}
+		bound.emplace_back(obj.get(), where);
 	}
-	for (Object *obj : bound)
-		obj->loaded = true;
+	for (auto &[obj, where] : bound)
+		bind(*obj, *where);
 	for (auto &[cell, addr] : cells)
 		*cell = addr;
 	return true;
+}
+
+bool resolve_object(Object &obj, const symbols::Object &where, std::string *why)
+{
+	std::vector<std::pair<void **, void *>> cells;
+	if (!resolve_object_cells(obj, where, &cells, why)) {
+		free_object_loaded(obj);
+		return false;
+	}
+	bind(obj, where);
+	for (auto &[cell, addr] : cells)
+		*cell = addr;
+	return true;
+}
+
+// The kernel's klp_free_object_loaded: the object's code is going away, so nothing may
+// point into it any more. The sites are not freed: their stubs may still be on the
+// stack of a thread returning through them (they are small and kept for good).
+void free_object_loaded(Object &obj)
+{
+	obj.loaded = false;
+	obj.path.clear();
+	obj.base = 0;
+	for (Func &func : obj.funcs) {
+		func.old_addr = 0;
+		func.old_size = 0;
+		func.site = nullptr;
+	}
+	for (graft_sym *s = obj.desc->syms; s && s->name; s++)
+		if (s->addr)
+			*s->addr = nullptr;
 }
 
 } // namespace graft::core

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/patch.hpp"
+#include "symbols/symbols.hpp"
 
 namespace graft::core {
 
@@ -20,7 +21,15 @@ void size_replacements(Patch &patch);
 
 // Resolves every object of patch that is loaded now (symbols, sizes, sites) and fills
 // the module's graft_sym cells. All or nothing for the patch: on failure no cell is
-// written and *why names the object, the symbol and the reason.
+// written and *why names the object, the symbol and the reason. Objects already
+// resolved are kept as they are.
 bool resolve_loaded_objects(Patch &patch, std::string *why);
+
+// Resolves one object against the library where it is now loaded (a library that is
+// loading): functions, sites and symbol cells. Nothing is bound on failure.
+bool resolve_object(Object &obj, const symbols::Object &where, std::string *why);
+
+// Forgets where obj was loaded (its library is going): addresses, sites and cells.
+void free_object_loaded(Object &obj);
 
 } // namespace graft::core

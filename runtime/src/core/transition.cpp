@@ -9,11 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 
 #include "arch/x86_64/site.hpp"
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
+#include "core/replace.hpp"
 #include "core/log.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/select.hpp"
@@ -69,7 +71,11 @@ void add_leaving(tr::CheckSet &set, const Func &func, int target)
 	arch::site_code_range(func.site, &lo, &hi);
 	set.add(lo, hi, func.name);
 	if (target == tr::kUnpatched) {
-		set.add(func.new_addr, func.new_addr + func.new_size, func.name);
+		// A nop's "new code" is the original function (the kernel checks old_func).
+		if (func.nop)
+			set.add(func.old_addr, func.old_addr + func.old_size, func.name);
+		else
+			set.add(func.new_addr, func.new_addr + func.new_size, func.name);
 		return;
 	}
 	const Func *below = func_below(func);
@@ -83,7 +89,7 @@ void build_checks(const Patch &patch, int target)
 {
 	checks = tr::CheckSet{};
 	for (const auto &obj : patch.objects)
-		if (obj->loaded)
+		if (obj->patched)
 			for (const Func &func : obj->funcs)
 				add_leaving(checks, func, target);
 	uintptr_t lo, hi;
@@ -99,6 +105,11 @@ void complete_transition(Patch &patch)
 	for (auto &obj : patch.objects)
 		for (Func &func : obj->funcs)
 			func.transition = false;
+	bool replacing = patch.replace && direction == TransitionDir::patching;
+	if (replacing) {
+		unpatch_replaced_patches(patch);
+		discard_nops(patch);
+	}
 	for (auto &obj : patch.objects) {
 		if (!obj->patched)
 			continue;
@@ -115,6 +126,11 @@ void complete_transition(Patch &patch)
 		else
 			run_post_unpatch(*obj);
 	}
+	if (replacing)
+		for (auto &p : patches)
+			p->handing_over = false; // post_patch has taken their states over
+	if (patch.replace && direction == TransitionDir::unpatching)
+		discard_nops(patch); // reversed: the nops left their stacks with the patch
 	log::printf("graft: '%s': %s complete", patch.name.c_str(), dir_name(direction));
 	tr::publish_checks(nullptr);
 	in_transition = nullptr;
@@ -175,8 +191,14 @@ Patch *transition_patch()
 	return in_transition;
 }
 
+std::atomic<bool> exiting;
+
 void transition_quiesce_at_exit()
 {
+	// First: the loader reports every object closing during exit (la_objclose from
+	// _dl_fini), and library_going must not wait for the lock kept below. Patches are
+	// not reverted at exit, as the kernel does not revert them at shutdown.
+	exiting.store(true, std::memory_order_relaxed);
 	// Best effort within a second: exit() may come from a callback that holds the lock.
 	for (int i = 0; i < 1000 && !patch_mutex.try_lock(); i++)
 		usleep(1000);
@@ -276,6 +298,9 @@ void cancel_transition(Patch &patch)
 		if (obj->loaded)
 			run_post_unpatch(*obj);
 	}
+	if (patch.replace)
+		discard_nops(patch);
+	log::printf("graft: '%s': unpatching complete", patch.name.c_str());
 	tr::publish_checks(nullptr);
 	in_transition = nullptr;
 }
@@ -294,6 +319,12 @@ void reverse_transition(Patch &patch)
 	build_checks(patch, target_of(direction));
 	rounds = 0;
 	try_complete_transition(patch);
+}
+
+void transition_objects_changed()
+{
+	if (in_transition)
+		build_checks(*in_transition, target_of(direction));
 }
 
 Result force_transition()

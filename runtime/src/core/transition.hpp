@@ -6,6 +6,8 @@
 // Every function here is called with patch_mutex held.
 #pragma once
 
+#include <atomic>
+
 #include "core/api.hpp"
 #include "core/patch.hpp"
 
@@ -28,6 +30,9 @@ bool try_complete_transition(Patch &patch);
 void cancel_transition(Patch &patch);
 // Disable of the patch in transition: "reversing transition from %s".
 void reverse_transition(Patch &patch);
+// A library of the patch in transition was patched as it loaded, or reverted as it
+// unloaded: the code threads are checked against changes from the next round on.
+void transition_objects_changed();
 // `graft force`: every thread to the target at once.
 Result force_transition();
 TransitionView transition_view();
@@ -35,6 +40,8 @@ TransitionView transition_view();
 // At exit: stops every patch operation for good (takes patch_mutex and keeps it), so
 // no thread of graft touches the runtime's objects while they are destroyed.
 void transition_quiesce_at_exit();
+// Set by transition_quiesce_at_exit: the process is exiting.
+extern std::atomic<bool> exiting;
 
 // In a fork child: the background thread did not survive; start it again if a
 // transition was in progress.

@@ -43,6 +43,8 @@ PatchView view_of(const Patch &patch)
 	pv.name = patch.name;
 	pv.path = patch.path;
 	pv.enabled = patch.enabled;
+	pv.replace = patch.replace;
+	pv.replaced = patch.replaced;
 	for (const auto &obj : patch.objects) {
 		ObjectView ov;
 		ov.name = obj->name;
@@ -73,10 +75,13 @@ std::vector<PatchView> patch_list()
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	std::vector<PatchView> out;
 	TransitionView tv = transition_view();
+	int order = 0;
 	for (const auto &p : patches) {
 		out.push_back(view_of(*p));
 		if (tv.active && tv.patch == p->name)
 			out.back().transition = tv.direction;
+		if (p->enabled || !out.back().transition.empty())
+			out.back().stack_order = ++order;
 	}
 	return out;
 }

@@ -61,14 +61,8 @@ uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) ptr)
 	return (base != 0 && ptr < base) ? base + ptr : ptr;
 }
 
-std::string soname_from_memory(const dl_phdr_info *info)
+std::string soname_from_dynamic(uintptr_t base, const ElfW(Dyn) *dyn)
 {
-	const ElfW(Dyn) *dyn = nullptr;
-	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = reinterpret_cast<const ElfW(Dyn) *>(info->dlpi_addr +
-								  info->dlpi_phdr[i].p_vaddr);
-	}
 	if (!dyn)
 		return {};
 	uintptr_t strtab = 0;
@@ -76,7 +70,7 @@ std::string soname_from_memory(const dl_phdr_info *info)
 	bool has_soname = false;
 	for (; dyn->d_tag != DT_NULL; dyn++) {
 		if (dyn->d_tag == DT_STRTAB)
-			strtab = dyn_addr(info->dlpi_addr, dyn->d_un.d_ptr);
+			strtab = dyn_addr(base, dyn->d_un.d_ptr);
 		else if (dyn->d_tag == DT_SONAME) {
 			soname = dyn->d_un.d_val;
 			has_soname = true;
@@ -85,6 +79,17 @@ std::string soname_from_memory(const dl_phdr_info *info)
 	if (!has_soname || strtab == 0)
 		return {};
 	return reinterpret_cast<const char *>(strtab + soname);
+}
+
+std::string soname_from_memory(const dl_phdr_info *info)
+{
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			return soname_from_dynamic(
+				info->dlpi_addr, reinterpret_cast<const ElfW(Dyn) *>(
+							 info->dlpi_addr + info->dlpi_phdr[i].p_vaddr));
+	}
+	return {};
 }
 
 struct IterateState {
@@ -136,10 +141,27 @@ std::vector<Object> list_loaded()
 	return out;
 }
 
+Object object_of(const link_map *map)
+{
+	Object obj;
+	if (!map->l_name || !map->l_name[0])
+		return obj; // the main program or the vDSO: never reported as loading
+	obj.path = absolute_path(map->l_name);
+	obj.name = file_name_of(obj.path);
+	obj.soname = soname_from_dynamic(map->l_addr, map->l_ld);
+	obj.base = map->l_addr;
+	return obj;
+}
+
+bool object_matches(const Object &obj, const char *name)
+{
+	return name == nullptr ? obj.is_main : (obj.name == name || obj.soname == name);
+}
+
 const Object *find_object(const std::vector<Object> &objects, const char *name)
 {
 	for (const Object &obj : objects) {
-		if (name == nullptr ? obj.is_main : (obj.name == name || obj.soname == name))
+		if (object_matches(obj, name))
 			return &obj;
 	}
 	return nullptr;

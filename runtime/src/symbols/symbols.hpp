@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+struct link_map;
+
 namespace graft::symbols {
 
 // One ELF object mapped in this process (the main executable or a shared library).
@@ -23,6 +25,13 @@ struct Object {
 // Every object currently loaded, the main executable first (dl_iterate_phdr order).
 // Skips the vDSO and objects without a file.
 std::vector<Object> list_loaded();
+
+// The object the loader describes with map (a library it is loading or unloading);
+// an empty path for the main program, which is never loaded that way.
+Object object_of(const link_map *map);
+
+// True when obj is the object a graft_object.name designates (nullptr: the program).
+bool object_matches(const Object &obj, const char *name);
 
 // The object a graft_object.name designates: nullptr name = the main executable; else
 // the first object whose file name or soname equals name. nullptr if none is loaded.

@@ -70,11 +70,19 @@ int try_switch_here(const Published &p, int state, uintptr_t entry_sp)
 
 // Runs on application threads at the entry of a function in transition, with the
 // argument registers saved by transition_f. Async-signal-safe; never throws.
-uintptr_t select(void *cookie, arch::Site *, uintptr_t entry_sp)
+uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 {
 	auto *sel = static_cast<FuncSel *>(cookie);
 	for (;;) {
 		Published p = published();
+		// A thread can reach here long after it took the selection path (preempted on
+		// the way): if the site no longer routes through it, its targets may be stale
+		// (a completed transition, a replaced patch since unloaded), so go where the
+		// slot says now. Acquire pairs with the release in site_set_target, after
+		// set_selection: a slot that still routes here comes with current targets.
+		uintptr_t slot = arch::site_target(site);
+		if (slot != arch::site_transition(site))
+			return slot;
 		int state = current_state(p);
 		if (state != p.target)
 			state = try_switch_here(p, state, entry_sp);

@@ -41,18 +41,22 @@ const std::string &socket_dir()
 	return dir;
 }
 
-// The children's environment: ours without LD_PRELOAD and GRAFT_*, plus the runtime if asked.
+// The children's environment: ours without LD_PRELOAD, LD_AUDIT and GRAFT_*, plus the
+// runtime if asked, and the audit module `graft run` adds (with_audit).
 class Env {
 public:
-	explicit Env(bool with_graft)
+	explicit Env(bool with_graft, bool with_audit = false)
 	{
 		for (char **e = environ; *e; e++)
-			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0)
+			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0 &&
+			    strncmp(*e, "LD_AUDIT=", 9) != 0)
 				strings_.push_back(*e);
 		if (with_graft) {
 			strings_.push_back("LD_PRELOAD=" + out("lib/libgraft.so"));
 			strings_.push_back("GRAFT_RUNTIME_DIR=" + socket_dir());
 		}
+		if (with_audit)
+			strings_.push_back("LD_AUDIT=" + out("lib/libgraft-audit.so"));
 		for (std::string &s : strings_)
 			ptrs_.push_back(s.data());
 		ptrs_.push_back(nullptr);
@@ -144,6 +148,33 @@ void BM_StartupPair(benchmark::State &state)
 	state.counters["ratio"] = mp > 0 ? mg / mp : 0;
 }
 BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What `graft run` adds on top of the preload: the rtld-audit module that reports
+// libraries loading and unloading. Interleaved the same way: preload alone vs with it.
+void BM_StartupAuditPair(benchmark::State &state)
+{
+	Env graft(true), audit(true, true);
+	std::vector<double> g, a;
+	bool flip = false;
+	for (auto _ : state) {
+		Env &first = flip ? audit : graft;
+		Env &second = flip ? graft : audit;
+		double x = start_once_ms(first), y = start_once_ms(second);
+		if (x < 0 || y < 0) {
+			state.SkipWithError("startup-true failed");
+			break;
+		}
+		(flip ? a : g).push_back(x);
+		(flip ? g : a).push_back(y);
+		flip = !flip;
+	}
+	double mg = median(g), ma = median(a);
+	state.counters["graft_ms"] = mg;
+	state.counters["graft_audit_ms"] = ma;
+	state.counters["extra_ms"] = ma - mg;
+	state.counters["ratio"] = mg > 0 ? ma / mg : 0;
+}
+BENCHMARK(BM_StartupAuditPair)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 } // namespace
 

@@ -40,6 +40,30 @@ TEST_F(Consistency, NoThreadMixesVersionsAcross500EnableDisableRounds)
 	EXPECT_FALSE(graft_status(ipid).active);
 }
 
+// Atomic replace: a cumulative patch that does not cover f, g and h sends them back to
+// the original code in its own transition (nops), and its reversal (disable) puts
+// nothing back: the codec was replaced. No thread may mix versions in either.
+TEST_F(Consistency, AtomicReplaceNeverMixesVersions)
+{
+	start();
+	ASSERT_EQ(target->ask("spin " + std::to_string(kThreads)), "spinning 4");
+	for (int i = 0; i < 100; i++) {
+		CmdResult r = graft("load", {patch_path("cons-codec")});
+		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
+		r = graft("load", {patch_path("cons-idle-replace")});
+		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
+		r = graft("unload", {"cons-codec"}); // replaced: no disable needed
+		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
+		r = graft("disable", {"cons-idle-replace"});
+		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
+		r = graft("unload", {"cons-idle-replace"});
+		ASSERT_EQ(r.status, 0) << "round " << i << ": " << r.err;
+	}
+	Counts c = stop_spinning(*target);
+	EXPECT_GT(c.calls, 0);
+	EXPECT_EQ(c.mismatches, 0) << "a thread ran f and g of different versions in one h";
+}
+
 // The control: the same load with the model switched off shows mismatches, so the test
 // above can fail. Stops as soon as they appear.
 TEST_F(Consistency, WithoutTheModelThreadsMixVersions)

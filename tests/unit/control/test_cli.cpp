@@ -34,10 +34,16 @@ TEST_F(Cli, ListTableAndJson)
 	core::FuncView f{"do_work", 0, 0x401000, 0x7f0000001000, "patchable", true, true};
 	core::FuncView g{"helper", 2, 0, 0, "", false, false};
 	test::fake().patches = {
-		core::PatchView{"fix", "/p/fix.so", true, "", {core::ObjectView{"demo", true, true, {f, g}}}}};
+		core::PatchView{"fix", "/p/fix.so", true, "", {core::ObjectView{"demo", true, true, {f, g}}},
+				false, false, 1},
+		core::PatchView{"old", "/p/old.so", false, "", {}, false, true, 0},
+		core::PatchView{"cum", "/p/cum.so", true, "", {}, true, false, 2}};
 	CliRun r = run_cli("list " + pid);
 	EXPECT_EQ(r.status, 0) << r.err;
-	EXPECT_NE(r.out.find("fix  (enabled)  /p/fix.so"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("fix  (enabled, stack order 1)  /p/fix.so"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("old  (replaced)  /p/old.so"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("cum  (enabled, replace, stack order 2)  /p/cum.so"), std::string::npos)
+		<< r.out;
 	EXPECT_NE(r.out.find("object demo  (loaded, patched)"), std::string::npos) << r.out;
 	EXPECT_NE(r.out.find("do_work"), std::string::npos);
 	EXPECT_NE(r.out.find("active"), std::string::npos);
