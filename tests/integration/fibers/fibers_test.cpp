@@ -19,7 +19,19 @@ using namespace graft::test;
 namespace {
 
 constexpr int kFibers = 1000;
+// 200 enable/disable rounds (issue 8). Under AddressSanitizer a round takes ~4 times
+// as long (each of the 1,000 fibers must run once for its transition to complete), so
+// that configuration runs 50: the suite's time budget, not a weaker check per round.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FIB_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(FIB_ASAN)
+constexpr int kRounds = 50;
+#else
 constexpr int kRounds = 200;
+#endif
 
 long number_after(const std::string &line, const std::string &key)
 {
@@ -131,6 +143,7 @@ void Fibers::no_mismatch(int rounds)
 	long calls = number_after(line, "calls"), mismatches = number_after(line, "mismatches");
 	EXPECT_GT(calls, kFibers);
 	EXPECT_EQ(mismatches, 0) << "a fiber ran f and g of different versions in one h";
+	RecordProperty("rounds", rounds);
 	RecordProperty("calls", std::to_string(calls));
 	RecordProperty("mismatches", std::to_string(mismatches));
 }
@@ -184,7 +197,7 @@ TEST_P(Fibers, ParkedFiberHoldsTheTransitionUntilResumed)
 	parked_fiber_holds();
 }
 
-TEST_P(Fibers, NoFiberMixesVersionsAcross200EnableDisableRounds)
+TEST_P(Fibers, NoFiberMixesVersionsAcrossEnableDisableRounds)
 {
 	no_mismatch(kRounds);
 }
