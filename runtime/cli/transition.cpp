@@ -140,8 +140,10 @@ void print_transition(const json &t)
 	std::vector<std::string> who;
 	size_t width = 0;
 	for (const json &h : array_of(t, field::holding)) {
-		who.push_back("tid " + std::to_string(num(h, field::tid)) + " (" +
-			      str(h, field::name) + ")");
+		// A suspended fiber (tid 0) is named by the runtime: "fiber N".
+		uint64_t tid = num(h, field::tid);
+		who.push_back(tid ? "tid " + std::to_string(tid) + " (" + str(h, field::name) + ")"
+				  : str(h, field::name));
 		width = std::max(width, who.back().size());
 	}
 	size_t i = 0;

@@ -192,6 +192,27 @@ GRAFT_API void graft_shadow_free(void *obj, unsigned long id, graft_shadow_dtor_
 /* graft_shadow_free for every obj with this id. */
 GRAFT_API void graft_shadow_free_all(unsigned long id, graft_shadow_dtor_t dtor);
 
+/*
+ * Execution contexts (fibers, coroutines) for schedulers that switch stacks with their
+ * own code. Boost.Context (shared library) and ucontext are tracked without this; see
+ * docs/writing-patches.md. Contexts are tasks of the consistency model: each keeps its
+ * own patch state, and the transition checks suspended contexts' stacks.
+ */
+struct graft_context;
+/* A new context on the stack [stack, stack + size), not started yet. NULL: no memory. */
+GRAFT_API struct graft_context *graft_context_register(void *stack, size_t size);
+/* The context running on the calling thread (its own stack, the first time); NULL when
+   fiber tracking is off (GRAFT_TEST_FIBERS=off). */
+GRAFT_API struct graft_context *graft_context_current(void);
+/* Right before switching stacks from the running context to `to` (suspended). If `to`
+   is being checked by the transition, waits for the check (microseconds). */
+GRAFT_API void graft_context_switch(struct graft_context *to);
+/* First thing on the incoming stack: after the switch returns, and at the start of a
+   new context's function. */
+GRAFT_API void graft_context_switched(void);
+/* A context that will not run again (not the running one). */
+GRAFT_API void graft_context_unregister(struct graft_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@ Config read_env()
 		cfg.signal = atoi(v);
 	if (const char *v = getenv("GRAFT_TEST_CONSISTENCY"))
 		cfg.consistency = std::string(v) != "off";
+	if (const char *v = getenv("GRAFT_TEST_FIBERS"))
+		cfg.fibers = std::string(v) != "off";
 	if (const char *v = getenv("GRAFT_PATCHES")) {
 		std::string list = v;
 		size_t start = 0;

@@ -14,6 +14,7 @@ struct Config {
 	std::vector<std::string> patches; // GRAFT_PATCHES: ':'-separated modules to load at start
 	int signal = 0;                   // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
 	bool consistency = true;          // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
+	bool fibers = true;               // GRAFT_TEST_FIBERS=off: tests only (transition/context.hpp)
 };
 
 // Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the

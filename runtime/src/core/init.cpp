@@ -20,6 +20,7 @@
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
 #include "os/thread_signal.hpp"
+#include "transition/context.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 
@@ -43,15 +44,17 @@ void open_log_mirror(const std::string &where)
 
 // Fork: the child must not inherit a lock held by another thread in the middle of an
 // operation, so the parent takes them around fork. Lock order: patch_mutex, then the
-// shadow table's shard locks.
+// shadow table's shard locks, then the context registry's.
 void before_fork()
 {
 	patch_mutex.lock();
 	shadow_vars::before_fork();
+	transition::context_before_fork();
 }
 
 void after_fork_parent()
 {
+	transition::context_after_fork();
 	shadow_vars::after_fork_parent();
 	patch_mutex.unlock();
 }
@@ -60,6 +63,7 @@ void after_fork_parent()
 // and a control socket of its own; the control thread did not survive the fork.
 void after_fork_child()
 {
+	transition::context_after_fork();
 	shadow_vars::after_fork_child();
 	transition::thread_state_after_fork_child();
 	transition_after_fork_child();
@@ -109,6 +113,7 @@ __attribute__((constructor)) static void graft_init()
 		return;
 	}
 	transition::select_init();
+	transition::set_context_tracking(cfg.fibers);
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	atexit(core::transition_quiesce_at_exit);

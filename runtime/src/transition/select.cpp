@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include "arch/x86_64/site.hpp"
+#include "transition/context.hpp"
 #include "transition/stack_check.hpp"
 #include "transition/thread_state.hpp"
 
@@ -53,7 +54,10 @@ int try_switch_here(const Published &p, int state, uintptr_t entry_sp)
 		return state;
 	g_set_users.fetch_add(1, std::memory_order_seq_cst);
 	const CheckSet *set = g_set.load(std::memory_order_seq_cst);
-	CheckResult r = set ? check_stack(*set, 0, entry_sp) : CheckResult{Verdict::unreliable};
+	// On a fiber the scan ends at its stack's top, not at the end of its mapping
+	// (a heap block's stack would otherwise read the rest of the heap).
+	CheckResult r = set ? check_stack_to(*set, 0, entry_sp, context_stack_hi())
+			    : CheckResult{Verdict::unreliable};
 	if (r.verdict == Verdict::clean && switch_self(p, p.target))
 		state = p.target;
 	g_set_users.fetch_sub(1, std::memory_order_release);
@@ -91,6 +95,11 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 }
 
 } // namespace
+
+void select_context_switched()
+{
+	skip_left = 0;
+}
 
 void select_init()
 {

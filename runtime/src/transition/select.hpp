@@ -23,6 +23,10 @@ void set_selection(arch::Site *site, uintptr_t patched, uintptr_t unpatched, int
 
 struct CheckSet;
 
+// A context switch: the next try to switch at a function's entry is the incoming
+// context's own (a held context's tries are skipped for a while, not its successors').
+void select_context_switched();
+
 // Publishes the check set of the running transition's current round, for threads that
 // try to switch themselves when they enter a function in transition (nullptr: none).
 // Waits until no thread still uses the previous set, then frees it. Control side.

@@ -2,9 +2,12 @@
 // stack_check.cpp - the conservative stack scan of the consistency model.
 #include "transition/stack_check.hpp"
 
+#include <sys/uio.h>
+#include <unistd.h>
 #include <unwind.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -32,6 +35,8 @@ size_t ff_length(const uint8_t *ff)
 
 const CheckRange *range_of(const CheckSet &set, uintptr_t addr)
 {
+	if (set.span_hi && (addr < set.span_lo || addr >= set.span_hi))
+		return nullptr;
 	auto it = std::upper_bound(set.ranges.begin(), set.ranges.end(), addr,
 				   [](uintptr_t a, const CheckRange &r) { return a < r.lo; });
 	// Ranges may overlap (a stub block inside nothing else, functions do not): look
@@ -68,6 +73,10 @@ void CheckSet::sort()
 {
 	std::sort(ranges.begin(), ranges.end(),
 		  [](const CheckRange &a, const CheckRange &b) { return a.lo < b.lo; });
+	span_lo = ranges.empty() ? 0 : ranges.front().lo;
+	span_hi = 0;
+	for (const CheckRange &r : ranges)
+		span_hi = std::max(span_hi, r.hi);
 }
 
 bool CheckSet::read_maps()
@@ -105,19 +114,58 @@ bool follows_call(uintptr_t addr, uintptr_t lo)
 	return false;
 }
 
+CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
+{
+	return check_stack_to(set, pc, sp, 0);
+}
+
 // Not instrumented by ASan: the scan reads whole stacks, redzones included.
-__attribute__((no_sanitize("address", "thread"))) CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
+__attribute__((no_sanitize("address", "thread"))) CheckResult
+check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 {
 	if (const CheckRange *r = range_of(set, pc))
 		return {Verdict::running_in, r->name};
 	const auto *m = map_of(set, sp);
 	if (!m)
 		return {Verdict::unreliable, -1};
-	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= m->second; at += 8) {
+	uintptr_t end = hi && hi < m->second ? hi : m->second;
+	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= end; at += 8) {
 		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
 		if (r && w > r->lo && follows_call(w, r->lo))
 			return {Verdict::on_stack, r->name};
+	}
+	return {};
+}
+
+// Not instrumented by ASan: it reads every word of long stacks (a copy of them).
+__attribute__((no_sanitize("address"))) CheckResult
+check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
+{
+	if (const CheckRange *r = range_of(set, pc))
+		return {Verdict::running_in, r->name};
+	const auto *m = map_of(set, sp);
+	if (!m)
+		return {Verdict::unreliable, -1};
+	uintptr_t end = hi && hi < m->second ? hi : m->second;
+	uintptr_t buf[512];
+	for (uintptr_t at = sp & ~uintptr_t(7); at < end;) {
+		size_t len = std::min<uintptr_t>(sizeof(buf), (end - at) & ~uintptr_t(7));
+		if (len == 0)
+			break;
+		iovec local{buf, len}, remote{reinterpret_cast<void *>(at), len};
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != ssize_t(len)) {
+			if (errno == EFAULT)
+				return {Verdict::unreliable, -1}; // freed or unmapped under us
+			// Not allowed here (seccomp): read it directly, as for threads.
+			return check_stack_to(set, 0, at, end);
+		}
+		for (size_t i = 0; i < len / 8; i++) {
+			const CheckRange *r = range_of(set, buf[i]);
+			if (r && buf[i] > r->lo && follows_call(buf[i], r->lo))
+				return {Verdict::on_stack, r->name};
+		}
+		at += len;
 	}
 	return {};
 }

@@ -22,6 +22,8 @@ struct CheckSet {
 	std::vector<CheckRange> ranges;           // sorted by lo
 	std::vector<std::string> names;
 	std::vector<std::pair<uintptr_t, uintptr_t>> maps; // readable mappings, sorted
+	uintptr_t span_lo = 0, span_hi = 0; // lowest lo, highest hi (set by sort): a quick
+					    // filter before the search, for long fiber stacks
 	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
 	void sort();
 	// Reads /proc/self/maps: where each stack ends. False if unreadable.
@@ -38,6 +40,16 @@ struct CheckResult {
 // Checks the stack of a thread stopped at pc with stack pointer sp. Reads only memory
 // inside set.maps. Async-signal-safe (no allocation, no locks).
 CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp);
+
+// check_stack for a stack whose top is known (a fiber's): reads up to hi (0: the end of
+// sp's mapping) and never past the mapping. Async-signal-safe.
+CheckResult check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi);
+
+// The check of a suspended context's stack [sp, hi) (hi 0: to the end of sp's mapping)
+// and its resume address pc, for the transition thread. Reads the stack through
+// process_vm_readv, so a stack the program freed without telling graft gives
+// "unreliable" instead of a fault.
+CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi);
 
 // The precise check of the calling thread's own stack, for a signal handler: unwinds
 // with the DWARF unwinder (_Unwind_Backtrace, lock-free on glibc >= 2.35) from the

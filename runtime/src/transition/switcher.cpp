@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "os/thread_signal.hpp"
+#include "transition/context.hpp"
 #include "os/threads.hpp"
 
 namespace graft::transition {
@@ -40,13 +41,16 @@ void check_self(void *arg, ucontext_t *uc)
 	pid_t tid = self_tid();
 	if (is_internal(tid) || current_state(round->p) == round->p.target)
 		return;
+	// Between the two halves of a context switch its stack is not the one its state
+	// belongs to: reported as running, checked again next round.
+	bool switching = context_switching();
 	auto pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
 	auto sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
 	// The unwinder sees real frames only; the conservative scan also counts stale
 	// return addresses left in live frames, so it is the fallback.
-	CheckResult r;
-	if (!check_own_stack_precisely(*round->set, pc, &r))
-		r = check_stack(*round->set, pc, sp);
+	CheckResult r{Verdict::unreliable, -1};
+	if (!switching && !check_own_stack_precisely(*round->set, pc, &r))
+		r = check_stack_to(*round->set, pc, sp, context_stack_hi());
 	if (r.verdict == Verdict::clean && switch_self(round->p, round->p.target))
 		return;
 	size_t i = round->n.fetch_add(1, std::memory_order_relaxed);
@@ -171,12 +175,11 @@ std::string reason_unanswered(pid_t tid, const Round &round)
 	return "running";
 }
 
-} // namespace
-
-RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals,
-			   bool signal_sleepers)
+// The threads' part of a round.
+void switch_threads(const CheckSet &set, const Published &p, bool signals,
+		    bool signal_sleepers, RoundResult *out)
 {
-	RoundResult res;
+	RoundResult &res = *out;
 	auto round = std::make_unique<Round>();
 	std::vector<pid_t> tids, running;
 	os::list_threads(&tids);
@@ -204,7 +207,7 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 		}
 	}
 	if (running.empty())
-		return res;
+		return;
 	std::sort(round->sleepers.begin(), round->sleepers.end());
 	res.signalled_sleepers = int(round->sleepers.size());
 	round->set = &set;
@@ -221,6 +224,24 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 		else
 			res.holds.push_back(Hold{tid, os::thread_comm(tid), reason_unanswered(tid, *round)});
 	}
+}
+
+} // namespace
+
+RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals,
+			   bool signal_sleepers)
+{
+	RoundResult res;
+	uint64_t moves = moves_begin();
+	ContextRound cr = try_switch_contexts(set, p);
+	res.fibers_total = cr.total;
+	res.fibers_switched = cr.switched;
+	for (ContextHold &h : cr.holds)
+		res.holds.push_back(Hold{0, "fiber " + std::to_string(h.id), std::move(h.reason)});
+	if (cr.unlisted)
+		res.holds.push_back(Hold{0, "fibers", std::to_string(cr.unlisted) + " more hold it"});
+	switch_threads(set, p, signals, signal_sleepers, &res);
+	res.quiet = moves_quiet(moves);
 	return res;
 }
 

@@ -21,15 +21,23 @@ struct Hold {
 	std::string reason; // "sleeping in f", "running in f", "has f on its stack", ...
 };
 
+// Holds of suspended contexts have tid 0 and name "fiber N".
 struct RoundResult {
 	int total = 0;    // live threads of the program (graft's own excluded)
 	int switched = 0;
+	int fibers_total = 0; // suspended contexts checked
+	int fibers_switched = 0;
+	bool quiet = true;    // no switch moved a state between contexts during the round
 	int signalled_sleepers = 0; // blocked threads signalled (signal_sleepers)
 	std::vector<Hold> holds;
-	bool complete() const { return switched == total; }
+	bool complete() const
+	{
+		return switched == total && fibers_switched == fibers_total && quiet;
+	}
 };
 
-// Tries to switch every thread not yet in p.target. set must describe the code the
+// Tries to switch every suspended context (context.hpp) and every thread not yet in
+// p.target. set must describe the code the
 // threads are leaving. With signals false, running threads are only counted. With
 // signal_sleepers, blocked threads that the outside scan finds holding are signalled
 // too, to check themselves with the unwinder (the conservative scan can be fooled by

@@ -151,6 +151,31 @@ bool switch_self(const Published &p, int state)
 	return true;
 }
 
+void load_state(const Published &p, int state)
+{
+	uint64_t rec = record_of(p.gen, state);
+	Entry *e = find_entry(self_tid(), true);
+	if (e) {
+		uint64_t cur = e->rec.load(std::memory_order_acquire);
+		// A CAS that never replaces a mark: the handshake's finish_mark would
+		// otherwise overwrite this store with the record it saved (pairs with the
+		// seq_cst exchange in mark and the release in finish_mark).
+		for (;;) {
+			if (cur & kMark) {
+				__builtin_ia32_pause();
+				cur = e->rec.load(std::memory_order_acquire);
+				continue;
+			}
+			if (e->rec.compare_exchange_weak(cur, rec, std::memory_order_acq_rel))
+				break;
+		}
+	}
+	// Without a table entry (table full) the thread keeps only the TLS copy; the
+	// transition thread then sees it in initial and signals it, which is safe.
+	tls_record = rec;
+	tls_epoch = g_epoch.load(std::memory_order_acquire);
+}
+
 int state_of(pid_t tid, const Published &p)
 {
 	Entry *e = find_entry(tid, false);

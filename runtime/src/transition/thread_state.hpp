@@ -48,6 +48,23 @@ bool switch_self(const Published &p, int state);
 // The calling thread's tid, cached (gettid once per thread).
 pid_t self_tid();
 
+// --- per-context state (context.cpp) ----------------------------------------------
+// A suspended context keeps its state as a record of the same layout as the table's
+// (gen << 2 | mark << 1 | state). Inline: they are on every context switch.
+inline uint64_t record_for(const Published &p, int state)
+{
+	return p.gen << 2 | uint64_t(state & 1);
+}
+// The state a record means in generation p (p.initial for another generation).
+inline int state_in(const Published &p, uint64_t rec)
+{
+	return (rec >> 2) == p.gen && !(rec & 2) ? int(rec & 1) : p.initial;
+}
+// Loads state into the calling thread's record and TLS cache (a context switch brings
+// in the incoming context's state). Waits, without a system call, while the transition
+// thread holds the record marked, so the handshake cannot undo the store.
+void load_state(const Published &p, int state);
+
 // --- transition-thread side -------------------------------------------------------
 // The state of tid in generation p: its record, else p.initial.
 int state_of(pid_t tid, const Published &p);

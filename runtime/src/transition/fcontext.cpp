@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// fcontext.cpp - Boost.Context's make_fcontext, jump_fcontext and ontop_fcontext,
+// interposed (the preloaded runtime defines them; the program's calls through
+// libboost_context.so's PLT reach these, which forward with dlsym(RTLD_NEXT)).
+//
+// With tracking on, the fcontext_t values the program sees are graft's handles: a
+// Context pointer with bit 0 set (a real fcontext_t is a stack pointer, never odd). The
+// real fcontext_t of a suspended context is kept in its Context. So a jump finds its
+// target's Context in O(1), and the context a resumed side receives in transfer_t.fctx
+// (the one that just suspended) is translated to its handle.
+//
+// A program that links Boost.Context statically calls its own copy and is not tracked
+// (see docs/architecture.md).
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+#include <graft/graft.h>
+
+#include "transition/context.hpp"
+
+extern "C" {
+typedef void *fcontext_t;
+struct transfer_t {
+	fcontext_t fctx;
+	void *data;
+};
+}
+
+namespace graft::transition {
+namespace {
+
+using make_fn = fcontext_t (*)(void *, size_t, void (*)(transfer_t));
+using jump_fn = transfer_t (*)(fcontext_t, void *);
+using ontop_fn = transfer_t (*)(fcontext_t, void *, transfer_t (*)(transfer_t));
+
+void *real_sym(const char *name)
+{
+	void *sym = dlsym(RTLD_NEXT, name);
+	if (!sym) {
+		// Only reachable when the program calls a Boost.Context function that no
+		// library after the runtime defines (a RTLD_LOCAL dlopen): nothing to forward to.
+		static const char msg[] = "graft: Boost.Context not found for an interposed call\n";
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		abort();
+	}
+	return sym;
+}
+
+make_fn real_make()
+{
+	static make_fn fn = reinterpret_cast<make_fn>(real_sym("make_fcontext"));
+	return fn;
+}
+jump_fn real_jump()
+{
+	static jump_fn fn = reinterpret_cast<jump_fn>(real_sym("jump_fcontext"));
+	return fn;
+}
+ontop_fn real_ontop()
+{
+	static ontop_fn fn = reinterpret_cast<ontop_fn>(real_sym("ontop_fcontext"));
+	return fn;
+}
+
+bool is_handle(fcontext_t f)
+{
+	return (uintptr_t(f) & 1) != 0;
+}
+Context *ctx_of(fcontext_t f)
+{
+	return reinterpret_cast<Context *>(uintptr_t(f) & ~uintptr_t(1));
+}
+fcontext_t handle_of(Context *c)
+{
+	return reinterpret_cast<fcontext_t>(uintptr_t(c) | 1);
+}
+
+uintptr_t stack_pointer()
+{
+	uintptr_t sp;
+	asm volatile("mov %%rsp, %0" : "=r"(sp));
+	return sp;
+}
+
+// On the incoming side of a switch: the context that suspended receives its real
+// fcontext_t and the program its handle. Taken once (an ontop function already did it).
+transfer_t translate(transfer_t t)
+{
+	if (Context *from = context_switch_in()) {
+		from->real = t.fctx;
+		t.fctx = handle_of(from);
+	}
+	return t;
+}
+
+// A new context's first instructions: take the switch, run the program's function.
+void entry(transfer_t t)
+{
+	t = translate(t);
+	auto fn = reinterpret_cast<void (*)(transfer_t)>(context_running()->fn);
+	fn(t); // Boost's entry functions never return (they end with ontop_fcontext)
+}
+
+struct Ontop {
+	transfer_t (*fn)(transfer_t);
+	void *data;
+};
+
+// Runs on top of the target: the program's function sees handles, as everywhere.
+transfer_t ontop_entry(transfer_t t)
+{
+	Ontop o = *static_cast<Ontop *>(t.data);
+	Context *from = context_switch_in();
+	if (from) {
+		from->real = t.fctx;
+		t.fctx = handle_of(from);
+	}
+	t.data = o.data;
+	transfer_t r = o.fn(t);
+	// An ontop function that drops the suspended context's handle ends it: Boost's
+	// fiber_exit / context_exit free its stack and return a null fcontext_t.
+	if (from && !r.fctx)
+		context_free(from);
+	return r;
+}
+
+} // namespace
+} // namespace graft::transition
+
+using namespace graft::transition;
+
+extern "C" GRAFT_API fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t))
+{
+	if (!context_tracking())
+		return real_make()(sp, size, fn);
+	Context *c = context_alloc(uintptr_t(sp) - size, uintptr_t(sp));
+	if (!c)
+		return nullptr; // as Boost on failure: the caller's allocation failed
+	c->fn = reinterpret_cast<void (*)()>(fn);
+	c->real = real_make()(sp, size, entry);
+	c->sp.store(uintptr_t(c->real), std::memory_order_relaxed);
+	return handle_of(c);
+}
+
+extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t
+jump_fcontext(fcontext_t to, void *vp)
+{
+	if (!context_tracking() || !is_handle(to))
+		return real_jump()(to, vp);
+	Context *c = ctx_of(to);
+	jump_fn jump = real_jump();
+	context_switch_out(c, stack_pointer(), uintptr_t(__builtin_return_address(0)));
+	transfer_t t = jump(c->real, vp);
+	return translate(t);
+}
+
+extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t
+ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t))
+{
+	if (!context_tracking() || !is_handle(to))
+		return real_ontop()(to, vp, fn);
+	Context *c = ctx_of(to);
+	ontop_fn ontop = real_ontop();
+	Ontop o{fn, vp};
+	context_switch_out(c, stack_pointer(), uintptr_t(__builtin_return_address(0)));
+	transfer_t t = ontop(c->real, &o, ontop_entry);
+	return translate(t);
+}
