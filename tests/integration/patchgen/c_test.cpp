@@ -90,6 +90,25 @@ TEST_F(PatchgenC, StaticAndFunctionLocalStaticAreTheTargets)
 	EXPECT_EQ(t.finish(), 0);
 }
 
+// The fix adds a function with a static named like state_bump's before it, which
+// shifts GCC's numbering (state_bump's calls.1 becomes calls.2): the module's state_bump must
+// still use the target's own counter of state_bump (matched by the functions using it,
+// as kpatch does), not state_tick's, and the new static is the module's own.
+TEST_F(PatchgenC, FunctionLocalStaticsMatchedByTheirFunctionNotTheirNumber)
+{
+	generate("local-static-shift");
+	Target t(tree->deployed("shop"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	EXPECT_EQ(t.ask("tick 5"), "tick 5");
+	EXPECT_EQ(t.ask("bump 1"), "bump 1001");
+	ASSERT_EQ(run_graft({"load", std::to_string(t.pid()), tree->module("local-static-shift")}).status,
+		  0);
+	EXPECT_EQ(t.ask("bump 1"), "bump 2002") << "state_bump's own calls, not state_tick's (6)";
+	EXPECT_EQ(t.ask("tick 1"), "tick 6");
+	EXPECT_EQ(t.finish(), 0);
+}
+
 TEST_F(PatchgenC, NewHelperFunction)
 {
 	std::string report = generate("new-helper");

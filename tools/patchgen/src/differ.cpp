@@ -9,6 +9,8 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <cctype>
 #include <cstring>
 #include <vector>
@@ -126,11 +128,75 @@ bool correlatable(const Symbol &s)
 	return s.defined() && is_entity(s) && !is_compiler_temporary(s.name);
 }
 
-// Pairs symbols with the same normalized name: exact names first, then the rest in
-// symbol-table order (GCC numbers function-local statics unstably).
-void correlate(const ElfObject &orig, const ElfObject &patched, Diff &d)
+// A function-local static ("count.3"): GCC numbers them per unit, so the number says
+// nothing about which function's static it is.
+bool is_local_static(const Symbol &s)
+{
+	return (s.type == STT_OBJECT || s.type == STT_TLS) && s.bind == STB_LOCAL &&
+	       normalize_name(s.name) != s.name;
+}
+
+using Users = std::map<std::string, std::set<std::string>>;
+
+// For every local static, the (normalized) names of the functions that refer to it.
+Users users_of_local_statics(const ElfObject &o)
+{
+	Users users;
+	for (const Symbol &f : o.symbols) {
+		if (!f.defined() || f.type != STT_FUNC)
+			continue;
+		for (const Reloc &r : o.relocs_of(f)) {
+			const Symbol *t = &o.symbols[r.sym];
+			if (t->type == STT_SECTION) {
+				int64_t off = r.addend + (pc_relative(r.type) ? 4 : 0);
+				t = off >= 0 ? o.symbol_at(t->shndx, static_cast<uint64_t>(off)) : nullptr;
+			}
+			if (t && is_local_static(*t))
+				users[t->name].insert(normalize_name(f.name));
+		}
+	}
+	return users;
+}
+
+// kpatch's rule for function-local statics: a static of the patched unit is the
+// original's static of the same base name that the same functions use. Two candidates
+// used by the same functions cannot be told apart: refused, never guessed. A static no
+// original one matches is new (the module gets its own).
+void correlate_local_statics(Users &uo, Users &up, const std::vector<const Symbol *> &olist,
+			     const std::vector<const Symbol *> &plist, const std::string &tu, Diff &d)
+{
+	for (const Symbol *p : plist) {
+		const std::set<std::string> &mine = up[p->name];
+		if (mine.empty())
+			continue; // unused: nothing refers to it, nothing to bind
+		for (const Symbol *q : plist)
+			if (q != p && up[q->name] == mine)
+				throw Refusal("ambiguous function-local static: " + tu + ": '" + p->name +
+					      "' and '" + q->name + "' have the same name and are used by the "
+					      "same functions (an inlined function's static?); rename one of "
+					      "them or keep the function out of line");
+		const Symbol *match = nullptr;
+		for (const Symbol *o : olist) {
+			if (uo[o->name] != mine)
+				continue;
+			if (match)
+				throw Refusal("ambiguous function-local static: " + tu + ": '" + p->name +
+					      "' and more than one static of the original named like it "
+					      "are used by the same functions; rename one of them");
+			match = o;
+		}
+		if (match)
+			d.twin[p->name] = match->name;
+	}
+}
+
+// Pairs symbols with the same normalized name: function-local statics by the functions
+// that use them; everything else by exact name first, then the rest in symbol-table
+// order (".isra.N", ".part.N" clones).
+void correlate(const ElfObject &orig, const ElfObject &patched, const std::string &tu, Diff &d)
 {
 	std::map<std::string, std::vector<const Symbol *>> po, pp;
+	Users uo = users_of_local_statics(orig), up = users_of_local_statics(patched);
 	for (const Symbol &s : orig.symbols)
 		if (correlatable(s))
 			po[normalize_name(s.name)].push_back(&s);
@@ -141,6 +207,10 @@ void correlate(const ElfObject &orig, const ElfObject &patched, Diff &d)
 		auto it = po.find(key);
 		if (it == po.end())
 			continue;
+		if (is_local_static(*plist.front())) {
+			correlate_local_statics(uo, up, it->second, plist, tu, d);
+			continue;
+		}
 		std::vector<const Symbol *> olist = it->second, rest;
 		for (const Symbol *p : plist) {
 			auto same = std::find_if(olist.begin(), olist.end(),
@@ -317,7 +387,7 @@ void check_loose_code(const ElfObject &orig, const ElfObject &patched, const std
 Diff diff_objects(const ElfObject &orig, const ElfObject &patched, const std::string &tu)
 {
 	Diff d;
-	correlate(orig, patched, d);
+	correlate(orig, patched, tu, d);
 	classify_functions(orig, patched, tu, d);
 	classify_data(orig, patched, tu, d);
 	check_initialisers(orig, patched, tu, d);

@@ -12,7 +12,7 @@ static int dispatch(const char *name, int arg, int *out)
 		const char *name;
 		int (*fn)(int);
 	} table[] = {{"scale", calc_scale}, {"offset", calc_offset}, {"clamp", calc_clamp},
-		     {"bump", state_bump}, {"view_a", view_a}, {"view_b", view_b},
+		     {"bump", state_bump}, {"tick", state_tick}, {"view_a", view_a}, {"view_b", view_b},
 		     {"weigh", ipa_weigh}, {"check", ipa_check}, {"data", data_get},
 		     {"probe", probe}, {"fee", fee}};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

@@ -7,6 +7,7 @@ int calc_offset(int x);
 int calc_clamp(int x);
 int base_calls(void);
 int state_bump(int by);
+int state_tick(int by);
 int view_a(int x);
 int view_b(int x);
 int dup_a(void);
