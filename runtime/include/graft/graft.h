@@ -66,9 +66,11 @@ struct graft_callbacks {
  * struct graft_func - one function replaced by the patch.
  * @old_name:   the function's symbol name in the target object (mangled for C++).
  * @new_func:   its replacement, in the patch module.
- * @old_sympos: 0: the name must be unique among the object's .symtab (or, when the
- *              object is stripped, .dynsym) function symbols; N: the Nth symbol of that
- *              name (1-based), in table order.
+ * @old_sympos: which symbol of that name, by one rule shared by the runtime and
+ *              graft-patchgen: 0 when the name is unique among the defined symbols of
+ *              the object's .symtab (.dynsym when the object is stripped); else N, the
+ *              1-based position among the symbols of that name in table order. The same
+ *              name at the same address more than once (an alias) counts once.
  */
 struct graft_func {
 	const char *old_name;
@@ -79,6 +81,7 @@ struct graft_func {
 /*
  * struct graft_sym - a target symbol the patch code uses (static data, static
  * functions). The runtime stores the symbol's address in *addr before pre_patch.
+ * @sympos: as graft_func.old_sympos.
  */
 struct graft_sym {
 	const char *name;
