@@ -21,6 +21,7 @@
 #include "shadow/table.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
+#include "transition/fcontext_static.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 
@@ -114,6 +115,7 @@ __attribute__((constructor)) static void graft_init()
 	}
 	transition::select_init();
 	transition::set_context_tracking(cfg.fibers);
+	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	atexit(core::transition_quiesce_at_exit);

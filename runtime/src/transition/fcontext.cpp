@@ -9,8 +9,8 @@
 // target's Context in O(1), and the context a resumed side receives in transfer_t.fctx
 // (the one that just suspended) is translated to its handle.
 //
-// A program that links Boost.Context statically calls its own copy and is not tracked
-// (see docs/architecture.md).
+// A program that links Boost.Context statically calls its own copy: fcontext_static.cpp
+// redirects that copy's entries here at start-up.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -20,6 +20,7 @@
 #include <graft/graft.h>
 
 #include "transition/context.hpp"
+#include "transition/fcontext_static.hpp"
 
 extern "C" {
 typedef void *fcontext_t;
@@ -49,18 +50,26 @@ void *real_sym(const char *name)
 	return sym;
 }
 
+// A statically linked copy redirected to us (fcontext_static.cpp) wins: its callers
+// reach us through its own entries. Acquire pairs with the release before the install.
 make_fn real_make()
 {
+	if (uintptr_t s = static_make.load(std::memory_order_acquire))
+		return reinterpret_cast<make_fn>(s);
 	static make_fn fn = reinterpret_cast<make_fn>(real_sym("make_fcontext"));
 	return fn;
 }
 jump_fn real_jump()
 {
+	if (uintptr_t s = static_jump.load(std::memory_order_acquire))
+		return reinterpret_cast<jump_fn>(s);
 	static jump_fn fn = reinterpret_cast<jump_fn>(real_sym("jump_fcontext"));
 	return fn;
 }
 ontop_fn real_ontop()
 {
+	if (uintptr_t s = static_ontop.load(std::memory_order_acquire))
+		return reinterpret_cast<ontop_fn>(s);
 	static ontop_fn fn = reinterpret_cast<ontop_fn>(real_sym("ontop_fcontext"));
 	return fn;
 }
@@ -168,4 +177,11 @@ ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t))
 	context_switch_out(c, stack_pointer(), uintptr_t(__builtin_return_address(0)));
 	transfer_t t = ontop(c->real, &o, ontop_entry);
 	return translate(t);
+}
+
+void graft::transition::fcontext_interposers(uintptr_t out[3])
+{
+	out[0] = reinterpret_cast<uintptr_t>(&make_fcontext);
+	out[1] = reinterpret_cast<uintptr_t>(&jump_fcontext);
+	out[2] = reinterpret_cast<uintptr_t>(&ontop_fcontext);
 }

@@ -56,13 +56,14 @@ protected:
 		std::unique_ptr<ScopedEnv> env;
 		if (!tracking)
 			env = std::make_unique<ScopedEnv>("GRAFT_TEST_FIBERS", "off");
-		target = std::make_unique<Target>(out_dir() + "/itest-fib/fib-target",
+		target = std::make_unique<Target>(out_dir() + "/itest-fib/" + program(),
 						  std::vector<std::string>{GetParam()});
 		ASSERT_EQ(target->read_line(), "ready");
 		ASSERT_TRUE(target->wait_ready());
 		ipid = target->pid();
 		pid = std::to_string(ipid);
 	}
+	virtual std::string program() const { return "fib-target"; }
 	static std::string patch()
 	{
 		return out_dir() + "/itest-fib/patches/fib-patch.so";
@@ -213,6 +214,39 @@ TEST_P(Fibers, UnloadIsRefusedWhileAFiberIsParkedInThePatch)
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, Fibers, ::testing::Values("boost", "ucontext"),
+			 [](const auto &info) { return info.param; });
+
+// Boost.Context linked statically into the program: the runtime redirects the program's
+// own make/jump/ontop_fcontext with its entry patching at start-up (logged), and the
+// same stories hold, with 50 consistency rounds.
+class FibersStatic : public Fibers {
+protected:
+	std::string program() const override { return "fib-target-static"; }
+};
+
+TEST_P(FibersStatic, TheProgramsOwnCopyIsRedirected)
+{
+	start();
+	EXPECT_TRUE(wait_log(ipid, "graft: tracking the Boost.Context linked into 'fib-target-static'"))
+		<< graft_log(ipid);
+}
+
+TEST_P(FibersStatic, ParkedFiberHoldsTheTransitionUntilResumed)
+{
+	parked_fiber_holds();
+}
+
+TEST_P(FibersStatic, NoFiberMixesVersionsAcross50EnableDisableRounds)
+{
+	no_mismatch(50);
+}
+
+TEST_P(FibersStatic, WithoutFiberTrackingFibersMixVersions)
+{
+	mismatch_without_tracking();
+}
+
+INSTANTIATE_TEST_SUITE_P(Static, FibersStatic, ::testing::Values("boost"),
 			 [](const auto &info) { return info.param; });
 
 // A scheduler with its own stack switch, through graft_context_register/current/
