@@ -138,6 +138,27 @@ bool is_local_static(const Symbol &s)
 
 using Users = std::map<std::string, std::set<std::string>>;
 
+// The symbol a relocation refers to. Through a section symbol, a PC-relative addend
+// also counts the bytes after the displacement: 4, plus an immediate of 1, 2 or 4
+// bytes (cmpb $0, x(%rip) has -5), so each is tried. graft-cc compiles with
+// -fdata-sections: a static's section holds nothing else, so no guess lands on a
+// neighbour.
+const Symbol *referenced(const ElfObject &o, const Reloc &r)
+{
+	const Symbol *t = &o.symbols[r.sym];
+	if (t->type != STT_SECTION)
+		return t;
+	if (!pc_relative(r.type))
+		return r.addend >= 0 ? o.symbol_at(t->shndx, static_cast<uint64_t>(r.addend)) : nullptr;
+	for (int64_t tail : {4, 5, 6, 8}) {
+		int64_t off = r.addend + tail;
+		if (off >= 0)
+			if (const Symbol *s = o.symbol_at(t->shndx, static_cast<uint64_t>(off)))
+				return s;
+	}
+	return nullptr;
+}
+
 // For every local static, the (normalized) names of the functions that refer to it.
 Users users_of_local_statics(const ElfObject &o)
 {
@@ -146,11 +167,7 @@ Users users_of_local_statics(const ElfObject &o)
 		if (!f.defined() || f.type != STT_FUNC)
 			continue;
 		for (const Reloc &r : o.relocs_of(f)) {
-			const Symbol *t = &o.symbols[r.sym];
-			if (t->type == STT_SECTION) {
-				int64_t off = r.addend + (pc_relative(r.type) ? 4 : 0);
-				t = off >= 0 ? o.symbol_at(t->shndx, static_cast<uint64_t>(off)) : nullptr;
-			}
+			const Symbol *t = referenced(o, r);
 			if (t && is_local_static(*t))
 				users[t->name].insert(normalize_name(f.name));
 		}
