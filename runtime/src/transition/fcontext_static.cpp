@@ -10,16 +10,16 @@
 // every start; shared libraries are not searched (see docs/architecture.md).
 #include <fcntl.h>
 #include <gelf.h>
+#include <limits.h>
+#include <link.h>
 #include <libelf.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "arch/x86_64/site.hpp"
 #include "core/log.hpp"
-#include "symbols/symbols.hpp"
 #include "transition/fcontext_static.hpp"
 
 namespace graft::transition {
@@ -103,23 +103,40 @@ bool redirect(uintptr_t base, const Found &f, std::string *why)
 	return false;
 }
 
+// The executable's load bias: dl_iterate_phdr reports the program first.
+uintptr_t exe_base()
+{
+	uintptr_t base = 0;
+	dl_iterate_phdr(
+		[](dl_phdr_info *info, size_t, void *data) {
+			*static_cast<uintptr_t *>(data) = info->dlpi_addr;
+			return 1;
+		},
+		&base);
+	return base;
+}
+
+std::string exe_path()
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	return n > 0 ? std::string(buf, size_t(n)) : std::string();
+}
+
 } // namespace
 
 void fcontext_redirect_static()
 {
-	std::vector<symbols::Object> objects = symbols::list_loaded();
-	if (objects.empty() || !objects.front().is_main)
-		return;
-	const symbols::Object &exe = objects.front();
+	std::string path = exe_path();
 	Found f;
-	if (!find_copy(exe.path, &f))
+	if (path.empty() || !find_copy(path, &f))
 		return;
-	std::string why;
-	if (redirect(exe.base, f, &why))
-		log::printf("graft: tracking the Boost.Context linked into '%s'", exe.name.c_str());
+	std::string name = path.substr(path.rfind('/') + 1), why;
+	if (redirect(exe_base(), f, &why))
+		log::printf("graft: tracking the Boost.Context linked into '%s'", name.c_str());
 	else
 		log::printf("graft: cannot track the Boost.Context linked into '%s' (%s): its fibers "
-			    "are invisible to the consistency model", exe.name.c_str(), why.c_str());
+			    "are invisible to the consistency model", name.c_str(), why.c_str());
 }
 
 } // namespace graft::transition
