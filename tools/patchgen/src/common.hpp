@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // common.hpp - what every part of graft-patchgen shares: the refusal error (exit code 1,
-// a reason and a place), warnings, and running a command.
+// a reason and a place), warnings, running a command, and an open ELF file.
 #pragma once
+
+#include <libelf.h>
+#include <unistd.h>
 
 #include <stdexcept>
 #include <string>
@@ -14,6 +17,22 @@ namespace graft::patchgen {
 class Refusal : public std::runtime_error {
 public:
 	explicit Refusal(const std::string &msg) : std::runtime_error(msg) {}
+};
+
+// A file descriptor and the libelf handle on it, both closed when it goes.
+struct ElfHandle {
+	int fd = -1;
+	Elf *elf = nullptr;
+	ElfHandle() = default;
+	ElfHandle(const ElfHandle &) = delete;
+	ElfHandle &operator=(const ElfHandle &) = delete;
+	~ElfHandle()
+	{
+		if (elf)
+			elf_end(elf);
+		if (fd >= 0)
+			close(fd);
+	}
 };
 
 // Printed to stderr as "graft-patchgen: warning: ...".

@@ -16,18 +16,6 @@ namespace graft::patchgen {
 
 namespace {
 
-struct ElfHandle {
-	int fd = -1;
-	Elf *elf = nullptr;
-	~ElfHandle()
-	{
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
-	}
-};
-
 [[noreturn]] void bad(const std::string &path, const std::string &why)
 {
 	throw Refusal(path + ": " + why);

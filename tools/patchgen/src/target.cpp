@@ -16,18 +16,6 @@ namespace graft::patchgen {
 
 namespace {
 
-struct ElfHandle {
-	int fd = -1;
-	Elf *elf = nullptr;
-	~ElfHandle()
-	{
-		if (elf)
-			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
-	}
-};
-
 void read_symtab(Elf *elf, Elf_Scn *scn, std::vector<TargetSymbol> &out)
 {
 	GElf_Shdr sh;
