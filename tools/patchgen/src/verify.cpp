@@ -26,8 +26,10 @@ struct Dynamic {
 Dynamic read_dynamic(const std::string &path)
 {
 	Dynamic out;
-	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	ElfHandle h;
+	h.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	h.elf = h.fd >= 0 ? elf_begin(h.fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	Elf *elf = h.elf;
 	Elf_Scn *scn = nullptr;
 	while (elf && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
@@ -52,10 +54,6 @@ Dynamic read_dynamic(const std::string &path)
 			}
 		}
 	}
-	if (elf)
-		elf_end(elf);
-	if (fd >= 0)
-		close(fd);
 	return out;
 }
 
@@ -82,8 +80,10 @@ std::vector<std::string> libraries_of(const Target &target)
 // an executable's .symtab is invisible to the module).
 void add_exports(const std::string &path, std::set<std::string> &names)
 {
-	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	ElfHandle h;
+	h.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	h.elf = h.fd >= 0 ? elf_begin(h.fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	Elf *elf = h.elf;
 	Elf_Scn *scn = nullptr;
 	while (elf && (scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
@@ -98,10 +98,6 @@ void add_exports(const std::string &path, std::set<std::string> &names)
 					names.insert(name);
 		}
 	}
-	if (elf)
-		elf_end(elf);
-	if (fd >= 0)
-		close(fd);
 }
 
 [[noreturn]] void fail(const std::string &output, const std::string &why)
