@@ -190,6 +190,7 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
+	core::load_gate_enter(); // patch_mutex before the loader's locks (core/library.hpp)
 	void *handle = loader::dlopen_as(file, mode, caller);
 	try {
 		if (handle && track)
@@ -197,14 +198,26 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
 	}
-	if (!handle || !loader::refusal[0])
+	if (!handle || !loader::refusal[0]) {
+		core::load_gate_exit();
 		return handle;
+	}
 	// Refused: the library's patches were rolled back; unload it again.
 	loader::real_dlclose()(handle);
+	core::load_gate_exit();
 	snprintf(loader::error, sizeof(loader::error), "%s: %s", file, loader::refusal);
 	loader::error_pending = true;
 	loader::refusal[0] = '\0';
 	return nullptr;
+}
+
+extern "C" GRAFT_API int dlclose(void *handle)
+{
+	loader::reals();
+	core::load_gate_enter(); // as dlopen: la_objclose runs library_going inside
+	int ret = loader::real_dlclose()(handle);
+	core::load_gate_exit();
+	return ret;
 }
 
 extern "C" GRAFT_API char *dlerror(void)
