@@ -11,6 +11,14 @@
 
 using namespace graft::test;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PLUGIN_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PLUGIN_TEST_ASAN 1
+#endif
+#endif
+
 namespace {
 
 std::string host_program()
@@ -85,6 +93,11 @@ protected:
 // the fixture is wrong, not graft.
 TEST(PluginsWithoutGraft, LoadByNameThroughTheCallersRunpath)
 {
+#ifdef PLUGIN_TEST_ASAN
+	GTEST_SKIP() << "ASan's own dlopen interceptor makes itself the caller (LLVM bug 27790): "
+			"without graft, libhostp.so's RUNPATH is not searched; the tests below "
+			"still compare graft with this build's own output";
+#endif
 	CmdResult r = run({host_program()});
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(r.out, kReference);
@@ -123,9 +136,10 @@ class PatchedPlugins : public Plugins {};
 TEST_P(PatchedPlugins, APatchOnThePluginAppliesAndNothingElseChanges)
 {
 	std::string patch = out_dir() + "/itest-host/patches/hostp-answer43.so";
+	CmdResult plain = run({host_program()});
 	CmdResult r = run_in(GetParam(), {"--patch", patch});
 	ASSERT_EQ(r.status, 0) << r.err;
-	std::string want = kReference;
+	std::string want = plain.out;
 	want.replace(want.find("answer: OK 42"), 13, "answer: OK 43");
 	EXPECT_EQ(r.out, want) << r.err;
 }
