@@ -14,13 +14,15 @@
 
 static atomic_long loads;
 static atomic_int hold = 1;
+// Read through a volatile: with a plain `return 1` Clang's interprocedural constant
+// propagation uses the constant at the call site, so the patch would never be seen.
+static volatile int original_answer = 1;
 
 __attribute__((noinline, visibility("default"))) int loop_answer(void)
 {
 	while (atomic_load(&hold))
 		usleep(1000);
-	asm volatile("" ::: "memory");
-	return 1;
+	return original_answer;
 }
 
 static void *holder(void *arg)
