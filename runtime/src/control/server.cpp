@@ -210,12 +210,28 @@ int take_slot(int fd)
 	return -1;
 }
 
+// The refusal must reach the client: closing a Unix socket whose request was not read
+// resets the connection, and the client sees no reply at all. So the request is read
+// first (waiting at most 200 ms for it: this runs on the accepting thread).
 void refuse_client(int fd, const std::string &why)
 {
 	log::printf("graft: control connection refused: %s", why.c_str());
+	char sink[4096];
+	int64_t deadline = now_ms() + 200;
+	for (bool got_line = false; !got_line;) {
+		pollfd p{fd, POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, int(left)) <= 0)
+			break;
+		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got_line = memchr(sink, '\n', size_t(n)) != nullptr;
+	}
 	timeval tv{1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	send_line(fd, error_reply(why));
+	shutdown(fd, SHUT_WR);
 	close(fd);
 }
 

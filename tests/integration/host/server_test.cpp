@@ -153,4 +153,56 @@ TEST_F(ControlClients, ClientsPastTheBoundAreRefusedClearly)
 		close(fd);
 }
 
+// 50 clients at once, mixing list and status with a load and a disable: each is
+// served or refused with the clear text past the bound (16), none hangs, and the patch
+// operations happen once each, in order.
+TEST_F(ControlClients, FiftyConcurrentClients)
+{
+	ASSERT_TRUE(target.wait_ready());
+	constexpr int kClients = 50;
+	std::vector<CmdResult> results(kClients);
+	std::vector<std::thread> threads;
+	// Retries only the refusal for the bound: the operation must then happen.
+	auto until_served = [](const std::vector<std::string> &args) {
+		CmdResult r;
+		for (int i = 0; i < 600; i++) {
+			r = run_graft(args);
+			if (r.err.find("too many clients") == std::string::npos)
+				break;
+			usleep(50 * 1000);
+		}
+		return r;
+	};
+	CmdResult load, disable;
+	std::thread ops([&] {
+		load = until_served({"load", pid, patch, "--timeout", "60"});
+		disable = until_served({"disable", pid, "loop-answer2", "--timeout", "60"});
+	});
+	for (int i = 0; i < kClients; i++)
+		threads.emplace_back([&, i] {
+			results[i] = run_graft({i % 2 ? "list" : "status", pid});
+		});
+	for (auto &t : threads)
+		t.join();
+	ops.join();
+	int served = 0;
+	for (int i = 0; i < kClients; i++) {
+		const CmdResult &r = results[i];
+		if (r.status == 0)
+			served++;
+		else
+			EXPECT_NE(r.err.find("too many clients: 16 are connected to process " + pid),
+				  std::string::npos)
+				<< "client " << i << ": exit " << r.status << ": " << r.err;
+	}
+	EXPECT_GT(served, 0);
+	RecordProperty("served", served);
+	EXPECT_EQ(load.status, 0) << "graft load: " << load.err;
+	EXPECT_EQ(disable.status, 0) << "graft disable: " << disable.err;
+	CmdResult list = run_graft({"list", pid, "--json"});
+	ASSERT_EQ(list.status, 0) << list.err;
+	EXPECT_NE(list.out.find("loop-answer2"), std::string::npos) << list.out;
+	EXPECT_EQ(target.ask("answer"), "1") << "disabled: the original answers";
+}
+
 } // namespace
