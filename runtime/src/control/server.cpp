@@ -212,12 +212,14 @@ int take_slot(int fd)
 
 // The refusal must reach the client: closing a Unix socket whose request was not read
 // resets the connection, and the client sees no reply at all. So the request is read
-// first (waiting at most 200 ms for it: this runs on the accepting thread).
+// first, waiting at most 1 s for it (this runs on the accepting thread; a client that
+// connects and sends its request later than that, while the bound is reached, sees a
+// closed connection instead of the refusal).
 void refuse_client(int fd, const std::string &why)
 {
 	log::printf("graft: control connection refused: %s", why.c_str());
 	char sink[4096];
-	int64_t deadline = now_ms() + 200;
+	int64_t deadline = now_ms() + 1000;
 	for (bool got_line = false; !got_line;) {
 		pollfd p{fd, POLLIN, 0};
 		int64_t left = deadline - now_ms();
