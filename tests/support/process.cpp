@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -120,7 +121,20 @@ CmdResult run_graft(const std::vector<std::string> &args, int timeout_sec)
 {
 	std::vector<std::string> argv{out_dir() + "/bin/graft"};
 	argv.insert(argv.end(), args.begin(), args.end());
-	return run(argv, timeout_sec);
+	CmdResult r = run(argv, timeout_sec);
+	// Every failed graft command says why in the test's output, whether or not the
+	// assertion on its result prints r.err (a refusal that depends on the machine's
+	// load is otherwise a bare "exit 1").
+	if (r.status != 0) {
+		std::string line = "[graft";
+		for (const std::string &a : args)
+			line += " " + a;
+		line += "] exit " + std::to_string(r.status) + ": " + r.err;
+		if (line.empty() || line.back() != '\n')
+			line += '\n';
+		fputs(line.c_str(), stderr);
+	}
+	return r;
 }
 
 RuntimeDir::RuntimeDir()

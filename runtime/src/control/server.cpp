@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
-// server.cpp - the control socket and its thread: accept one client at a time, check
-// its uid, read bounded newline-delimited requests, reply. Nothing here may disturb
-// the host: every error is logged or replied, never thrown, never fatal.
+// server.cpp - the control socket and its threads: the control thread accepts, each
+// client is served by a thread of its own (at most kMaxClients at once; past that a
+// client gets a refusal naming the bound), which checks its uid, reads bounded
+// newline-delimited requests and replies. A stuck, slow or malicious client costs only
+// its own thread: a request must arrive whole within kRequestDeadlineMs of its first
+// byte, and a connection that starts no request for kIdleTimeoutMs is closed. Patch
+// operations stay serialised by patch_mutex in the core. Nothing here may disturb the
+// host: every error is logged or replied, never thrown, never fatal.
 #include "control/control.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/thread_state.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -15,6 +21,7 @@
 #include <string>
 
 #include <poll.h>
+#include <time.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,15 +36,20 @@
 namespace graft::control {
 namespace {
 
-// A connected client that sends nothing for this long is dropped, so that one stuck
-// client cannot keep the (single-client) server from everyone else forever.
+// A connected client that starts no request for this long is dropped; a request must
+// be complete (its newline) within kRequestDeadlineMs of its first byte, so a client
+// that sends a byte now and then cannot hold its thread forever either.
 constexpr int kIdleTimeoutMs = 10000;
+constexpr int kRequestDeadlineMs = 10000;
 constexpr int kSendTimeoutSec = 10;
+constexpr int kMaxClients = 16;
 
 // Plain atomics only: control_after_fork_child reads them in a fork child, where a
-// mutex held by a vanished thread would never be released.
+// mutex held by a vanished thread would never be released. client_slots: one per
+// client thread, holding its descriptor + 1 (0, the zero-initialised value, is free);
+// whoever exchanges a descriptor out of a slot closes it.
 std::atomic<int> listen_fd{-1};
-std::atomic<int> client_fd{-1};
+std::atomic<int> client_slots[kMaxClients];
 std::atomic<pid_t> owner_pid{0};  // the process that bound the socket; 0 if none
 char sock_path[sizeof(sockaddr_un::sun_path)];
 
@@ -61,12 +73,23 @@ bool send_line(int fd, std::string line)
 	return send_all(fd, line);
 }
 
-// Reads more bytes into buf. Returns >0 bytes read, 0 at EOF, -1 on error or idle timeout.
-ssize_t read_some(int fd, std::string &buf)
+int64_t now_ms()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Reads more bytes into buf, waiting until deadline_ms (CLOCK_MONOTONIC). Returns >0
+// bytes read, 0 at EOF, -1 on error or when the deadline passed.
+ssize_t read_some(int fd, std::string &buf, int64_t deadline_ms)
 {
 	for (;;) {
+		int64_t left = deadline_ms - now_ms();
+		if (left <= 0)
+			return -1;
 		pollfd p{fd, POLLIN, 0};
-		int r = poll(&p, 1, kIdleTimeoutMs);
+		int r = poll(&p, 1, int(std::min<int64_t>(left, INT_MAX)));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -91,12 +114,14 @@ bool serve_one_line(int fd, std::string_view line)
 void serve_requests(int fd)
 {
 	std::string buf;
+	int64_t deadline = now_ms() + kIdleTimeoutMs; // for the next request's first byte
 	for (;;) {
 		size_t nl = buf.find('\n');
 		if (nl != std::string::npos) {
 			if (!serve_one_line(fd, std::string_view(buf).substr(0, nl)))
 				return;
 			buf.erase(0, nl + 1);
+			deadline = now_ms() + (buf.empty() ? kIdleTimeoutMs : kRequestDeadlineMs);
 			continue;
 		}
 		if (buf.size() > kMaxRequestBytes) {
@@ -105,9 +130,17 @@ void serve_requests(int fd)
 						  " bytes: connection closed"));
 			return;
 		}
-		ssize_t n = read_some(fd, buf);
-		if (n < 0)
+		bool started = !buf.empty();
+		ssize_t n = read_some(fd, buf, deadline);
+		if (n < 0) {
+			if (started)
+				send_line(fd, error_reply("request not complete within " +
+							  std::to_string(kRequestDeadlineMs / 1000) +
+							  " s: connection closed"));
 			return;
+		}
+		if (!started && n > 0)
+			deadline = now_ms() + kRequestDeadlineMs; // a request began
 		if (n == 0) {  // EOF: a last request without its newline still counts
 			if (!buf.empty())
 				serve_one_line(fd, buf);
@@ -141,6 +174,94 @@ bool accept_error_is_transient(int err)
 	       err == ENOBUFS || err == ENOMEM || err == EPROTO || err == EAGAIN;
 }
 
+// Runs serve_client on the client thread; nothing may escape it.
+void serve_client_logged(int fd)
+{
+	try {
+		serve_client(fd);
+	} catch (const std::exception &e) {
+		log::printf("graft: control client dropped: %s", e.what());
+	} catch (...) {
+		log::printf("graft: control client dropped: unknown exception");
+	}
+}
+
+void *client_thread(void *arg)
+{
+	int slot = int(reinterpret_cast<intptr_t>(arg));
+	pthread_setname_np(pthread_self(), "graft-ctl-c");
+	int fd = client_slots[slot].load() - 1;
+	if (fd >= 0)
+		serve_client_logged(fd);
+	fd = client_slots[slot].exchange(0) - 1;
+	if (fd >= 0)
+		close(fd);
+	return nullptr;
+}
+
+// A free slot for fd, or -1 when kMaxClients are connected.
+int take_slot(int fd)
+{
+	for (int i = 0; i < kMaxClients; i++) {
+		int expected = 0;
+		if (client_slots[i].compare_exchange_strong(expected, fd + 1))
+			return i;
+	}
+	return -1;
+}
+
+// The refusal must reach the client: closing a Unix socket whose request was not read
+// resets the connection, and the client sees no reply at all. So the request is read
+// first, waiting at most 1 s for it (this runs on the accepting thread; a client that
+// connects and sends its request later than that, while the bound is reached, sees a
+// closed connection instead of the refusal).
+void refuse_client(int fd, const std::string &why)
+{
+	log::printf("graft: control connection refused: %s", why.c_str());
+	char sink[4096];
+	int64_t deadline = now_ms() + 1000;
+	for (bool got_line = false; !got_line;) {
+		pollfd p{fd, POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		if (left <= 0 || poll(&p, 1, int(left)) <= 0)
+			break;
+		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got_line = memchr(sink, '\n', size_t(n)) != nullptr;
+	}
+	timeval tv{1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	send_line(fd, error_reply(why));
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+// The control thread's signal mask (everything blocked but graft's signal) is
+// inherited by the client threads.
+void start_client(int fd)
+{
+	int slot = take_slot(fd);
+	if (slot < 0) {
+		refuse_client(fd, "too many clients: " + std::to_string(kMaxClients) +
+					  " are connected to process " + std::to_string(getpid()) +
+					  "; try again when one finished");
+		return;
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t thread;
+	int err = pthread_create(&thread, &attr, client_thread,
+				 reinterpret_cast<void *>(intptr_t(slot)));
+	pthread_attr_destroy(&attr);
+	if (err == 0)
+		return;
+	if (client_slots[slot].exchange(0) == fd + 1)
+		refuse_client(fd, std::string("cannot start a thread for this client: ") +
+					  strerror(err));
+}
+
 void *control_thread(void *arg)
 {
 	int lfd = int(reinterpret_cast<intptr_t>(arg));
@@ -160,14 +281,7 @@ void *control_thread(void *arg)
 				usleep(100 * 1000);  // out of fds or memory: let it pass
 			continue;
 		}
-		client_fd.store(fd);
-		try {
-			serve_client(fd);
-		} catch (...) {
-			// Nothing the client sends may take the process down; drop the client.
-		}
-		client_fd.store(-1);
-		close(fd);
+		start_client(fd);
 	}
 	if (listen_fd.load() != lfd) {
 		close(lfd);  // control_stop() shut it down: the descriptor is still ours
@@ -284,9 +398,11 @@ void control_after_fork_child()
 {
 	// Only close: shutdown() would also stop the parent's listening socket, which is
 	// the same open file. The parent's socket path is left alone for the same reason.
-	int cfd = client_fd.exchange(-1);
-	if (cfd >= 0)
-		close(cfd);
+	for (auto &slot : client_slots) {
+		int cfd = slot.exchange(0) - 1;
+		if (cfd >= 0)
+			close(cfd);
+	}
 	int lfd = listen_fd.exchange(-1);
 	if (lfd >= 0)
 		close(lfd);

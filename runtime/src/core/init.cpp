@@ -14,11 +14,13 @@
 #include "control/control.hpp"
 #include "core/api.hpp"
 #include "core/config.hpp"
+#include "core/library.hpp"
 #include "core/log.hpp"
 #include "core/patch.hpp"
 #include "core/transition.hpp"
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
+#include "os/code.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
 #include "transition/fcontext_static.hpp"
@@ -43,36 +45,58 @@ void open_log_mirror(const std::string &where)
 		log::set_mirror_fd(fd);
 }
 
-// Fork: the child must not inherit a lock held by another thread in the middle of an
-// operation, so the parent takes them around fork. Lock order: patch_mutex, then the
-// shadow table's shard locks, then the context registry's.
+// Fork, as lttng-ust does it: every lock the child may take is held across fork by the
+// forking thread, with every signal blocked (a handler on this thread must not run
+// between the prepare and the child handler), so the child never inherits one held by
+// a thread that does not exist there. Lock order: patch_mutex, the shadow table's shard
+// locks, the context registry's, the log ring's (innermost). A fork from inside dlopen (a
+// library constructor) already holds patch_mutex through the load gate. Per-process
+// state is re-created in the child: the /proc/self/mem descriptor and the cached
+// mappings, the log, the control socket and thread, the transition thread.
+__attribute__((tls_model("initial-exec"))) thread_local bool fork_took_patch_mutex;
+__attribute__((tls_model("initial-exec"))) thread_local sigset_t fork_saved_mask;
+
 void before_fork()
 {
-	patch_mutex.lock();
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &fork_saved_mask);
+	fork_took_patch_mutex = !load_gate_held();
+	if (fork_took_patch_mutex)
+		patch_mutex.lock();
 	shadow_vars::before_fork();
 	transition::context_before_fork();
+	log::before_fork();
 }
 
 void after_fork_parent()
 {
+	log::after_fork_parent();
 	transition::context_after_fork();
 	shadow_vars::after_fork_parent();
-	patch_mutex.unlock();
+	if (fork_took_patch_mutex)
+		patch_mutex.unlock();
+	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, nullptr);
 }
 
-// The child keeps its patches (its memory is a copy) but is a new process: a new log
-// and a control socket of its own; the control thread did not survive the fork.
 void after_fork_child()
 {
+	log::after_fork_child();
 	transition::context_after_fork();
 	shadow_vars::after_fork_child();
 	transition::thread_state_after_fork_child();
 	transition_after_fork_child();
-	patch_mutex.unlock();
+	os::code_after_fork_child(); // the parent's /proc/self/mem must not be written
+	bool transition_pending = transition_patch() != nullptr;
+	if (fork_took_patch_mutex)
+		patch_mutex.unlock();
 	log::reset();
 	log::printf("graft: runtime in process %d (forked), %zu patch(es) kept", int(getpid()),
 		    patches.size());
+	if (transition_pending && !load_gate_held())
+		transition_worker_prepare(); // not under patch_mutex (core/transition.hpp)
 	control::control_after_fork_child();
+	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, nullptr);
 }
 
 void load_startup_patches(const std::vector<std::string> &paths)

@@ -19,6 +19,19 @@ void (*library_pin)(const std::string &path);
 
 namespace {
 
+// This thread's load gate: its depth, and whether the outermost enter took
+// patch_mutex (not while exiting). Initial-exec TLS: reading it takes no loader lock.
+__attribute__((tls_model("initial-exec"))) thread_local int gate_depth;
+__attribute__((tls_model("initial-exec"))) thread_local bool gate_locked;
+
+// patch_mutex for a library event: already held through this thread's gate, or taken.
+std::unique_lock<std::mutex> lock_for_event()
+{
+	if (gate_locked)
+		return std::unique_lock<std::mutex>(patch_mutex, std::defer_lock);
+	return std::unique_lock<std::mutex>(patch_mutex);
+}
+
 // Enabled, or in transition either way (the kernel keeps both on klp_patches).
 bool patch_is_live(const Patch &patch)
 {
@@ -86,11 +99,34 @@ int apply_object(Patch &patch, Object &obj, const symbols::Object &lib, std::str
 
 } // namespace
 
+void load_gate_enter()
+{
+	if (gate_depth++ > 0)
+		return;
+	if (exiting.load(std::memory_order_relaxed))
+		return; // patch_mutex is kept by transition_quiesce_at_exit
+	patch_mutex.lock();
+	gate_locked = true;
+}
+
+void load_gate_exit()
+{
+	if (--gate_depth > 0 || !gate_locked)
+		return;
+	gate_locked = false;
+	patch_mutex.unlock();
+}
+
+bool load_gate_held()
+{
+	return gate_locked;
+}
+
 std::string library_coming(const symbols::Object &lib)
 {
 	if (exiting.load(std::memory_order_relaxed))
 		return {};
-	std::lock_guard<std::mutex> guard(patch_mutex);
+	std::unique_lock<std::mutex> guard = lock_for_event();
 	for (size_t i = 0; i < patches.size(); i++) {
 		Patch &patch = *patches[i];
 		Object *obj = patch_is_live(patch) ? unbound_object_for(patch, lib) : nullptr;
@@ -117,7 +153,7 @@ void library_going(const symbols::Object &lib)
 {
 	if (exiting.load(std::memory_order_relaxed))
 		return; // _dl_fini closing everything: patches stay as they are
-	std::lock_guard<std::mutex> guard(patch_mutex);
+	std::unique_lock<std::mutex> guard = lock_for_event();
 	for (auto &patch : patches)
 		for (auto &obj : patch->objects) {
 			if (!bound_to(*obj, lib))

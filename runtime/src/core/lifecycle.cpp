@@ -189,6 +189,8 @@ Result patch_load(const std::string &path, bool enable)
 		return Result::fail(why);
 	void *handle = patch->handle;
 	Result r;
+	if (enable)
+		transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	{
 		std::lock_guard<std::mutex> guard(patch_mutex);
 		r = load_locked(std::move(patch), enable);
@@ -200,6 +202,7 @@ Result patch_load(const std::string &path, bool enable)
 
 Result patch_enable(const std::string &name)
 {
+	transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	Patch *patch = find_patch(name);
 	if (!patch)
@@ -218,6 +221,7 @@ Result patch_enable(const std::string &name)
 
 Result patch_disable(const std::string &name)
 {
+	transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	Patch *patch = find_patch(name);
 	if (!patch)

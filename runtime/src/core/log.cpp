@@ -109,6 +109,21 @@ std::vector<core::LogLine> read(uint64_t after, size_t max)
 	return out;
 }
 
+void before_fork()
+{
+	ring_lock.lock(); // released by after_fork_parent / after_fork_child
+}
+
+void after_fork_parent()
+{
+	ring_lock.unlock();
+}
+
+void after_fork_child()
+{
+	ring_lock.unlock(); // the forking thread took it; it is this thread in the child
+}
+
 void reset()
 {
 	std::lock_guard<std::mutex> guard(ring_lock);

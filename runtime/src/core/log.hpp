@@ -34,4 +34,11 @@ std::vector<core::LogLine> read(uint64_t after, size_t max);
 // Forget everything (fork child: a new process starts a new log).
 void reset();
 
+// Fork (core/init.cpp's pthread_atfork handlers): the ring's lock is held across fork,
+// taken last (it is the innermost lock), so a child never inherits it locked by a
+// thread that does not exist there.
+void before_fork();
+void after_fork_parent();
+void after_fork_child();
+
 } // namespace graft::log

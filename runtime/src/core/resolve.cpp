@@ -85,6 +85,13 @@ bool resolve_syms(Object &obj, const symbols::Object &where, const symbols::Symb
 		symbols::Symbol sym;
 		if (!table.find(s->name, s->sympos, where.base, obj.name, &sym, why))
 			return false;
+		if (sym.is_tls) {
+			*why = "symbol '" + std::string(s->name) + "' in object '" + obj.name +
+			       "' is thread-local (STT_TLS): a graft_sym cell holds one address for "
+			       "every thread; reach the variable through a function of the program "
+			       "that returns its address";
+			return false;
+		}
 		if (!s->addr) {
 			*why = "symbol '" + std::string(s->name) + "' in object '" + obj.name +
 			       "' has no cell to receive its address (addr is NULL)";

@@ -43,7 +43,11 @@ constexpr uint64_t kSignalSleepersUsec = 1000000;
 // Never destroyed: destroying a condition variable the background thread waits on
 // blocks exit() forever (glibc waits for its waiters).
 std::condition_variable_any &work_cv = *new std::condition_variable_any;
-bool worker_started;
+// The background thread: kNoWorker, kCreating (one caller of transition_worker_prepare
+// creates it; the others return), kStarted (set with release, read with acquire under
+// patch_mutex). A plain atomic, no mutex: a fork child resets it to kNoWorker.
+enum : int { kNoWorker, kCreating, kStarted };
+std::atomic<int> worker_state{kNoWorker};
 
 const char *dir_name(TransitionDir dir)
 {
@@ -165,23 +169,22 @@ void *worker_main(void *)
 	return nullptr;
 }
 
+// Under patch_mutex: wakes the background thread, never creates it. pthread_create
+// takes the loader's TLS lock (_dl_allocate_tls_init), which a thread inside dlopen
+// holds while the audit module's library_coming waits for patch_mutex: creating the
+// thread here deadlocked (the dlopen-loop test). transition_worker_prepare creates it
+// beforehand, outside the lock.
 void ensure_worker()
 {
-	if (worker_started)
+	if (worker_state.load(std::memory_order_acquire) == kStarted) {
+		work_cv.notify_all();
 		return;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old); // the worker inherits: no app signal
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t thread;
-	worker_started = pthread_create(&thread, &attr, worker_main, nullptr) == 0;
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, nullptr);
-	if (!worker_started)
-		log::printf("graft: cannot start the transition thread: transitions complete "
-			    "only when graft status or enable/disable is asked");
+	}
+	static bool told;
+	if (!told)
+		log::printf("graft: no transition thread: transitions complete only when graft "
+			    "status or enable/disable is asked");
+	told = true;
 }
 
 } // namespace
@@ -207,13 +210,31 @@ void transition_quiesce_at_exit()
 	work_cv.notify_all();
 }
 
+// Not under patch_mutex and not on a thread inside the loader (see ensure_worker).
+void transition_worker_prepare()
+{
+	int expected = kNoWorker;
+	if (!worker_state.compare_exchange_strong(expected, kCreating))
+		return; // started, or being started by another caller
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old); // the worker inherits: no app signal
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t thread;
+	bool ok = pthread_create(&thread, &attr, worker_main, nullptr) == 0;
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	worker_state.store(ok ? kStarted : kNoWorker, std::memory_order_release);
+	if (!ok)
+		log::printf("graft: cannot start the transition thread: transitions complete "
+			    "only when graft status or enable/disable is asked");
+}
+
 void transition_after_fork_child()
 {
-	worker_started = false;
-	if (in_transition) {
-		ensure_worker();
-		work_cv.notify_all();
-	}
+	worker_state.store(kNoWorker, std::memory_order_relaxed);
 }
 
 void set_consistency_model(bool on)
@@ -277,7 +298,6 @@ bool try_complete_transition(Patch &patch)
 		return true;
 	}
 	ensure_worker();
-	work_cv.notify_all();
 	return false;
 }
 
@@ -329,6 +349,7 @@ void transition_objects_changed()
 
 Result force_transition()
 {
+	transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	if (!in_transition)
 		return Result::fail("no transition is in progress");

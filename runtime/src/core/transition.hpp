@@ -43,9 +43,16 @@ void transition_quiesce_at_exit();
 // Set by transition_quiesce_at_exit: the process is exiting.
 extern std::atomic<bool> exiting;
 
-// In a fork child: the background thread did not survive; start it again if a
-// transition was in progress.
+// In a fork child: the background thread did not survive; it is started again by the
+// next transition_worker_prepare.
 void transition_after_fork_child();
+
+// Starts the background thread if it is not running. Never called under patch_mutex,
+// nor on a thread that may hold a loader lock: pthread_create takes the loader's TLS
+// lock. Called by patch_load/enable/disable and force_transition before they take
+// patch_mutex, and by a fork child after its locks are released. Not under patch_mutex,
+// unlike the rest of this file.
+void transition_worker_prepare();
 
 // The consistency model's test-only switch (GRAFT_TEST_CONSISTENCY=off): every thread
 // switches at once, as if each transition were forced silently.

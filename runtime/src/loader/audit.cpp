@@ -109,6 +109,7 @@ bool audit_attached()
 
 void loader_init()
 {
+	dl_wrap_init();
 	link_map *module = find_audit_module();
 	std::string why;
 	if (module && attach(module, &why)) {

@@ -4,6 +4,12 @@
 // reason, as insmod fails for a module a livepatch refuses. Without the audit module,
 // dlopen is also where loads are seen: the new objects are patched when the real dlopen
 // returns, after their constructors ran (documented in docs/architecture.md).
+//
+// The real dlopen must see the application's caller, not libgraft.so: glibc takes the
+// caller from dlopen's return address and resolves RUNPATH, $ORIGIN and the link
+// namespace against the object it falls in. The wrapper therefore calls the real dlopen
+// through graft_loader_call_as (call_as.S) with the address of a `ret` byte of the
+// calling object as return address.
 #include <dlfcn.h>
 #include <link.h>
 
@@ -18,6 +24,8 @@
 #include "loader/loader.hpp"
 #include "symbols/symbols.hpp"
 
+extern "C" void *graft_loader_call_as(void *fn, const char *a, int b, uintptr_t ret);
+
 namespace graft::loader {
 namespace {
 
@@ -30,22 +38,93 @@ using DlopenFn = void *(*)(const char *, int);
 using DlcloseFn = int (*)(void *);
 using DlerrorFn = char *(*)();
 
+// The C library's functions, looked up once. Looked up before the application can need
+// them (loader_init, the first dlopen): a dlsym that succeeds clears the calling
+// thread's dlerror() state, so a lazy lookup inside dlerror() would lose the text it
+// was asked for.
+struct Reals {
+	DlopenFn dlopen;
+	DlcloseFn dlclose;
+	DlerrorFn dlerror;
+};
+
+const Reals &reals()
+{
+	static const Reals r = {reinterpret_cast<DlopenFn>(dlsym(RTLD_NEXT, "dlopen")),
+				reinterpret_cast<DlcloseFn>(dlsym(RTLD_NEXT, "dlclose")),
+				reinterpret_cast<DlerrorFn>(dlsym(RTLD_NEXT, "dlerror"))};
+	return r;
+}
+
 DlopenFn real_dlopen()
 {
-	static DlopenFn fn = reinterpret_cast<DlopenFn>(dlsym(RTLD_NEXT, "dlopen"));
-	return fn;
+	return reals().dlopen;
 }
 
 DlcloseFn real_dlclose()
 {
-	static DlcloseFn fn = reinterpret_cast<DlcloseFn>(dlsym(RTLD_NEXT, "dlclose"));
-	return fn;
+	return reals().dlclose;
 }
 
 DlerrorFn real_dlerror()
 {
-	static DlerrorFn fn = reinterpret_cast<DlerrorFn>(dlsym(RTLD_NEXT, "dlerror"));
-	return fn;
+	return reals().dlerror;
+}
+
+// A `ret` byte in the executable segment holding pc, searched forward from pc then
+// backward; 0 if pc is in no loaded object (code the program generated) or its segment
+// has none. Under dl_iterate_phdr's lock, so the object cannot be unmapped meanwhile.
+struct RetSearch {
+	uintptr_t pc;
+	uintptr_t found;
+};
+
+uintptr_t scan_for_ret(uintptr_t start, uintptr_t end, uintptr_t pc)
+{
+	for (uintptr_t a = pc; a < end; a++)
+		if (*reinterpret_cast<const unsigned char *>(a) == 0xc3)
+			return a;
+	for (uintptr_t a = pc; a-- > start;)
+		if (*reinterpret_cast<const unsigned char *>(a) == 0xc3)
+			return a;
+	return 0;
+}
+
+int find_ret(dl_phdr_info *info, size_t, void *data)
+{
+	auto *rs = static_cast<RetSearch *>(data);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+		if (ph.p_type != PT_LOAD || (ph.p_flags & (PF_X | PF_R)) != (PF_X | PF_R))
+			continue;
+		uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+		uintptr_t end = start + ph.p_filesz;
+		if (rs->pc < start || rs->pc >= end)
+			continue;
+		rs->found = scan_for_ret(start, end, rs->pc);
+		return 1;
+	}
+	return 0;
+}
+
+uintptr_t ret_byte_near(const void *pc)
+{
+	RetSearch rs{reinterpret_cast<uintptr_t>(pc), 0};
+	dl_iterate_phdr(find_ret, &rs);
+	return rs.found;
+}
+
+// The real dlopen, as if called from the code at caller_pc.
+void *dlopen_as(const char *file, int mode, const void *caller_pc)
+{
+	uintptr_t ret = ret_byte_near(caller_pc);
+	if (!ret) {
+		// The caller is in no loaded object (or a segment without a ret byte, never
+		// seen): glibc then resolves against the program; libgraft.so as the caller
+		// differs only by its own RUNPATH.
+		return real_dlopen()(file, mode);
+	}
+	return graft_loader_call_as(reinterpret_cast<void *>(real_dlopen()), file, mode, ret);
 }
 
 using Loaded = std::set<std::pair<uintptr_t, std::string>>;
@@ -88,12 +167,19 @@ void pin_library(const std::string &path)
 		    "'graft run' to have unloads reverted)", path.c_str());
 }
 
+void dl_wrap_init()
+{
+	reals();
+}
+
 } // namespace graft::loader
 
 using namespace graft;
 
-extern "C" GRAFT_API void *dlopen(const char *file, int mode)
+extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, int mode)
 {
+	const void *caller = __builtin_return_address(0);
+	loader::reals();
 	loader::refusal[0] = '\0';
 	loader::error_pending = false;
 	bool track = !loader::audit_attached() && file;
@@ -104,21 +190,34 @@ extern "C" GRAFT_API void *dlopen(const char *file, int mode)
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
-	void *handle = loader::real_dlopen()(file, mode);
+	core::load_gate_enter(); // patch_mutex before the loader's locks (core/library.hpp)
+	void *handle = loader::dlopen_as(file, mode, caller);
 	try {
 		if (handle && track)
 			loader::patch_new_objects(before);
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
 	}
-	if (!handle || !loader::refusal[0])
+	if (!handle || !loader::refusal[0]) {
+		core::load_gate_exit();
 		return handle;
+	}
 	// Refused: the library's patches were rolled back; unload it again.
 	loader::real_dlclose()(handle);
+	core::load_gate_exit();
 	snprintf(loader::error, sizeof(loader::error), "%s: %s", file, loader::refusal);
 	loader::error_pending = true;
 	loader::refusal[0] = '\0';
 	return nullptr;
+}
+
+extern "C" GRAFT_API int dlclose(void *handle)
+{
+	loader::reals();
+	core::load_gate_enter(); // as dlopen: la_objclose runs library_going inside
+	int ret = loader::real_dlclose()(handle);
+	core::load_gate_exit();
+	return ret;
 }
 
 extern "C" GRAFT_API char *dlerror(void)

@@ -13,6 +13,9 @@ namespace graft::loader {
 // it, falls back to the dlopen wrapper and pinning. Called once from the constructor.
 void loader_init();
 
+// Looks up the C library's dlopen, dlclose and dlerror that the wrappers call.
+void dl_wrap_init();
+
 // True when the audit module reports loads and unloads.
 bool audit_attached();
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/log.hpp"
 #include "os/maps.hpp"
 
 namespace graft::os {
@@ -25,6 +26,7 @@ std::vector<Mapping> g_maps;
 bool g_maps_valid = false;
 CodeWriteMode g_mode = CodeWriteMode::mprotect_window;
 int g_mem_fd = -1;
+pid_t g_mem_pid = 0; // the process g_mem_fd was opened in: a fork child must not use it
 std::atomic<int> g_membarrier_state{0}; // 0 unknown, 1 registered, -1 unavailable
 // Inside a CodeBatch: pages opened for writing and their protection before.
 bool g_batch = false;
@@ -57,8 +59,14 @@ int page_prot(uintptr_t addr) {
 }
 
 bool open_mem(std::string *why) {
-	if (g_mem_fd >= 0)
+	// /proc/self/mem opened in the parent stays the parent's memory in a fork child:
+	// writing through it would patch the parent (code_after_fork_child closes it; the
+	// pid check also covers a child forked with a raw clone or vfork-like path).
+	if (g_mem_fd >= 0 && g_mem_pid == ::getpid())
 		return true;
+	if (g_mem_fd >= 0)
+		::close(g_mem_fd);
+	g_mem_pid = ::getpid();
 	g_mem_fd = ::open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	if (g_mem_fd < 0 && why)
 		*why = std::string("cannot open /proc/self/mem for writing: ") + std::strerror(errno);
@@ -106,7 +114,8 @@ bool open_pages(uintptr_t lo, uintptr_t hi, int old, int *refused) {
 // Runs store() with [dst, dst+n) writable and still executable. If the kernel refuses
 // RWX, switches this process to /proc/self/mem for good and returns false with errno
 // EACCES/EPERM in *refused so the caller retries there.
-template <class Store> bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused) {
+template <class Store>
+bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused, int *restore_failed) {
 	uintptr_t lo = dst & ~(page_size() - 1);
 	uintptr_t hi = (dst + n + page_size() - 1) & ~(page_size() - 1);
 	int old_lo = page_prot(lo), old_hi = page_prot(hi - 1);
@@ -119,13 +128,36 @@ template <class Store> bool with_rwx_window(uintptr_t dst, size_t n, Store store
 	store();
 	if (g_batch)
 		return true; // restored when the batch ends
-	// The page was executable throughout; back to exactly what it was.
-	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, old_lo))
-		*refused = errno; // cannot happen for a narrowing change; reported, data written
+	// The page was executable throughout; back to exactly what it was. A failure (never
+	// seen: a narrowing change) is reported: the bytes are written but the page stays
+	// writable, which the caller must not call success.
+	if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, old_lo)) {
+		*restore_failed = errno;
+		return false;
+	}
 	return true;
 }
 
+// The write happened but the page could not get its protection back: logged (the
+// page stays writable) and reported as a failure.
+bool restore_error(uintptr_t dst, int err, std::string *why) {
+	std::string text = errno_text("restoring the protection after a code write", dst, err) +
+			   ": the page stays writable";
+	log::printf("graft: %s", text.c_str());
+	if (why)
+		*why = text;
+	return false;
+}
+
 } // namespace
+
+void code_after_fork_child() {
+	if (g_mem_fd >= 0)
+		::close(g_mem_fd);
+	g_mem_fd = -1;
+	g_mem_pid = 0;
+	g_maps_valid = false;
+}
 
 bool membarrier_init(std::string *why) {
 	int state = g_membarrier_state.load(std::memory_order_acquire);
@@ -156,8 +188,13 @@ CodeBatch::CodeBatch() {
 
 CodeBatch::~CodeBatch() {
 	// page_prot() reports the protection cached before the batch, not RWX: restore it.
+	// A destructor cannot refuse: a failure is logged (the bytes are written; the page
+	// stays writable and executable).
 	for (const auto &[page, prot] : g_open_pages)
-		::mprotect(reinterpret_cast<void *>(page), page_size(), prot);
+		if (::mprotect(reinterpret_cast<void *>(page), page_size(), prot))
+			log::printf("graft: cannot restore the protection of code page %#lx after "
+				    "patching (mprotect: %s): it stays writable",
+				    static_cast<unsigned long>(page), std::strerror(errno));
 	g_open_pages.clear();
 	g_batch = false;
 }
@@ -169,10 +206,12 @@ bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why) {
 	if (n == 0)
 		return true;
 	if (g_mode == CodeWriteMode::mprotect_window) {
-		int refused = 0;
+		int refused = 0, restore_failed = 0;
 		auto store = [&] { std::memcpy(reinterpret_cast<void *>(dst), src, n); };
-		if (with_rwx_window(dst, n, store, &refused))
+		if (with_rwx_window(dst, n, store, &refused, &restore_failed))
 			return true;
+		if (restore_failed)
+			return restore_error(dst, restore_failed, why);
 		if (refused == EFAULT) {
 			if (why)
 				*why = errno_text("code write (address is not in an executable mapping)", dst, EFAULT);
@@ -194,12 +233,14 @@ bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why) {
 			*why = "atomic 2-byte code store needs the mprotect window and an aligned address";
 		return false;
 	}
-	int refused = 0;
+	int refused = 0, restore_failed = 0;
 	// Release: the never-executed bytes written before (the padding jump) are visible
 	// before the entry jump that leads to them; sync_cores() follows for fetch.
 	auto store = [&] { __atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE); };
-	if (with_rwx_window(dst, 2, store, &refused))
+	if (with_rwx_window(dst, 2, store, &refused, &restore_failed))
 		return true;
+	if (restore_failed)
+		return restore_error(dst, restore_failed, why);
 	if (refused != EFAULT)
 		g_mode = CodeWriteMode::proc_mem;
 	if (why)

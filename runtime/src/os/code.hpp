@@ -45,6 +45,10 @@ public:
 	CodeBatch(const CodeBatch &) = delete;
 	CodeBatch &operator=(const CodeBatch &) = delete;
 };
+// In a fork child: the /proc/self/mem descriptor (the parent's memory) is closed and
+// the cached mappings forgotten; the next write opens the child's own.
+void code_after_fork_child();
+
 // For tests: force a mode (proc_mem exercises the fallback).
 void code_set_write_mode(CodeWriteMode mode);
 

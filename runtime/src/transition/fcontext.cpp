@@ -12,13 +12,17 @@
 // A program that links Boost.Context statically calls its own copy: fcontext_static.cpp
 // redirects that copy's entries here at start-up.
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include <graft/graft.h>
 
+#include "core/log.hpp"
 #include "transition/context.hpp"
 #include "transition/fcontext_static.hpp"
 
@@ -28,6 +32,10 @@ struct transfer_t {
 	fcontext_t fctx;
 	void *data;
 };
+// The interposers (defined below), declared for real_sym, which skips them.
+fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
+transfer_t jump_fcontext(fcontext_t to, void *vp);
+transfer_t ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t));
 }
 
 namespace graft::transition {
@@ -37,15 +45,63 @@ using make_fn = fcontext_t (*)(void *, size_t, void (*)(transfer_t));
 using jump_fn = transfer_t (*)(fcontext_t, void *);
 using ontop_fn = transfer_t (*)(fcontext_t, void *, transfer_t (*)(transfer_t));
 
-void *real_sym(const char *name)
+int collect_paths(dl_phdr_info *info, size_t, void *data)
+{
+	auto *paths = static_cast<std::vector<std::string> *>(data);
+	try {
+		if (info->dlpi_name && info->dlpi_name[0])
+			paths->emplace_back(info->dlpi_name);
+		return 0;
+	} catch (...) {
+		return 1; // out of memory: stop; no exception may unwind through the loader
+	}
+}
+
+// A Boost.Context outside the global scope: a library loaded with RTLD_LOCAL whose
+// dependency is libboost_context.so calls it through its PLT, which binds to the
+// preloaded runtime's definition, and RTLD_NEXT cannot see the real one. Each loaded
+// object's own scope is searched (dlopen RTLD_NOLOAD + dlsym); own (this interposer) is
+// skipped. Not under the loader's locks: dl_iterate_phdr only collects the names.
+void *find_in_local_scopes(const char *name, const void *own)
+{
+	std::vector<std::string> paths;
+	dl_iterate_phdr(collect_paths, &paths);
+	for (const std::string &path : paths) {
+		void *h = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+		if (!h)
+			continue;
+		void *sym = dlsym(h, name);
+		dlclose(h);
+		if (sym && sym != own)
+			return sym;
+	}
+	return nullptr;
+}
+
+// Never abort in the host: without any definition (never seen: the program's call came
+// from code linked against one), the call is logged and does nothing.
+fcontext_t missing_make(void *, size_t, void (*)(transfer_t))
+{
+	return nullptr;
+}
+transfer_t missing_jump(fcontext_t, void *)
+{
+	return transfer_t{nullptr, nullptr};
+}
+transfer_t missing_ontop(fcontext_t, void *, transfer_t (*)(transfer_t))
+{
+	return transfer_t{nullptr, nullptr};
+}
+
+void *real_sym(const char *name, const void *own, void *missing)
 {
 	void *sym = dlsym(RTLD_NEXT, name);
+	if (!sym)
+		sym = find_in_local_scopes(name, own);
 	if (!sym) {
-		// Only reachable when the program calls a Boost.Context function that no
-		// library after the runtime defines (a RTLD_LOCAL dlopen): nothing to forward to.
-		static const char msg[] = "graft: Boost.Context not found for an interposed call\n";
-		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		abort();
+		log::printf("graft: Boost.Context's %s not found for an interposed call: the "
+			    "call does nothing", name);
+		return missing;
 	}
 	return sym;
 }
@@ -56,21 +112,24 @@ make_fn real_make()
 {
 	if (uintptr_t s = static_make.load(std::memory_order_acquire))
 		return reinterpret_cast<make_fn>(s);
-	static make_fn fn = reinterpret_cast<make_fn>(real_sym("make_fcontext"));
+	static make_fn fn = reinterpret_cast<make_fn>(real_sym("make_fcontext", reinterpret_cast<const void *>(&make_fcontext),
+			 reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
 jump_fn real_jump()
 {
 	if (uintptr_t s = static_jump.load(std::memory_order_acquire))
 		return reinterpret_cast<jump_fn>(s);
-	static jump_fn fn = reinterpret_cast<jump_fn>(real_sym("jump_fcontext"));
+	static jump_fn fn = reinterpret_cast<jump_fn>(real_sym("jump_fcontext", reinterpret_cast<const void *>(&jump_fcontext),
+			 reinterpret_cast<void *>(&missing_jump)));
 	return fn;
 }
 ontop_fn real_ontop()
 {
 	if (uintptr_t s = static_ontop.load(std::memory_order_acquire))
 		return reinterpret_cast<ontop_fn>(s);
-	static ontop_fn fn = reinterpret_cast<ontop_fn>(real_sym("ontop_fcontext"));
+	static ontop_fn fn = reinterpret_cast<ontop_fn>(real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
+			 reinterpret_cast<void *>(&missing_ontop)));
 	return fn;
 }
 

@@ -17,8 +17,11 @@
 #include <cstdarg>
 #include <cstdlib>
 
+#include <cerrno>
+
 #include <graft/graft.h>
 
+#include "core/log.hpp"
 #include "transition/context.hpp"
 
 namespace graft::transition {
@@ -28,29 +31,45 @@ using make_fn = void (*)(ucontext_t *, void (*)(), int, ...);
 using swap_fn = int (*)(ucontext_t *, const ucontext_t *);
 using set_fn = int (*)(const ucontext_t *);
 
-void *real_sym(const char *name)
+// Never abort in the host: without glibc's definition (never seen: glibc always has
+// them), the call is logged and fails as an unsupported one.
+void missing_make(ucontext_t *, void (*)(), int, ...) {}
+int missing_swap(ucontext_t *, const ucontext_t *)
+{
+	errno = ENOSYS;
+	return -1;
+}
+int missing_set(const ucontext_t *)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+void *real_sym(const char *name, void *missing)
 {
 	void *sym = dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
 	if (!sym)
 		sym = dlsym(RTLD_NEXT, name);
-	if (!sym)
-		abort(); // glibc always has them
+	if (!sym) {
+		log::printf("graft: the C library's %s not found: the call fails (ENOSYS)", name);
+		return missing;
+	}
 	return sym;
 }
 
 make_fn real_make()
 {
-	static make_fn fn = reinterpret_cast<make_fn>(real_sym("makecontext"));
+	static make_fn fn = reinterpret_cast<make_fn>(real_sym("makecontext", reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
 swap_fn real_swap()
 {
-	static swap_fn fn = reinterpret_cast<swap_fn>(real_sym("swapcontext"));
+	static swap_fn fn = reinterpret_cast<swap_fn>(real_sym("swapcontext", reinterpret_cast<void *>(&missing_swap)));
 	return fn;
 }
 set_fn real_set()
 {
-	static set_fn fn = reinterpret_cast<set_fn>(real_sym("setcontext"));
+	static set_fn fn = reinterpret_cast<set_fn>(real_sym("setcontext", reinterpret_cast<void *>(&missing_set)));
 	return fn;
 }
 
@@ -94,8 +113,16 @@ Context *find_ctx(const void *ucp)
 bool map_ctx(const void *ucp, Context *ctx)
 {
 	Slot *s = slot_of(ucp, true);
-	if (!s)
+	if (!s) {
+		// Not silent: said once (keys are never removed, so the table fills with
+		// distinct ucontext_t addresses over the process's life).
+		static std::atomic<bool> told{false};
+		if (!told.exchange(true))
+			log::printf("graft: the ucontext table is full (%zu addresses, or %zu probes "
+				    "taken): contexts from now on are not tracked, and fibers on them "
+				    "may mix patch versions", kMapSize, kProbes);
 		return false;
+	}
 	s->ctx.store(ctx, std::memory_order_release);
 	if (ctx->keys[0] != ucp && ctx->keys[1] != ucp)
 		ctx->keys[ctx->keys[0] ? 1 : 0] = const_cast<void *>(ucp);

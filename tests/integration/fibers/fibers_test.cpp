@@ -155,12 +155,15 @@ void Fibers::mismatch_without_tracking()
 {
 	start(false);
 	ASSERT_EQ(target->ask("spin " + std::to_string(kFibers)), "spinning 1000");
-	ASSERT_EQ(graft("load", {patch()}).status, 0);
+	CmdResult r = graft("load", {patch()});
+	ASSERT_EQ(r.status, 0) << "graft load: " << r.err;
 	long seen = 0;
 	int rounds = 0;
 	for (; rounds < kRounds && seen <= 0; rounds++) {
-		ASSERT_EQ(graft("disable", {"fib-patch"}).status, 0);
-		ASSERT_EQ(graft("enable", {"fib-patch"}).status, 0);
+		r = graft("disable", {"fib-patch"});
+		ASSERT_EQ(r.status, 0) << "round " << rounds << ": " << r.err;
+		r = graft("enable", {"fib-patch"});
+		ASSERT_EQ(r.status, 0) << "round " << rounds << ": " << r.err;
 		seen = number_after(target->ask("mismatches"), "mismatches");
 	}
 	std::string line = target->ask("stop");

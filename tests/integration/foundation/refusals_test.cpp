@@ -116,6 +116,15 @@ TEST_F(Refusals, UnpatchableFunction)
 	refused(run_graft({"load", pid, patch_path("itest-tiny")}), "cannot patch function 'itest_tiny'");
 }
 
+// A graft_sym naming a thread-local (STT_TLS) symbol: its cell would hold one address
+// (the library's base plus an offset in the TLS block) for every thread.
+TEST_F(Refusals, ThreadLocalGraftSym)
+{
+	refused(run_graft({"load", pid, patch_path("itest-sym-tls")}),
+		"symbol 'itest_tls_value' in object 'itest-target' is thread-local (STT_TLS)");
+	EXPECT_EQ(run_graft({"list", pid}).out.find("itest-sym-tls"), std::string::npos);
+}
+
 TEST_F(Refusals, SamePatchLoadedTwice)
 {
 	ASSERT_EQ(run_graft({"load", pid, patch_path("itest-answer")}).status, 0);

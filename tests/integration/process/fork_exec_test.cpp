@@ -125,6 +125,39 @@ TEST_F(Fork, PatchingTheParentLeavesTheChildAlone)
 	EXPECT_EQ(answers(), "2/1");
 }
 
+// The same, in a process under MemoryDenyWriteExecute (PR_SET_MDWE, as systemd's
+// MemoryDenyWriteExecute=yes sets it), where graft writes code through /proc/self/mem:
+// the child must write its own memory, not its parent's through the parent's
+// descriptor (which failed with EIO, or patched the parent).
+class ForkUnderMdwe : public Fork {
+protected:
+	void SetUp() override
+	{
+		setenv("PROC_TARGET_MDWE", "1", 1);
+		Fork::SetUp();
+		unsetenv("PROC_TARGET_MDWE");
+	}
+};
+
+TEST_F(ForkUnderMdwe, ChildPatchesItselfWithoutTouchingTheParent)
+{
+	std::string mdwe = target->ask("mdwe");
+	if (mdwe != "mdwe 1")
+		GTEST_SKIP() << "PR_SET_MDWE is not supported by this kernel (" << mdwe << ")";
+	EXPECT_EQ(peer.ask("mdwe"), "mdwe 1") << "the child inherits MDWE";
+	CmdResult r = run_graft({"load", C(), patch("proc-answer3")});
+	ASSERT_EQ(r.status, 0) << "graft load in the child: " << r.err;
+	EXPECT_EQ(answers(), "2/3");
+	r = run_graft({"disable", C(), "proc-answer3"});
+	ASSERT_EQ(r.status, 0) << "graft disable in the child: " << r.err;
+	r = run_graft({"disable", C(), "proc-answer"});
+	ASSERT_EQ(r.status, 0) << "graft disable in the child: " << r.err;
+	EXPECT_EQ(answers(), "2/1");
+	r = run_graft({"disable", P(), "proc-answer"});
+	ASSERT_EQ(r.status, 0) << "graft disable in the parent: " << r.err;
+	EXPECT_EQ(answers(), "1/1");
+}
+
 // After exec the same pid is a new image: the runtime is there (LD_PRELOAD is inherited)
 // with a new socket and log, and nothing is patched.
 void expect_clean_exec(Target &target)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,6 +85,8 @@ static void command(FILE *out, char *line)
 	char a[256], b[256];
 	if (strcmp(line, "answer") == 0)
 		fprintf(out, "answer %d\n", proc_answer());
+	else if (strcmp(line, "mdwe") == 0)
+		fprintf(out, "mdwe %d\n", prctl(66 /* PR_GET_MDWE */, 0L, 0L, 0L, 0L));
 	else if (strcmp(line, "pid") == 0)
 		fprintf(out, "pid %d\n", (int)getpid());
 	else if (strncmp(line, "env ", 4) == 0)
@@ -114,6 +117,11 @@ int main(int argc, char **argv)
 {
 	self_path = argv[0];
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	// PROC_TARGET_MDWE=1: MemoryDenyWriteExecute as systemd sets it (PR_SET_MDWE,
+	// PR_MDWE_REFUSE_EXEC_GAIN; Linux >= 6.3): graft must write code through
+	// /proc/self/mem. "mdwe" reports PR_GET_MDWE (1 when set, -1 when unsupported).
+	if (getenv("PROC_TARGET_MDWE"))
+		prctl(65 /* PR_SET_MDWE */, 1L /* PR_MDWE_REFUSE_EXEC_GAIN */, 0L, 0L, 0L);
 	// The first answer is computed before any command: `graft run --patch` must have
 	// patched proc_answer before main ran.
 	printf("ready %s %d\n", argc > 1 ? argv[1] : "gen1", proc_answer());
