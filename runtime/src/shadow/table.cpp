@@ -144,6 +144,23 @@ Stats stats()
 	return s;
 }
 
+size_t count_id(unsigned long id)
+{
+	size_t n = 0;
+	for (Shard &sh : shards) {
+		std::lock_guard<std::mutex> guard(sh.lock); // the array and its slots are stable
+		const Table *t = sh.table.load(std::memory_order_relaxed);
+		if (!t)
+			continue;
+		const Slot *slots = t->slots();
+		for (size_t i = 0; i < t->capacity(); i++) {
+			void *d = slots[i].data.load(std::memory_order_relaxed);
+			n += d && d != kTombstone && slots[i].id == id;
+		}
+	}
+	return n;
+}
+
 // Fork (pthread_atfork order: before, then after_* in the parent or the child). Shard
 // locks are taken in index order, the only order anyone holds two in; then liburcu's
 // call_rcu thread is paused and its registry locked, so the child inherits consistent
