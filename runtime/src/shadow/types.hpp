@@ -15,11 +15,13 @@ namespace graft::shadow_vars {
 
 // One more user of type->id. False (and logged) when type is NULL, its id 0, or there
 // is no memory for a new id's entry.
-bool register_type(const graft_shadow_type *type);
+// (This and unregister_type are visible outside the object files for the benchmark's
+// library; libgraft.so's version script keeps them internal.)
+__attribute__((visibility("default"))) bool register_type(const graft_shadow_type *type);
 
 // One user of type->id fewer. The last one frees every variable of the id, running
 // type->dtor on each. An id with no user is logged and ignored.
-void unregister_type(const graft_shadow_type *type);
+__attribute__((visibility("default"))) void unregister_type(const graft_shadow_type *type);
 
 // Whether id has a user now. Lock-free.
 bool type_registered(unsigned long id);

@@ -207,4 +207,18 @@ TEST_F(ShadowTypes, GetOnAnUnregisteredTypeIsNullAndLogged)
 	disable("stype-unreg");
 }
 
+// ABI version 2 modules keep working: their objects and states are stepped through at
+// version 2's sizes (both objects patched, the second state found by both lookups).
+TEST_F(ShadowTypes, AbiVersion2ModuleStillWorks)
+{
+	load("stype-abi2");
+	EXPECT_EQ(ask("peek"), n("peek", 7 * kRecs));
+	EXPECT_EQ(ask("load"), "ok");
+	EXPECT_EQ(ask("libtouch"), n("libtouch", 5 * kRecs));
+	EXPECT_THAT(graft_log(target->pid()), HasSubstr("stype-abi2: state 9b version 2 / 2"));
+	disable("stype-abi2");
+	EXPECT_EQ(ask("peek"), n("peek", 0));
+	EXPECT_EQ(ask("unload"), "ok");
+}
+
 } // namespace
