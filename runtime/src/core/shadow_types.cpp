@@ -13,6 +13,18 @@
 namespace graft::core {
 namespace {
 
+// Set while this thread unregisters types for the core (patch_mutex held): the last
+// unregistration runs dtors, which may call graft_get_state.
+thread_local bool releasing;
+
+void release(const graft_shadow_type *type)
+{
+	bool outer = releasing;
+	releasing = true;
+	shadow_vars::unregister_type(type);
+	releasing = outer;
+}
+
 const graft_shadow_type *const *object_types(const Object &obj)
 {
 	if (!obj.owner || obj.owner->abi_version < 3)
@@ -30,6 +42,11 @@ bool kept_for_forced(const Patch &patch, unsigned long id)
 }
 
 } // namespace
+
+bool in_shadow_release()
+{
+	return releasing;
+}
 
 const graft_shadow_type *state_shadow_type(const Patch &patch, const graft_state &state)
 {
@@ -64,7 +81,7 @@ bool register_object_shadow_types(Object &obj)
 		if (shadow_vars::register_type(*t))
 			continue;
 		for (auto u = types; u != t; u++)
-			shadow_vars::unregister_type(*u);
+			release(*u);
 		return false;
 	}
 	obj.shadow_types_registered = types && *types;
@@ -78,7 +95,7 @@ void unregister_object_shadow_types(Object &obj)
 	obj.shadow_types_registered = false;
 	for (auto t = object_types(obj); t && *t; t++)
 		if (!kept_for_forced(*obj.owner, (*t)->id))
-			shadow_vars::unregister_type(*t);
+			release(*t);
 }
 
 bool register_state_shadow_types(Patch &patch, std::string *why)
@@ -89,7 +106,7 @@ bool register_state_shadow_types(Patch &patch, std::string *why)
 			continue;
 		for (const graft_state *u = first_state(patch); u != s; u = next_state(patch, u))
 			if (const graft_shadow_type *ut = state_shadow_type(patch, *u))
-				shadow_vars::unregister_type(ut);
+				release(ut);
 		*why = "cannot register the shadow type of state " + std::to_string(s->id) +
 		       " of patch '" + patch.name + "' (out of memory)";
 		return false;
@@ -106,7 +123,7 @@ void unregister_state_shadow_types(Patch &patch)
 	for (const graft_state *s = first_state(patch); s && s->id; s = next_state(patch, s))
 		if (const graft_shadow_type *t = state_shadow_type(patch, *s))
 			if (!kept_for_forced(patch, t->id))
-				shadow_vars::unregister_type(t);
+				release(t);
 }
 
 void unregister_replaced_shadow_types()

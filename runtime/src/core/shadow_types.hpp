@@ -30,6 +30,10 @@ void unregister_state_shadow_types(Patch &patch);
 // replaced patches (handing_over) give up their objects' and states' types.
 void unregister_replaced_shadow_types();
 
+// True while this thread frees variables for the core (with patch_mutex held): a dtor
+// that calls graft_get_state must not take the lock again.
+bool in_shadow_release();
+
 // Whether a state declares a shadow type (ABI version 3 modules only).
 const graft_shadow_type *state_shadow_type(const Patch &patch, const graft_state &state);
 

@@ -86,9 +86,10 @@ extern "C" GRAFT_API struct graft_state *graft_get_state(struct graft_patch *pat
 			return nullptr;
 		return find_state(*obj->owner, id);
 	}
-	// The module's ABI version tells the size of its graft_state. A callback runs with
-	// patch_mutex held by this thread; any other caller takes it.
-	if (running_object())
+	// The module's ABI version tells the size of its graft_state. A callback, or a
+	// shadow dtor run by the core, runs with patch_mutex held by this thread; any other
+	// caller takes it.
+	if (running_object() || in_shadow_release())
 		return find_of(patch, id);
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	return find_of(patch, id);
