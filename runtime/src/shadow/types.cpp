@@ -152,6 +152,16 @@ std::vector<TypeInfo> registered_types()
 	return out;
 }
 
+void lock_registry_for_fork()
+{
+	registry_lock.lock();
+}
+
+void unlock_registry_after_fork()
+{
+	registry_lock.unlock(); // in the child, by the forking thread that locked it
+}
+
 } // namespace graft::shadow_vars
 
 using namespace graft::shadow_vars;

@@ -35,4 +35,9 @@ struct TypeInfo {
 };
 std::vector<TypeInfo> registered_types();
 
+// Fork: the registry lock is held across fork() (taken before the table's shard locks,
+// the order unregistration takes them in), so the child gets a consistent registry.
+void lock_registry_for_fork();
+void unlock_registry_after_fork();
+
 } // namespace graft::shadow_vars
