@@ -10,8 +10,10 @@
  *             story)
  *   LIB       an object for libstype_lib.so: lib_touch counts in <rec, SV_L> (type L)
  *   UNREG     rec_touch and rec_peek use type U, which no object registers
+ *   HOLD      rec_hold is patched too (a thread sleeping in it holds the transition)
  *   REPLACE   an atomic replace (cumulative) patch */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <graft/graft.h>
 
@@ -80,6 +82,12 @@ static void patched_free(struct rec *r)
 	free(r);
 }
 
+static int patched_hold(int fd)
+{
+	char c;
+	return (int)read(fd, &c, 1);
+}
+
 static int lib_patched_touch(struct rec *r)
 {
 	return counted(r, &type_l);
@@ -95,6 +103,9 @@ static struct graft_func exe_funcs[] = {
 #endif
 #ifdef FREE_SUB
 	{.old_name = "rec_free", .new_func = FN(patched_free)},
+#endif
+#ifdef HOLD
+	{.old_name = "rec_hold", .new_func = FN(patched_hold)},
 #endif
 	{0}};
 static struct graft_func lib_funcs[] = {{.old_name = "lib_touch", .new_func = FN(lib_patched_touch)},
@@ -130,7 +141,7 @@ static struct graft_patch patch = {.objs = objs, .replace = REPLACE_FLAG, .state
 GRAFT_PATCH(patch);
 
 /* Keep the unused pieces of a variant quiet. */
-__attribute__((used)) static void *unused[] = {FN(patched_touch), FN(patched_peek),
+__attribute__((used)) static void *unused[] = {FN(patched_touch), FN(patched_peek), FN(patched_hold),
 					       FN(patched_free), FN(lib_patched_touch),
 					       (void *)lib_funcs, (void *)exe_funcs, (void *)exe_types,
 					       (void *)lib_types, (void *)&type_u, (void *)&type_l};

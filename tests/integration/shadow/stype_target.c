@@ -8,11 +8,15 @@
 //   free      rec_free on each            -> "ok"
 //   load / unload  dlopen / dlclose libstype_lib.so (next to the executable) -> "ok" or "error: ..."
 //   libtouch  lib_touch (the library's) on each, summed -> "libtouch SUM"
+//   hold      a thread enters rec_hold and sleeps there until "release" -> "holding"
+//   release   wakes it and joins it       -> "released"
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "stype.h"
@@ -51,6 +55,48 @@ PATCHABLE int rec_peek(struct rec *r)
 PATCHABLE void rec_free(struct rec *r)
 {
 	free(r);
+}
+
+// Sleeps in read() on fd until a byte comes: a thread with rec_hold on its stack holds
+// a transition that involves it.
+PATCHABLE int rec_hold(int fd)
+{
+	char c;
+	return (int)read(fd, &c, 1) + original_zero;
+}
+
+static int hold_pipe[2] = {-1, -1};
+static pthread_t holder;
+static volatile int holder_in; // set by the holder just before it calls rec_hold
+
+static void *hold_main(void *arg)
+{
+	(void)arg;
+	holder_in = 1;
+	rec_hold(hold_pipe[0]);
+	return NULL;
+}
+
+static void do_hold(int on)
+{
+	if (on) {
+		if (pipe(hold_pipe) || pthread_create(&holder, NULL, hold_main, NULL)) {
+			printf("error: cannot start the holder\n");
+			return;
+		}
+		while (!holder_in)
+			sched_yield();
+		printf("holding\n");
+		return;
+	}
+	if (write(hold_pipe[1], "x", 1) != 1 || pthread_join(holder, NULL)) {
+		printf("error: cannot release the holder\n");
+		return;
+	}
+	close(hold_pipe[0]);
+	close(hold_pipe[1]);
+	holder_in = 0;
+	printf("released\n");
 }
 
 static void do_new(int n)
@@ -124,6 +170,8 @@ int main(void)
 				rec_free(recs[i]);
 			nrecs = 0;
 			printf("ok\n");
+		} else if (strcmp(line, "hold") == 0 || strcmp(line, "release") == 0) {
+			do_hold(line[0] == 'h');
 		} else if (strcmp(line, "load") == 0 || strcmp(line, "unload") == 0 ||
 			   strcmp(line, "libtouch") == 0) {
 			do_lib(line);

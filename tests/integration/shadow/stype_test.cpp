@@ -207,6 +207,30 @@ TEST_F(ShadowTypes, GetOnAnUnregisteredTypeIsNullAndLogged)
 	disable("stype-unreg");
 }
 
+// A forced transition keeps the patch's types registered for good: threads may still
+// run its code, so its variables are not freed under them (they stay, with the log line).
+TEST_F(ShadowTypes, ForcedDisableKeepsTheTypeRegistered)
+{
+	load("stype-force");
+	EXPECT_EQ(ask("touch"), n("touch", kRecs));
+	EXPECT_EQ(ask("hold"), "holding"); // a thread sleeps in the patched rec_hold
+	graft({"disable", pid, "stype-force", "--no-wait"});
+	TransitionStatus st;
+	ASSERT_TRUE(wait_status(
+		target->pid(), [](const TransitionStatus &s) { return s.active && !s.holding.empty(); },
+		30, &st))
+		<< st.raw << st.err;
+	graft({"force", pid});
+	ASSERT_TRUE(wait_no_transition(target->pid()));
+	EXPECT_EQ(ask("dtors"), dtors(0)) << "not freed: a forced thread may still use them";
+	EXPECT_EQ(type(kSvT).users, 1);
+	EXPECT_EQ(type(kSvT).variables, kRecs);
+	EXPECT_THAT(graft_log(target->pid()),
+		    HasSubstr("graft: 'stype-force' had a transition forced: shadow type 7401 "
+			      "stays registered"));
+	EXPECT_EQ(ask("release"), "released");
+}
+
 // ABI version 2 modules keep working: their objects and states are stepped through at
 // version 2's sizes (both objects patched, the second state found by both lookups).
 TEST_F(ShadowTypes, AbiVersion2ModuleStillWorks)
