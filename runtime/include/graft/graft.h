@@ -144,8 +144,9 @@ struct graft_object {
  * @data:    the patch's own pointer (e.g. to what it saved to undo the change).
  * @shadow_type: optional (ABI version 3), of the state's id: its shadow variables live
  *           exactly as long as the state. Kept across a replace whose patch carries the
- *           state; freed with its dtor when a disable, or a replace patch without the
- *           state, removes it (such a replace is allowed: graft undoes the state).
+ *           state with a shadow_type; freed with its dtor when a disable, or a replace
+ *           patch without it, removes it (such a replace is allowed: graft undoes the
+ *           state).
  */
 struct graft_state {
 	unsigned long id;
