@@ -75,6 +75,18 @@ void print_patch(const json &p)
 	}
 }
 
+// Registered shadow variable types, after the patches (absent from older runtimes).
+void print_shadow_types(const json &reply)
+{
+	if (!reply.contains(field::shadow_types) || reply[field::shadow_types].empty())
+		return;
+	std::printf("shadow types\n    %-18s  %5s  %9s\n", "ID", "USERS", "VARIABLES");
+	for (const json &t : array_of(reply, field::shadow_types))
+		std::printf("    %-18s  %5" PRIu64 "  %9" PRIu64 "\n",
+			    hex_or_dash(num(t, field::id)).c_str(), num(t, field::users),
+			    num(t, field::variables));
+}
+
 void print_log_line(const json &line, bool no_time)
 {
 	std::string text = str(line, field::text);
@@ -167,6 +179,7 @@ int cmd_list(pid_t pid, const Options &opt)
 		std::printf("no patches in %d\n", int(pid));
 	for (const json &p : patches)
 		print_patch(p);
+	print_shadow_types(reply);
 	return kExitOk;
 }
 

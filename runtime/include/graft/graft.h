@@ -26,8 +26,12 @@ extern "C" {
 /*
  * 2: struct graft_state and graft_patch.states appended (system states). The runtime
  * still accepts version 1 modules, whose graft_patch ends at replace.
+ * 3: graft_object.shadow_types and graft_state.shadow_type appended (shadow variable
+ * types, freed when their last user goes). graft_object and graft_state are array
+ * elements: the runtime steps through a version 1 or 2 module's arrays with their
+ * version 2 sizes and never reads the fields appended since.
  */
-#define GRAFT_ABI_VERSION 2
+#define GRAFT_ABI_VERSION 3
 #define GRAFT_ABI_VERSION_MIN 1
 
 #if defined(GRAFT_BUILDING_RUNTIME)
@@ -44,6 +48,26 @@ enum graft_object_state {
 };
 
 struct graft_object;
+
+/* Shadow variable constructor and destructor (see the shadow variable calls below). */
+typedef int (*graft_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
+typedef void (*graft_shadow_dtor_t)(void *obj, void *shadow_data);
+
+/*
+ * struct graft_shadow_type - a kind of shadow variable whose lifetime graft manages (the
+ * kernel's proposed klp_shadow_type). Listed in graft_object.shadow_types (or bound to
+ * a state by graft_state.shadow_type), it is registered while an object or state uses
+ * it; when the last user of its id goes, every variable of that id is freed with dtor.
+ * @id:   the shadow variables' id (nonzero), shared by every type with that id.
+ * @ctor: optional; runs on new data before it becomes visible (the typed alloc calls).
+ * @dtor: optional; runs on each variable freed, by the typed free calls and when the
+ *        last user goes.
+ */
+struct graft_shadow_type {
+	unsigned long id;
+	graft_shadow_ctor_t ctor;
+	graft_shadow_dtor_t dtor;
+};
 
 /*
  * struct graft_callbacks - run by the runtime around (un)patching an object.
@@ -96,12 +120,18 @@ struct graft_sym {
  * @funcs:     replaced functions, ended by a zeroed entry.
  * @callbacks: optional (un)patch callbacks.
  * @syms:      symbols to resolve for the patch code, ended by a zeroed entry; may be NULL.
+ * @shadow_types: the shadow variable types the patch code uses for this object, ended by
+ *             NULL; may be NULL (ABI version 3). Registered before pre_patch when the
+ *             object is patched (enable, or the library loading); unregistered after
+ *             post_unpatch (disable, the library unloading) or when a replace patch's
+ *             transition completes. See docs/shadow-variables.md.
  */
 struct graft_object {
 	const char *name;
 	struct graft_func *funcs;
 	struct graft_callbacks callbacks;
 	struct graft_sym *syms;
+	const struct graft_shadow_type *const *shadow_types;
 };
 
 /*
@@ -112,11 +142,17 @@ struct graft_object {
  *           while an installed patch carries the same id at a higher version; a
  *           replace patch must carry every id installed patches carry.
  * @data:    the patch's own pointer (e.g. to what it saved to undo the change).
+ * @shadow_type: optional (ABI version 3), of the state's id: its shadow variables live
+ *           exactly as long as the state. Kept across a replace whose patch carries the
+ *           state with a shadow_type; freed with its dtor when a disable, or a replace
+ *           patch without it, removes it (such a replace is allowed: graft undoes the
+ *           state).
  */
 struct graft_state {
 	unsigned long id;
 	unsigned int version;
 	void *data;
+	const struct graft_shadow_type *shadow_type;
 };
 
 /*
@@ -177,10 +213,8 @@ GRAFT_API void graft_log(const char *fmt, ...) __attribute__((format(printf, 1, 
 
 /*
  * Shadow variables: data attached to an existing object <obj, id> without changing its
- * layout (the kernel's klp_shadow_* API, without gfp flags). See docs/writing-patches.md.
+ * layout (the kernel's klp_shadow_* API, without gfp flags). See docs/shadow-variables.md.
  */
-typedef int (*graft_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
-typedef void (*graft_shadow_dtor_t)(void *obj, void *shadow_data);
 
 /* The data of <obj, id>, or NULL. Lock-free; callable from any thread. */
 GRAFT_API void *graft_shadow_get(void *obj, unsigned long id);
@@ -194,6 +228,19 @@ GRAFT_API void *graft_shadow_get_or_alloc(void *obj, unsigned long id, size_t si
 GRAFT_API void graft_shadow_free(void *obj, unsigned long id, graft_shadow_dtor_t dtor);
 /* graft_shadow_free for every obj with this id. */
 GRAFT_API void graft_shadow_free_all(unsigned long id, graft_shadow_dtor_t dtor);
+
+/*
+ * The same calls on a type (ABI version 3): its id, and its ctor and dtor. Each checks
+ * that the type's id is registered (by an object's shadow_types or a state's
+ * shadow_type): if not, it logs an error and does nothing (NULL).
+ */
+GRAFT_API void *graft_shadow_get_typed(void *obj, const struct graft_shadow_type *type);
+GRAFT_API void *graft_shadow_alloc_typed(void *obj, const struct graft_shadow_type *type,
+					 size_t size, void *ctor_data);
+GRAFT_API void *graft_shadow_get_or_alloc_typed(void *obj, const struct graft_shadow_type *type,
+						size_t size, void *ctor_data);
+GRAFT_API void graft_shadow_free_typed(void *obj, const struct graft_shadow_type *type);
+GRAFT_API void graft_shadow_free_all_typed(const struct graft_shadow_type *type);
 
 /*
  * Execution contexts (fibers, coroutines) for schedulers that switch stacks with their

@@ -132,8 +132,13 @@ json do_list()
 	json patches = json::array();
 	for (const core::PatchView &p : core::patch_list())
 		patches.push_back(patch_json(p));
+	json types = json::array();
+	for (const core::ShadowTypeView &t : core::shadow_type_list())
+		types.push_back(json{{field::id, t.id}, {field::users, t.users},
+				     {field::variables, t.variables}});
 	json reply = ok_reply();
 	reply[field::patches] = std::move(patches);
+	reply[field::shadow_types] = std::move(types);
 	return reply;
 }
 

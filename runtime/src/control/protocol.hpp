@@ -70,6 +70,10 @@ constexpr const char *old_addr = "old_addr";
 constexpr const char *new_addr = "new_addr";
 constexpr const char *entry_kind = "entry_kind";
 constexpr const char *active = "active";
+constexpr const char *shadow_types = "shadow_types";    // [{id, users, variables}]
+constexpr const char *id = "id";
+constexpr const char *users = "users";
+constexpr const char *variables = "variables";
 // reply of `status` ("transition": the object below, or null) and `force`
 constexpr const char *patch = "patch";
 constexpr const char *direction = "direction";          // "patching" / "unpatching"

@@ -58,6 +58,15 @@ struct PatchView {
 };
 std::vector<PatchView> patch_list();
 
+// A registered shadow variable type (docs/shadow-variables.md): its id, how many
+// objects and states use it, and how many variables of that id exist.
+struct ShadowTypeView {
+	unsigned long id = 0;
+	long users = 0;
+	size_t variables = 0;
+};
+std::vector<ShadowTypeView> shadow_type_list();
+
 // A thread that has not switched yet, and why (the kernel's klp_try_switch_task
 // verdicts): "running in FUNC", "sleeping in FUNC", "has FUNC on its stack",
 // "blocks the signal", "unreliable stack" (its stack could not be examined).

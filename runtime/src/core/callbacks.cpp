@@ -3,6 +3,11 @@
 // modules may call from them (graft_object_name, graft_object_state).
 #include "core/callbacks.hpp"
 
+#include <cerrno>
+
+#include "core/log.hpp"
+#include "core/shadow_types.hpp"
+
 namespace graft::core {
 namespace {
 
@@ -21,12 +26,21 @@ template <typename Fn> void call(const Object &obj, Fn fn)
 
 } // namespace
 
+// The object's shadow types are registered before pre_patch (which may allocate
+// variables) and unregistered after post_unpatch (which may still use them).
 int run_pre_patch(Object &obj)
 {
+	if (!register_object_shadow_types(obj)) {
+		log::printf("graft: cannot register the shadow types of object '%s'", obj.name.c_str());
+		obj.post_unpatch_enabled = false;
+		return -ENOMEM;
+	}
 	int ret = 0;
 	if (obj.desc->callbacks.pre_patch)
 		call(obj, [&] { ret = obj.desc->callbacks.pre_patch(obj.desc); });
 	obj.post_unpatch_enabled = (ret == 0);
+	if (ret)
+		unregister_object_shadow_types(obj);
 	return ret;
 }
 
@@ -47,6 +61,7 @@ void run_post_unpatch(Object &obj)
 	if (obj.post_unpatch_enabled && obj.desc->callbacks.post_unpatch)
 		call(obj, [&] { obj.desc->callbacks.post_unpatch(obj.desc); });
 	obj.post_unpatch_enabled = false;
+	unregister_object_shadow_types(obj);
 }
 
 const Object *running_object()

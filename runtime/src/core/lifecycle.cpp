@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "core/replace.hpp"
 #include "core/resolve.hpp"
+#include "core/shadow_types.hpp"
 #include "core/state.hpp"
 #include "core/transition.hpp"
 
@@ -101,6 +102,8 @@ static Result enable_locked(Patch &patch)
 	}
 	if (!resolve_loaded_objects(patch, &why)) // libraries loaded since the patch was
 		return Result::fail(why);         // loaded, or since it was disabled
+	if (!register_state_shadow_types(patch, &why)) // before any pre_patch may use them
+		return Result::fail(why);
 	move_to_end(patch); // the kernel's klp_patches is in enable order (stack order)
 	if (patch.replace)
 		add_nops(patch);
@@ -163,7 +166,8 @@ static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
 				    "' is in transition: wait for it to finish (graft status), or "
 				    "load with --no-enable");
 	std::string why;
-	if (!build_objects(*patch, &why) || !resolve_loaded_objects(*patch, &why))
+	if (!build_objects(*patch, &why) || !check_shadow_types(*patch, &why) ||
+	    !resolve_loaded_objects(*patch, &why))
 		return Result::fail(why);
 	size_replacements(*patch); // dlinfo and dl_iterate_phdr: not the loader's main lock
 	Patch &p = *patch;

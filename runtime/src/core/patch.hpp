@@ -4,6 +4,7 @@
 // read; everything the runtime tracks lives here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,7 @@ struct Object {
 	enum graft_object_state state = GRAFT_OBJECT_LIVE; // what graft_object_state() says
 	bool patched = false;
 	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
+	bool shadow_types_registered = false; // its desc->shadow_types are registered
 	std::vector<Func> funcs;
 	// Atomic replace: an object the replace patch does not have, made for nops; desc
 	// points at owned_desc.
@@ -67,7 +69,34 @@ struct Patch {
 	                            // patch's post_patch (graft_get_prev_state)
 	bool forced = false;        // a transition was forced: never unloaded (threads may
 	                            // still run its code)
+	bool shadow_states_registered = false; // its states' shadow types are registered
 };
+
+// A module's arrays are stepped with the module's element sizes: in ABI versions 1 and
+// 2, graft_object and graft_state end before the fields version 3 appended.
+inline size_t object_size(unsigned int abi)
+{
+	return abi < 3 ? offsetof(graft_object, shadow_types) : sizeof(graft_object);
+}
+inline size_t state_size(unsigned int abi)
+{
+	return abi < 3 ? offsetof(graft_state, shadow_type) : sizeof(graft_state);
+}
+inline graft_object *next_object(const Patch &patch, const graft_object *o)
+{
+	return reinterpret_cast<graft_object *>(reinterpret_cast<uintptr_t>(o) +
+						object_size(patch.abi_version));
+}
+// The patch's states, ended by id 0 (nullptr for version 1: graft_patch ends before).
+inline graft_state *first_state(const Patch &patch)
+{
+	return patch.abi_version >= 2 ? patch.desc->states : nullptr;
+}
+inline graft_state *next_state(const Patch &patch, const graft_state *s)
+{
+	return reinterpret_cast<graft_state *>(reinterpret_cast<uintptr_t>(s) +
+					       state_size(patch.abi_version));
+}
 
 // patch_mutex serialises every patch operation and guards patches, every Patch, Object,
 // Func and FuncStack (the kernel's klp_mutex). Not taken on any application hot path:

@@ -168,7 +168,7 @@ bool build_objects(Patch &patch, std::string *why)
 		return false;
 	}
 	std::set<std::string> names;
-	for (graft_object *o = patch.desc->objs; o->funcs; o++) {
+	for (graft_object *o = patch.desc->objs; o->funcs; o = next_object(patch, o)) {
 		auto obj = std::make_unique<Object>();
 		obj->desc = o;
 		obj->owner = &patch;

@@ -16,6 +16,7 @@
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
 #include "core/replace.hpp"
+#include "core/shadow_types.hpp"
 #include "core/log.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/select.hpp"
@@ -130,6 +131,12 @@ void complete_transition(Patch &patch)
 		else
 			run_post_unpatch(*obj);
 	}
+	// No thread runs the code of the patch that went (or of the replaced patches) any
+	// more, and their last callbacks ran: their shadow types may go.
+	if (direction == TransitionDir::unpatching)
+		unregister_state_shadow_types(patch);
+	if (replacing)
+		unregister_replaced_shadow_types();
 	if (replacing)
 		for (auto &p : patches)
 			p->handing_over = false; // post_patch has taken their states over
@@ -318,6 +325,7 @@ void cancel_transition(Patch &patch)
 		if (obj->loaded)
 			run_post_unpatch(*obj);
 	}
+	unregister_state_shadow_types(patch);
 	if (patch.replace)
 		discard_nops(patch);
 	log::printf("graft: '%s': unpatching complete", patch.name.c_str());

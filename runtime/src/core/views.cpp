@@ -9,6 +9,7 @@
 #include "core/func_stack.hpp"
 #include "core/log.hpp"
 #include "core/transition.hpp"
+#include "shadow/types.hpp"
 
 namespace graft::core {
 namespace {
@@ -83,6 +84,16 @@ std::vector<PatchView> patch_list()
 		if (p->enabled || !out.back().transition.empty())
 			out.back().stack_order = ++order;
 	}
+	return out;
+}
+
+// The registry has its own lock: no patch_mutex (the variables are counted by scanning
+// the table, which must not hold up patch operations).
+std::vector<ShadowTypeView> shadow_type_list()
+{
+	std::vector<ShadowTypeView> out;
+	for (const shadow_vars::TypeInfo &t : shadow_vars::registered_types())
+		out.push_back(ShadowTypeView{t.id, t.users, t.variables});
 	return out;
 }
 

@@ -2,6 +2,7 @@
 // table.cpp - the shadow table's writer side: insert, erase, rebuild (grow, shrink,
 // drop tombstones) with RCU-deferred reclamation of replaced arrays.
 #include "shadow/table.hpp"
+#include "shadow/types.hpp"
 
 #include <bit>
 #include <cstdlib>
@@ -144,12 +145,31 @@ Stats stats()
 	return s;
 }
 
-// Fork (pthread_atfork order: before, then after_* in the parent or the child). Shard
-// locks are taken in index order, the only order anyone holds two in; then liburcu's
+size_t count_id(unsigned long id)
+{
+	size_t n = 0;
+	for (Shard &sh : shards) {
+		std::lock_guard<std::mutex> guard(sh.lock); // the array and its slots are stable
+		const Table *t = sh.table.load(std::memory_order_relaxed);
+		if (!t)
+			continue;
+		const Slot *slots = t->slots();
+		for (size_t i = 0; i < t->capacity(); i++) {
+			void *d = slots[i].data.load(std::memory_order_relaxed);
+			n += d && d != kTombstone && slots[i].id == id;
+		}
+	}
+	return n;
+}
+
+// Fork (pthread_atfork order: before, then after_* in the parent or the child). The type
+// registry's lock first, then the shard locks in index order, the only order anyone
+// holds two in (a last unregistration frees under the registry lock); then liburcu's
 // call_rcu thread is paused and its registry locked, so the child inherits consistent
 // state and a working call_rcu.
 void before_fork()
 {
+	lock_registry_for_fork(); // before the shards: unregistration holds it while freeing
 	for (Shard &sh : shards)
 		sh.lock.lock();
 	urcu_bp_call_rcu_before_fork();
@@ -162,6 +182,7 @@ void after_fork_parent()
 	urcu_bp_call_rcu_after_fork_parent();
 	for (Shard &sh : shards)
 		sh.lock.unlock();
+	unlock_registry_after_fork();
 }
 
 void after_fork_child()
@@ -171,6 +192,7 @@ void after_fork_child()
 	urcu_bp_call_rcu_after_fork_child(); // a new call_rcu thread for the child
 	for (Shard &sh : shards)
 		sh.lock.unlock();
+	unlock_registry_after_fork();
 }
 
 } // namespace graft::shadow_vars

@@ -150,6 +150,9 @@ struct Stats {
 // script keeps it internal.
 __attribute__((visibility("default"))) Stats stats();
 
+// How many live variables have this id: a scan of every shard, each under its lock.
+size_t count_id(unsigned long id);
+
 // Fork hooks for pthread_atfork (to be registered by the runtime's constructor): hold
 // every shard lock and pause liburcu's call_rcu thread across fork(), so the child gets
 // consistent tables and a call_rcu thread of its own.

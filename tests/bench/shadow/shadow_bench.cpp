@@ -4,6 +4,12 @@
 // lock, and a mutex-guarded std::unordered_map; 1,000 and 1,000,000 live variables, 1
 // and 2 threads. Also alloc/free throughput and bytes per variable.
 //
+// Shadow types (issue 16): "graft" is the id-based graft_shadow_get, the code path as it
+// was before types; "graft_typed" is graft_shadow_get_typed on a registered type (the
+// registry check, then the same lookup): before and after in one run. free_type/graft
+// is what the last unregistration of a type costs: freeing 1,000,000 variables with
+// their dtor.
+//
 // Lookups go over every key in a shuffled order, so at 1,000,000 variables they miss the
 // cache the way a large program's lookups would.
 #include <benchmark/benchmark.h>
@@ -24,6 +30,7 @@
 #include <vector>
 
 #include "shadow/table.hpp" // rcu.hpp (urcu-bp), hash(), stats()
+#include "shadow/types.hpp"
 #include <graft/graft.h>
 #include <urcu/rculfhash.h>
 
@@ -59,6 +66,21 @@ struct Graft {
 		graft_shadow_free_all(kId, nullptr);
 		urcu_bp_barrier(); // reclaim now, so the next contender's heap figure is its own
 	}
+};
+
+// The same variables through their type: registered for the whole run (and a second,
+// never used id registered too, so the registry is not a single entry).
+const graft_shadow_type bench_type{kId, nullptr, nullptr};
+const graft_shadow_type other_type{kId + 1, nullptr, nullptr};
+
+struct GraftTyped : Graft {
+	static constexpr const char *name = "graft_typed";
+	GraftTyped()
+	{
+		graft::shadow_vars::register_type(&bench_type);
+		graft::shadow_vars::register_type(&other_type);
+	}
+	void *get(void *obj, unsigned long) { return graft_shadow_get_typed(obj, &bench_type); }
 };
 
 struct Lfht {
@@ -298,6 +320,32 @@ void bm_graft_memory(benchmark::State &state)
 	state.counters["heap_bytes_per_var"] = current.bytes_per_var;
 }
 
+// The last user of a type going: every one of n variables freed with its dtor (the
+// memory itself is reclaimed later, on the call_rcu thread, not timed here).
+std::atomic<size_t> dtor_calls;
+void count_dtor(void *, void *) { dtor_calls.fetch_add(1, std::memory_order_relaxed); }
+
+void bm_free_type(benchmark::State &state)
+{
+	size_t n = size_t(state.range(0));
+	const graft_shadow_type type{kId + 2, nullptr, count_dtor};
+	for (auto _ : state) {
+		state.PauseTiming();
+		graft::shadow_vars::register_type(&type);
+		for (size_t i = 0; i < n; i++)
+			graft_shadow_alloc_typed(obj_at(i), &type, kDataSize, nullptr);
+		dtor_calls = 0;
+		state.ResumeTiming();
+		graft::shadow_vars::unregister_type(&type);
+		state.PauseTiming();
+		if (dtor_calls != n)
+			state.SkipWithError("not every dtor ran");
+		urcu_bp_barrier();
+		state.ResumeTiming();
+	}
+	state.SetItemsProcessed(state.iterations() * int64_t(n));
+}
+
 template <class C> void register_get(size_t n)
 {
 	std::string name = std::string("get/") + C::name + "/" + std::to_string(n);
@@ -316,6 +364,7 @@ int main(int argc, char **argv)
 {
 	for (size_t n : {size_t(1000), size_t(1000000)}) {
 		register_get<Graft>(n);
+		register_get<GraftTyped>(n);
 		register_get<MutexMap>(n);
 		register_get<Lfht>(n);
 		register_get<Kernel>(n);
@@ -330,6 +379,11 @@ int main(int argc, char **argv)
 		->Threads(2)
 		->UseRealTime()
 		->MinTime(0.3);
+	benchmark::RegisterBenchmark("free_type/graft", bm_free_type)
+		->Arg(1000000)
+		->Setup(drop_populated)
+		->Iterations(3)
+		->Unit(benchmark::kMillisecond);
 	benchmark::Initialize(&argc, argv);
 	benchmark::RunSpecifiedBenchmarks();
 	if (current.clear)

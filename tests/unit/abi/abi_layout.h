@@ -19,7 +19,7 @@
 #define ABI_ASSERT(cond, tag) typedef char abi_assert_##tag[(cond) ? 1 : -1]
 #endif
 
-ABI_ASSERT(GRAFT_ABI_VERSION == 2 && GRAFT_ABI_VERSION_MIN == 1, abi_version);
+ABI_ASSERT(GRAFT_ABI_VERSION == 3 && GRAFT_ABI_VERSION_MIN == 1, abi_version);
 ABI_ASSERT(GRAFT_OBJECT_LIVE == 0 && GRAFT_OBJECT_COMING == 1 && GRAFT_OBJECT_GOING == 2,
 	   object_states);
 ABI_ASSERT(sizeof(enum graft_object_state) == 4, object_state_size);
@@ -44,7 +44,8 @@ ABI_ASSERT(offsetof(struct graft_object, name) == 0, obj_name);
 ABI_ASSERT(offsetof(struct graft_object, funcs) == 8, obj_funcs);
 ABI_ASSERT(offsetof(struct graft_object, callbacks) == 16, obj_callbacks);
 ABI_ASSERT(offsetof(struct graft_object, syms) == 48, obj_syms);
-ABI_ASSERT(sizeof(struct graft_object) == 56, obj_size);
+ABI_ASSERT(offsetof(struct graft_object, shadow_types) == 56, obj_shadow_types);
+ABI_ASSERT(sizeof(struct graft_object) == 64, obj_size);
 
 ABI_ASSERT(offsetof(struct graft_patch, objs) == 0, patch_objs);
 ABI_ASSERT(offsetof(struct graft_patch, replace) == 8, patch_replace);
@@ -54,7 +55,13 @@ ABI_ASSERT(sizeof(struct graft_patch) == 24, patch_size);
 ABI_ASSERT(offsetof(struct graft_state, id) == 0, state_id);
 ABI_ASSERT(offsetof(struct graft_state, version) == 8, state_version);
 ABI_ASSERT(offsetof(struct graft_state, data) == 16, state_data);
-ABI_ASSERT(sizeof(struct graft_state) == 24, state_size);
+ABI_ASSERT(offsetof(struct graft_state, shadow_type) == 24, state_shadow_type);
+ABI_ASSERT(sizeof(struct graft_state) == 32, state_size);
+
+ABI_ASSERT(offsetof(struct graft_shadow_type, id) == 0, shadow_type_id);
+ABI_ASSERT(offsetof(struct graft_shadow_type, ctor) == 8, shadow_type_ctor);
+ABI_ASSERT(offsetof(struct graft_shadow_type, dtor) == 16, shadow_type_dtor);
+ABI_ASSERT(sizeof(struct graft_shadow_type) == 24, shadow_type_size);
 
 ABI_ASSERT(offsetof(struct graft_patch_export, abi_version) == 0, export_abi_version);
 ABI_ASSERT(offsetof(struct graft_patch_export, patch) == 8, export_patch);

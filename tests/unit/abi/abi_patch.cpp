@@ -53,10 +53,10 @@ graft_sym abi_lib_syms[] = {
 };
 
 graft_object abi_objs[] = {
-	{nullptr, abi_exe_funcs, {nullptr, nullptr, nullptr, nullptr}, nullptr},
+	{nullptr, abi_exe_funcs, {nullptr, nullptr, nullptr, nullptr}, nullptr, nullptr},
 	{"libabi_target.so", abi_lib_funcs, {abi_pre_patch, nullptr, nullptr, abi_post_unpatch},
-	 abi_lib_syms},
-	{nullptr, nullptr, {nullptr, nullptr, nullptr, nullptr}, nullptr},
+	 abi_lib_syms, nullptr},
+	{nullptr, nullptr, {nullptr, nullptr, nullptr, nullptr}, nullptr, nullptr},
 };
 
 graft_patch abi_patch = {abi_objs, 0};

@@ -93,6 +93,12 @@ std::vector<PatchView> patch_list()
 	return fake().patches;
 }
 
+// No shadow types in the fake: `list` replies with an empty shadow_types.
+std::vector<ShadowTypeView> shadow_type_list()
+{
+	return {};
+}
+
 std::vector<LogLine> log_read(uint64_t after, size_t max)
 {
 	record("log " + std::to_string(after) + " " + std::to_string(max));

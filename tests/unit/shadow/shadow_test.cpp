@@ -14,6 +14,7 @@
 
 #include "core/log.hpp"
 #include "shadow/table.hpp"
+#include "shadow/types.hpp"
 #include <graft/graft.h>
 
 namespace {
@@ -300,6 +301,11 @@ TEST_F(Shadow, ForkHooksGiveTheChildAWorkingTable)
 			graft_shadow_free(&o, SV_ID1, nullptr); // frees go through call_rcu
 		ok = ok && graft_shadow_alloc(&objs[0], SV_ID2, 8, nullptr, nullptr);
 		graft_shadow_free_all(SV_ID2, nullptr);
+		// The hooks hold the type registry's lock across fork too; the child has it back.
+		static const graft_shadow_type type{SV_ID2, nullptr, nullptr};
+		ok = ok && graft::shadow_vars::register_type(&type) &&
+		     graft_shadow_alloc_typed(&objs[0], &type, 8, nullptr);
+		graft::shadow_vars::unregister_type(&type); // frees the variable
 		urcu_bp_barrier(); // the child's call_rcu thread runs the callbacks
 		_exit(ok && graft::shadow_vars::stats().live == 0 ? 0 : 1);
 	}
