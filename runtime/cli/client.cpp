@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "attach.hpp"
 #include "control/protocol.hpp"
 
 namespace graft::cli {
@@ -47,8 +48,9 @@ Failure no_runtime(pid_t pid, const std::string &detail)
 {
 	return Failure{kExitFailed, "process " + pid_str(pid) +
 					    " does not have the graft runtime" + detail +
-					    ": start it with 'graft run' or LD_PRELOAD=" +
-					    libgraft_path()};
+					    ": load it with 'graft attach " + pid_str(pid) +
+					    "' (or pass --attach), or start the program with 'graft "
+					    "run' or LD_PRELOAD=" + libgraft_path()};
 }
 
 Failure connect_failure(int err, const std::string &path, pid_t pid)
@@ -229,7 +231,7 @@ json request(pid_t pid, const json &req, int timeout_sec)
 {
 	if (!process_alive(pid))
 		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
-	return request_at(control::socket_path(control::runtime_dir(), pid), pid, req, timeout_sec);
+	return request_at(control_socket_of(pid), pid, req, timeout_sec);
 }
 
 std::string reply_error(const json &reply)
