@@ -5,6 +5,7 @@
 // dlopen/dlclose and pthread_create/join, and a command loop on stdin (one line in,
 // one line out).
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -164,6 +165,17 @@ static void *hold_thread(void *arg)
 	return NULL;
 }
 
+static int count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void start(void *(*fn)(void *))
 {
 	pthread_t t;
@@ -187,6 +199,13 @@ static void command(const char *line)
 		void *h = dlopen(path, RTLD_NOW);
 		int (*fn)(void) = h ? (int (*)(void))dlsym(h, "plug_answer") : NULL;
 		printf("lib %d\n", fn ? fn() : -1);
+	} else if (!strcmp(line, "tls")) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/libattach-tls.so", plug_dir);
+		void *h = dlopen(path, RTLD_NOW);
+		printf("tls %s\n", h ? "loaded" : dlerror());
+	} else if (!strcmp(line, "threads")) {
+		printf("threads %d\n", count_threads());
 	} else if (!strcmp(line, "hold")) {
 		start(hold_thread);
 		while (!atomic_load(&holding))

@@ -110,6 +110,24 @@ TEST_F(AttachRefusal, AnotherUsersProcessIsRefused)
 	expect_untouched();
 }
 
+// The runtime's initial-exec TLS no longer fits in glibc's static TLS reserve: the
+// dlopen fails in the boot thread, which then exits; the service is as it was.
+TEST_F(AttachRefusal, NoStaticTlsLeft)
+{
+	ASSERT_EQ(svc->ask("tls"), "tls loaded");
+	std::string threads = svc->ask("threads");
+	CmdResult r = run_graft({"attach", pid()});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_THAT(r.err, HasSubstr("static TLS"));
+	EXPECT_THAT(r.err, HasSubstr("graft run"));
+	expect_untouched();
+	// The boot thread is gone (the churning threads come and go: poll).
+	bool back = false;
+	for (int i = 0; i < 2000 && !back; i++)
+		back = svc->ask("threads") == threads;
+	EXPECT_TRUE(back) << "the boot thread must exit";
+}
+
 TEST(AttachRefusalStatic, AStaticallyLinkedProgramIsRefused)
 {
 	RuntimeDir dir;
