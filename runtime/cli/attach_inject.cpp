@@ -106,6 +106,24 @@ std::vector<std::pair<uintptr_t, uintptr_t>> loader_text(pid_t pid)
 	return out;
 }
 
+// Room below sp in the mapping that holds it: the call runs on the borrowed thread's
+// stack (pthread_create needs a few KiB), so a thread on a small signal or fiber stack
+// is not borrowed. The main thread's [stack] grows on demand.
+constexpr uintptr_t kStackRoom = 64 * 1024;
+
+bool stack_has_room(pid_t pid, uintptr_t sp)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+	std::string line;
+	while (std::getline(in, line)) {
+		unsigned long a = 0, b = 0;
+		if (sscanf(line.c_str(), "%lx-%lx", &a, &b) != 2 || sp < a || sp >= b)
+			continue;
+		return line.find("[stack]") != std::string::npos || sp - a >= kStackRoom;
+	}
+	return false;
+}
+
 struct Hijack {
 	pid_t tid = 0;
 	long syscall = -1;
@@ -136,6 +154,11 @@ bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &uns
 	h->syscall = long(h->saved.regs.orig_rax);
 	if (h->syscall < 0 && in_range(h->saved.regs.rip, unsafe)) {
 		*why = "running inside the C library or the loader";
+		tracer::detach(tid);
+		return false;
+	}
+	if (!stack_has_room(tid, h->saved.regs.rsp)) {
+		*why = "on a stack with less than 64 KiB free below it";
 		tracer::detach(tid);
 		return false;
 	}
