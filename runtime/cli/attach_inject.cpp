@@ -70,6 +70,10 @@ bool restartable(long nr)
 // running ones (checked once stopped: not inside libc or the loader).
 std::vector<ThreadInfo> candidates(pid_t pid)
 {
+	// The main thread alone first: enumerating 512 threads costs more than the attach.
+	ThreadInfo main_thread = thread_info(pid, pid);
+	if (main_thread.state == 'S' && restartable(main_thread.syscall))
+		return {main_thread};
 	std::vector<ThreadInfo> blocked, running;
 	for (const ThreadInfo &t : list_threads(pid)) {
 		if (t.state == 'S' && restartable(t.syscall))

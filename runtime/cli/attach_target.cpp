@@ -89,6 +89,22 @@ std::string comm_of(pid_t pid)
 	return c.empty() ? "?" : c;
 }
 
+ThreadInfo thread_info(pid_t pid, pid_t tid)
+{
+	ThreadInfo t;
+	t.tid = tid;
+	std::string stat = first_line(proc(pid, "task/" + std::to_string(tid) + "/stat"));
+	size_t paren = stat.rfind(')');
+	if (paren != std::string::npos && paren + 2 < stat.size())
+		t.state = stat[paren + 2];
+	std::string sc = first_line(proc(pid, "task/" + std::to_string(tid) + "/syscall"));
+	if (sc.rfind("running", 0) == 0)
+		t.syscall = -1;
+	else if (!sc.empty())
+		t.syscall = strtol(sc.c_str(), nullptr, 10);
+	return t;
+}
+
 std::vector<ThreadInfo> list_threads(pid_t pid)
 {
 	std::vector<ThreadInfo> out;
@@ -97,20 +113,8 @@ std::vector<ThreadInfo> list_threads(pid_t pid)
 		return out;
 	while (dirent *e = readdir(d)) {
 		pid_t tid = pid_t(atoi(e->d_name));
-		if (tid <= 0)
-			continue;
-		ThreadInfo t;
-		t.tid = tid;
-		std::string stat = first_line(proc(pid, "task/" + std::to_string(tid) + "/stat"));
-		size_t paren = stat.rfind(')');
-		if (paren != std::string::npos && paren + 2 < stat.size())
-			t.state = stat[paren + 2];
-		std::string sc = first_line(proc(pid, "task/" + std::to_string(tid) + "/syscall"));
-		if (sc.rfind("running", 0) == 0)
-			t.syscall = -1;
-		else if (!sc.empty())
-			t.syscall = strtol(sc.c_str(), nullptr, 10);
-		out.push_back(t);
+		if (tid > 0)
+			out.push_back(thread_info(pid, tid));
 	}
 	closedir(d);
 	return out;

@@ -31,6 +31,7 @@ struct ThreadInfo {
 	char state = '?';
 	long syscall = -2; // -1 running, -2 unknown
 };
+ThreadInfo thread_info(pid_t pid, pid_t tid);
 std::vector<ThreadInfo> list_threads(pid_t pid);
 
 // The mapped objects of interest, from /proc/PID/maps.
