@@ -113,6 +113,23 @@ TEST_F(Attach, PsAllShowsWhichProcessesHaveTheRuntime)
 	EXPECT_EQ(after.value("patches", -1), 0);
 }
 
+// A C++ service: exceptions thrown and caught in a loop throughout, a virtual function
+// patched.
+TEST(AttachCpp, ACppServiceIsAttachedAndPatched)
+{
+	RuntimeDir dir;
+	Target t(Target::Direct{}, att_dir() + "/cpp-service");
+	ASSERT_EQ(t.read_line(), "ready");
+	EXPECT_EQ(t.ask("answer"), "answer 1");
+	std::string pid = std::to_string(t.pid());
+	CmdResult r = run_graft({"load", "--attach", pid, att_dir() + "/patches/attach-patch-cpp.so"});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_EQ(t.ask("answer"), "answer 2");
+	EXPECT_EQ(t.ask("exceptions"), "exceptions ok");
+	std::string who;
+	EXPECT_TRUE(untraced(t.pid(), &who)) << who;
+}
+
 // Each attach borrows the spinner (the only thread it may), whose xmm0-15 and MXCSR
 // must come back exactly. A fresh process each time: the runtime is loaded once.
 TEST(AttachVectors, TheBorrowedThreadsVectorStateIsRestored)
