@@ -18,6 +18,13 @@ bool have(const char *tool)
 	return access(tool, X_OK) == 0;
 }
 
+// Root in a place that may make mount namespaces (not in an unprivileged container).
+bool can_unshare()
+{
+	return geteuid() == 0 && have("/usr/bin/unshare") &&
+	       run({"/usr/bin/unshare", "-m", "/bin/true"}, 30).status == 0;
+}
+
 void attach_and_patch(Target &t)
 {
 	ASSERT_EQ(t.read_line(), "ready");
@@ -35,8 +42,8 @@ void attach_and_patch(Target &t)
 
 TEST(AttachNamespaces, APrivateTmpInAnotherMountNamespace)
 {
-	if (geteuid() != 0 || !have("/usr/bin/unshare"))
-		GTEST_SKIP() << "needs root and unshare";
+	if (!can_unshare())
+		GTEST_SKIP() << "needs root and unshare -m";
 	RuntimeDir dir; // under /tmp: the target's /tmp is another, empty one
 	std::string cmd = "mount -t tmpfs graft-test /tmp && exec " + service_path() + " " +
 			  att_dir();
@@ -48,8 +55,8 @@ TEST(AttachNamespaces, APrivateTmpInAnotherMountNamespace)
 
 TEST(AttachNamespaces, AChrootThatCannotSeeTheRuntimeLibrary)
 {
-	if (geteuid() != 0 || !have("/usr/bin/unshare") || !have("/usr/sbin/chroot"))
-		GTEST_SKIP() << "needs root, unshare and chroot";
+	if (!can_unshare() || !have("/usr/sbin/chroot"))
+		GTEST_SKIP() << "needs root, unshare -m and chroot";
 	RuntimeDir dir;
 	std::string root = dir.path() + "/root";
 	namespace fs = std::filesystem;
