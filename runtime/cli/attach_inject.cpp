@@ -203,7 +203,11 @@ pid_t spawn_boot_thread(const AttachPlan &p, InjectStats *stats)
 		throw refuse("pthread_create in thread " + std::to_string(h.tid) + " failed: " +
 			     (r.ok ? std::string(strerror(int(r.ret))) : r.why) +
 			     " (the thread was restored" +
-			     (r.timed_out ? "; it may hold a lock the call needs: try again" : "") + ")");
+			     (r.timed_out ? "; it may hold a lock the call needs: try again" : "") +
+			     (p.status.seccomp == 2 ? "; the process has a seccomp filter, which may "
+						      "forbid new threads: graft cannot attach to it"
+						    : "") +
+			     ")");
 	return r.clone_tid;
 }
 

@@ -42,6 +42,8 @@ void parse_status_line(const std::string &key, std::istringstream &rest, ProcSta
 		rest >> st->tracer;
 	else if (key == "Uid:")
 		rest >> st->uid >> st->euid;
+	else if (key == "Seccomp:")
+		rest >> st->seccomp;
 	else if (key == "NSpid:")
 		while (rest >> st->ns_pid) {
 		} // the last one is the innermost namespace's

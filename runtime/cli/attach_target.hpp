@@ -19,6 +19,7 @@ struct ProcStatus {
 	pid_t tracer = 0;
 	uid_t uid = 0, euid = 0;
 	pid_t ns_pid = 0; // the pid inside the process's own pid namespace
+	int seccomp = 0;  // 0 none, 1 strict, 2 filter
 };
 
 // /proc/PID/status; false if the process does not exist.

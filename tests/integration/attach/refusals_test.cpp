@@ -141,6 +141,23 @@ TEST(AttachRefusalStatic, AStaticallyLinkedProgramIsRefused)
 	EXPECT_TRUE(untraced(t.pid(), &who)) << who;
 }
 
+// A seccomp filter that forbids new threads: the borrowed thread's pthread_create fails,
+// it is restored, and the message names the filter.
+TEST(AttachRefusalSeccomp, AFilterForbiddingThreadsIsNamed)
+{
+	RuntimeDir dir;
+	Target t(Target::Direct{}, att_dir() + "/seccomp-target");
+	ASSERT_EQ(t.read_line(), "ready");
+	CmdResult r = run_graft({"attach", std::to_string(t.pid())});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
+	EXPECT_THAT(r.err, HasSubstr("seccomp"));
+	EXPECT_THAT(r.err, HasSubstr("restored"));
+	EXPECT_EQ(t.ask("ping"), "pong");
+	std::string who;
+	EXPECT_TRUE(untraced(t.pid(), &who)) << who;
+}
+
 TEST(AttachRefusalMissing, NoSuchProcess)
 {
 	CmdResult r = run_graft({"attach", "999999999"});
