@@ -127,7 +127,9 @@ std::string control_socket_of(pid_t pid)
 	std::string dir = geteuid() == st.euid ? control::runtime_dir()
 					       : control::runtime_dir_from(nullptr, nullptr, st.euid);
 	std::string path = control::socket_path(dir, st.ns_pid);
-	if (same_filesystem_view(pid))
+	// Where we may not look into the process's root (not ours to trace), our own view
+	// is the only one to try.
+	if (same_filesystem_view(pid) || access(("/proc/" + pid_s(pid) + "/root/").c_str(), X_OK) != 0)
 		return path;
 	return "/proc/" + pid_s(pid) + "/root" + path;
 }

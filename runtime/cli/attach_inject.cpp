@@ -70,10 +70,6 @@ bool restartable(long nr)
 // running ones (checked once stopped: not inside libc or the loader).
 std::vector<ThreadInfo> candidates(pid_t pid)
 {
-	// The main thread alone first: enumerating 512 threads costs more than the attach.
-	ThreadInfo main_thread = thread_info(pid, pid);
-	if (main_thread.state == 'S' && restartable(main_thread.syscall))
-		return {main_thread};
 	std::vector<ThreadInfo> blocked, running;
 	for (const ThreadInfo &t : list_threads(pid)) {
 		if (t.state == 'S' && restartable(t.syscall))
@@ -83,6 +79,15 @@ std::vector<ThreadInfo> candidates(pid_t pid)
 	}
 	blocked.insert(blocked.end(), running.begin(), running.end());
 	return blocked;
+}
+
+// The kernel's restart codes: a thread stopped with one of them in rax was blocked in
+// the call, which restarts when it is restored; any other value means the call had
+// completed and the thread was on its way back into the C library.
+bool blocked_in_call(const user_regs_struct &r)
+{
+	long rax = long(r.rax);
+	return long(r.orig_rax) >= 0 && rax <= -512 && rax >= -516;
 }
 
 bool in_range(uintptr_t pc, const std::vector<std::pair<uintptr_t, uintptr_t>> &ranges)
@@ -155,8 +160,9 @@ bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &uns
 		return false;
 	}
 	h->tid = tid;
-	h->syscall = long(h->saved.regs.orig_rax);
-	if (h->syscall < 0 && in_range(h->saved.regs.rip, unsafe)) {
+	bool blocked = blocked_in_call(h->saved.regs);
+	h->syscall = blocked ? long(h->saved.regs.orig_rax) : -1;
+	if (!blocked && in_range(h->saved.regs.rip, unsafe)) {
 		*why = "running inside the C library or the loader";
 		tracer::detach(tid);
 		return false;
@@ -176,8 +182,11 @@ pid_t spawn_boot_thread(const AttachPlan &p, InjectStats *stats)
 	std::string why = "no thread of the process is blocked in a restartable system call "
 			  "or running outside the C library";
 	Hijack h;
-	bool got = false;
-	for (const ThreadInfo &t : candidates(p.pid))
+	// The main thread alone first: enumerating 512 threads costs more than the attach.
+	ThreadInfo main_thread = thread_info(p.pid, p.pid);
+	bool got = main_thread.state == 'S' && restartable(main_thread.syscall) &&
+		   try_stop(p.pid, unsafe, &h, &why);
+	for (const ThreadInfo &t : got ? std::vector<ThreadInfo>() : candidates(p.pid))
 		if ((got = try_stop(t.tid, unsafe, &h, &why)))
 			break;
 	if (!got)

@@ -53,12 +53,25 @@ Failure no_runtime(pid_t pid, const std::string &detail)
 					    "run' or LD_PRELOAD=" + libgraft_path()};
 }
 
+// Whether /proc/PID/maps shows libgraft.so; false when it cannot be read.
+bool maps_show_no_runtime(pid_t pid)
+{
+	std::ifstream maps("/proc/" + pid_str(pid) + "/maps");
+	std::string line;
+	if (!std::getline(maps, line))
+		return false;
+	return !read_maps(pid).has_runtime;
+}
+
 Failure connect_failure(int err, const std::string &path, pid_t pid)
 {
 	if (err == ENOENT)
 		return no_runtime(pid, "");
 	if (err == ECONNREFUSED)
 		return no_runtime(pid, " (stale socket '" + path + "')");
+	// Through /proc/PID/root a missing socket may read as EACCES: the maps decide.
+	if (maps_show_no_runtime(pid))
+		return no_runtime(pid, "");
 	if (err == EAGAIN)
 		return Failure{kExitFailed, "process " + pid_str(pid) +
 						    "'s runtime is not accepting connections (busy?)"};

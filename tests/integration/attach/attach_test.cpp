@@ -130,6 +130,25 @@ TEST(AttachCpp, ACppServiceIsAttachedAndPatched)
 	EXPECT_TRUE(untraced(t.pid(), &who)) << who;
 }
 
+// The borrowed thread itself is in nanosleep (the kernel's restart block): the sleep
+// restarts with its remaining time, no EINTR, none shorter than asked. 10 attaches.
+TEST(AttachSleeper, TheBorrowedThreadsNanosleepKeepsItsTime)
+{
+	RuntimeDir dir;
+	for (int i = 0; i < 10; i++) {
+		Target t(Target::Direct{}, att_dir() + "/sleeper-target");
+		ASSERT_EQ(t.read_line(), "ready");
+		// Two sleeps done: the main thread is in its loop, nearly always asleep.
+		ASSERT_EQ(t.ask("errors"), "eintr 0 short 0");
+		CmdResult r;
+		nlohmann::json j = attach_json(t.pid(), &r);
+		ASSERT_TRUE(j.is_object()) << r.out << r.err;
+		EXPECT_EQ(j["hijacked_tid"].get<int>(), t.pid());
+		EXPECT_EQ(j["hijacked_syscall"].get<int>(), 230) << "clock_nanosleep";
+		EXPECT_EQ(t.ask("errors"), "eintr 0 short 0") << "attach " << i;
+	}
+}
+
 // Each attach borrows the spinner (the only thread it may), whose xmm0-15 and MXCSR
 // must come back exactly. A fresh process each time: the runtime is loaded once.
 TEST(AttachVectors, TheBorrowedThreadsVectorStateIsRestored)
