@@ -141,7 +141,7 @@ bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 	if (answers(pid, kQueryTimeoutSec))
 		return false;
 	AttachPlan plan = preflight(pid);
-	inject(plan, stats, timeout_sec);
+	inject(plan, stats);
 	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
 	while (!answers(pid, 2)) {
 		if (Clock::now() > deadline)

@@ -32,7 +32,7 @@ struct InjectStats {
 };
 
 // Injects the runtime per plan; throws Failure (the target restored) on every error.
-void inject(const AttachPlan &plan, InjectStats *stats, int timeout_sec);
+void inject(const AttachPlan &plan, InjectStats *stats);
 
 // The libc functions the injection calls.
 extern const char *const kInjectFunctions[];

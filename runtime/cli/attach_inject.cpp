@@ -326,9 +326,8 @@ void end_boot_thread(Boot &b)
 
 } // namespace
 
-void inject(const AttachPlan &plan, InjectStats *stats, int timeout_sec)
+void inject(const AttachPlan &plan, InjectStats *stats)
 {
-	(void)timeout_sec;
 	auto start = Clock::now();
 	pid_t tid = spawn_boot_thread(plan, stats);
 	Boot b{plan, tid, {}, -1};
