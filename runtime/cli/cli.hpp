@@ -37,6 +37,7 @@ struct Options {
 	bool json = false;
 	int timeout_sec = kDefaultTimeoutSec;
 	bool no_wait = false;  // return once the transition has started
+	bool attach = false;   // load: attach first if the process has no runtime
 };
 
 // "1234" -> 1234; anything else is a usage error.
@@ -79,7 +80,8 @@ int finish_transition(pid_t pid, const std::string &patch, const std::string &do
 // Commands; each returns the exit code or throws Failure.
 int cmd_run(const std::vector<std::string> &patches, const std::vector<std::string> &command,
 	    const Options &opt);
-int cmd_ps(const Options &opt);
+int cmd_ps(const Options &opt, bool all);
+int cmd_attach(pid_t pid, const Options &opt);
 int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt);
 int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const Options &opt);
 int cmd_list(pid_t pid, const Options &opt);

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "attach.hpp"
 #include "control/protocol.hpp"
 
 namespace graft::cli {
@@ -47,8 +48,19 @@ Failure no_runtime(pid_t pid, const std::string &detail)
 {
 	return Failure{kExitFailed, "process " + pid_str(pid) +
 					    " does not have the graft runtime" + detail +
-					    ": start it with 'graft run' or LD_PRELOAD=" +
-					    libgraft_path()};
+					    ": load it with 'graft attach " + pid_str(pid) +
+					    "' (or pass --attach), or start the program with 'graft "
+					    "run' or LD_PRELOAD=" + libgraft_path()};
+}
+
+// Whether /proc/PID/maps shows libgraft.so; false when it cannot be read.
+bool maps_show_no_runtime(pid_t pid)
+{
+	std::ifstream maps("/proc/" + pid_str(pid) + "/maps");
+	std::string line;
+	if (!std::getline(maps, line))
+		return false;
+	return !read_maps(pid).has_runtime;
 }
 
 Failure connect_failure(int err, const std::string &path, pid_t pid)
@@ -57,6 +69,9 @@ Failure connect_failure(int err, const std::string &path, pid_t pid)
 		return no_runtime(pid, "");
 	if (err == ECONNREFUSED)
 		return no_runtime(pid, " (stale socket '" + path + "')");
+	// Through /proc/PID/root a missing socket may read as EACCES: the maps decide.
+	if (maps_show_no_runtime(pid))
+		return no_runtime(pid, "");
 	if (err == EAGAIN)
 		return Failure{kExitFailed, "process " + pid_str(pid) +
 						    "'s runtime is not accepting connections (busy?)"};
@@ -229,7 +244,7 @@ json request(pid_t pid, const json &req, int timeout_sec)
 {
 	if (!process_alive(pid))
 		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
-	return request_at(control::socket_path(control::runtime_dir(), pid), pid, req, timeout_sec);
+	return request_at(control_socket_of(pid), pid, req, timeout_sec);
 }
 
 std::string reply_error(const json &reply)

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "attach.hpp"
 #include "control/protocol.hpp"
 
 namespace graft::cli {
@@ -114,6 +115,9 @@ std::vector<PsRow> scan_runtimes(const std::string &dir)
 int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt)
 {
 	std::string path = absolute_patch_path(file);
+	InjectStats attached;
+	if (opt.attach && attach_process(pid, opt.timeout_sec, &attached) && !opt.json)
+		std::cout << "attached to process " << pid << '\n';
 	json reply = request(pid, json{{field::cmd, control::cmd::load}, {field::path, path},
 				       {field::enable, enable}},
 			     opt.timeout_sec);
@@ -142,8 +146,10 @@ int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const
 	return finish_transition(pid, name, doing, reply, done, opt);
 }
 
-int cmd_ps(const Options &opt)
+int cmd_ps(const Options &opt, bool all)
 {
+	if (all)
+		return ps_all(opt);
 	std::string dir = control::runtime_dir();
 	std::vector<PsRow> rows = scan_runtimes(dir);
 	if (opt.json) {

@@ -15,7 +15,7 @@ namespace {
 struct Args {
 	Options opt;
 	std::string pid, file, name;
-	bool no_enable = false, follow = false, no_time = false;
+	bool no_enable = false, follow = false, no_time = false, all = false;
 	std::vector<std::string> patches, command;
 };
 
@@ -50,8 +50,18 @@ void declare_run_ps(CLI::App &app, Args &a, std::function<int()> *action)
 	run->positionals_at_end();  // everything from PROGRAM on belongs to the program
 	run->callback([&a, action] { *action = [&a] { return cmd_run(a.patches, a.command, a.opt); }; });
 
-	app.add_subcommand("ps", "list the processes that have the runtime")
-		->callback([&a, action] { *action = [&a] { return cmd_ps(a.opt); }; });
+	auto *ps = app.add_subcommand("ps", "list the processes that have the runtime");
+	ps->add_flag("--all", a.all,
+		     "list every process of this user (root: all) and whether it has the runtime");
+	ps->callback([&a, action] { *action = [&a] { return cmd_ps(a.opt, a.all); }; });
+
+	auto *attach = add_pid(app.add_subcommand("attach", "load the runtime into a running "
+							     "process that was started without it"),
+			       a);
+	add_timeout(attach, a, "seconds to wait for the runtime's control socket (default 30)");
+	attach->callback([&a, action] {
+		*action = [&a] { return cmd_attach(parse_pid(a.pid), a.opt); };
+	});
 }
 
 void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
@@ -59,6 +69,8 @@ void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
 	auto *load = add_pid(app.add_subcommand("load", "load (and enable) a patch module"), a);
 	load->add_option("FILE", a.file, "the patch module (.so)")->required();
 	load->add_flag("--no-enable", a.no_enable, "load it only; enable it later");
+	load->add_flag("--attach", a.opt.attach,
+		       "first load the runtime into the process if it has none (graft attach)");
 	add_wait(load, a);
 	load->callback([&a, action] {
 		*action = [&a] { return cmd_load(parse_pid(a.pid), a.file, !a.no_enable, a.opt); };

@@ -13,6 +13,10 @@ namespace graft::control {
 // Returns false with the reason in *why (also logged); the process runs on unaffected.
 bool control_start(std::string *why);
 
+// Attach mode: the socket directory `graft attach` chose (the runtime does not read the
+// process's environment then). Call before control_start.
+void control_set_dir(const std::string &dir);
+
 // In a fork child: the parent's control thread does not exist here and its socket is
 // the parent's. Drops the inherited descriptors and starts a server for the new pid.
 void control_after_fork_child();

@@ -339,8 +339,13 @@ int bind_socket(const std::string &path, std::string *why)
 	return fd;
 }
 
+// Set once by control_set_dir before the control thread exists; read by start().
+std::string attach_dir;
+
 std::string runtime_dir_secure()
 {
+	if (!attach_dir.empty())
+		return attach_dir;
 	// secure_getenv: in a setuid program the caller's environment must not choose
 	// where the socket goes.
 	return runtime_dir_from(secure_getenv("GRAFT_RUNTIME_DIR"),
@@ -392,6 +397,11 @@ bool control_start(std::string *why)
 	}
 	log::printf("graft: no control socket: %s", why->c_str());
 	return false;
+}
+
+void control_set_dir(const std::string &dir)
+{
+	attach_dir = dir;
 }
 
 void control_after_fork_child()

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
-// init.cpp - libgraft.so's constructor and fork handling: the only code that runs
-// because the library was preloaded. It hooks nothing on the application's paths.
+// init.cpp - libgraft.so's constructor (preload), graft_attach_boot (attach: called by
+// `graft attach` on its boot thread after dlopen) and fork handling: the only code that
+// runs because the library was loaded. Both modes start the same runtime; they differ
+// only in how library loads and new threads reach it (docs/architecture.md).
 #include <fcntl.h>
 #include <signal.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "arch/x86_64/site.hpp"
 #include "control/control.hpp"
@@ -18,6 +23,7 @@
 #include "core/log.hpp"
 #include "core/patch.hpp"
 #include "core/transition.hpp"
+#include "loader/late.hpp"
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
 #include "os/code.hpp"
@@ -109,12 +115,44 @@ void load_startup_patches(const std::vector<std::string> &paths)
 	}
 }
 
+// The thread `graft attach` names before it dlopens libgraft.so: there the constructor
+// stays inert and graft_attach_boot starts the runtime.
+bool on_attach_boot_thread()
+{
+	char name[17] = "";
+	prctl(PR_GET_NAME, name, 0, 0, 0);
+	return std::strcmp(name, "graft-boot") == 0;
+}
+
+// Everything both modes do; false with *why when code patching is unavailable.
+bool start(const config::Config &cfg, bool late, std::string *why)
+{
+	if (cfg.signal && !os::set_thread_signal(cfg.signal))
+		log::printf("graft: GRAFT_SIGNAL=%d is not a real-time signal (%d..%d): using %d",
+			    cfg.signal, SIGRTMIN, SIGRTMAX, os::thread_signal());
+	if (!arch::arch_init(why) || !os::thread_signal_init(why))
+		return false;
+	transition::select_init();
+	transition::set_context_tracking(cfg.fibers);
+	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
+	core::set_consistency_model(cfg.consistency);
+	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
+	atexit(core::transition_quiesce_at_exit);
+	loader::loader_init(); // before any patch: libraries loading from now on are seen
+	if (late && !loader::late_hooks_install(why))
+		return false;
+	core::load_startup_patches(cfg.patches);
+	return true;
+}
+
 } // namespace
 } // namespace graft::core
 
 __attribute__((constructor)) static void graft_init()
 {
 	using namespace graft;
+	if (core::on_attach_boot_thread())
+		return;
 	if (core::initialized.exchange(true))
 		return;
 	// A setuid/setgid (secure-execution) process must not take orders from the
@@ -126,24 +164,37 @@ __attribute__((constructor)) static void graft_init()
 	log::printf("graft: runtime %s loaded in process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
 	std::string why;
-	if (cfg.signal && !os::set_thread_signal(cfg.signal))
-		log::printf("graft: GRAFT_SIGNAL=%d is not a real-time signal (%d..%d): using %d",
-			    cfg.signal, SIGRTMIN, SIGRTMAX, os::thread_signal());
-	if (!arch::arch_init(&why)) {
+	if (!core::start(cfg, false, &why)) {
 		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
 		return;
 	}
-	if (!os::thread_signal_init(&why)) {
-		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
-		return;
-	}
-	transition::select_init();
-	transition::set_context_tracking(cfg.fibers);
-	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
-	core::set_consistency_model(cfg.consistency);
-	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
-	atexit(core::transition_quiesce_at_exit);
-	loader::loader_init(); // before any patch: libraries loading from now on are seen
-	core::load_startup_patches(cfg.patches);
 	control::control_start(&why); // logs why when it cannot
 }
+
+// Attach mode. Runs on the boot thread `graft attach` created (every signal blocked,
+// holding no lock), once: a second attach that raced this one finds it started. The
+// process's environment is not read (it was not meant for graft): default settings,
+// and the socket directory `graft attach` chose. Returns nullptr, or why it failed.
+extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
+{
+	using namespace graft;
+	static char failure[512];
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, nullptr); // it was in pause()
+	if (core::initialized.exchange(true))
+		return nullptr;
+	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
+		    core::exe_name().c_str());
+	std::string why;
+	if (!core::start(config::Config{}, true, &why)) {
+		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
+		snprintf(failure, sizeof(failure), "code patching is unavailable: %s", why.c_str());
+		return failure;
+	}
+	control::control_set_dir(runtime_dir ? runtime_dir : "");
+	if (!control::control_start(&why)) {
+		snprintf(failure, sizeof(failure), "%s", why.c_str());
+		return failure;
+	}
+	return nullptr;
+}
+

@@ -14,6 +14,7 @@
 #include <link.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <utility>
 
@@ -29,10 +30,23 @@ extern "C" void *graft_loader_call_as(void *fn, const char *a, int b, uintptr_t 
 namespace graft::loader {
 namespace {
 
-// Per thread, as dlerror's own state. Fixed buffers: no destructor to register.
-thread_local char refusal[512];
-thread_local char error[600];
-thread_local bool error_pending;
+// Per thread, as dlerror's own state. Allocated on a thread's first refusal, so that the
+// runtime's static TLS stays a few words: attach mode draws on glibc's small late reserve
+// (docs/usage.md). A thread's messages are not freed at its exit (one small block per
+// thread that ever saw a refused load; no destructor to register).
+struct Messages {
+	char refusal[512];
+	char error[600];
+	bool error_pending;
+};
+thread_local Messages *msgs;
+
+Messages *messages()
+{
+	if (!msgs)
+		msgs = static_cast<Messages *>(calloc(1, sizeof(Messages)));
+	return msgs;
+}
 
 using DlopenFn = void *(*)(const char *, int);
 using DlcloseFn = int (*)(void *);
@@ -115,16 +129,12 @@ uintptr_t ret_byte_near(const void *pc)
 }
 
 // The real dlopen, as if called from the code at caller_pc.
+// The caller is in no loaded object (or a segment without a ret byte, never seen):
+// glibc then resolves against the program; libgraft.so as the caller differs only by
+// its own RUNPATH.
 void *dlopen_as(const char *file, int mode, const void *caller_pc)
 {
-	uintptr_t ret = ret_byte_near(caller_pc);
-	if (!ret) {
-		// The caller is in no loaded object (or a segment without a ret byte, never
-		// seen): glibc then resolves against the program; libgraft.so as the caller
-		// differs only by its own RUNPATH.
-		return real_dlopen()(file, mode);
-	}
-	return graft_loader_call_as(reinterpret_cast<void *>(real_dlopen()), file, mode, ret);
+	return dlopen_with(reinterpret_cast<void *>(real_dlopen()), file, mode, caller_pc);
 }
 
 using Loaded = std::set<std::pair<uintptr_t, std::string>>;
@@ -153,8 +163,22 @@ void patch_new_objects(const Loaded &before)
 
 void set_refusal(const std::string &why)
 {
-	if (!refusal[0])
-		snprintf(refusal, sizeof(refusal), "%s", why.c_str());
+	Messages *m = messages();
+	if (!m) {
+		log::printf("graft: out of memory: the refusal of a library load is lost: %s",
+			    why.c_str());
+		return;
+	}
+	if (!m->refusal[0])
+		snprintf(m->refusal, sizeof(m->refusal), "%s", why.c_str());
+}
+
+void *dlopen_with(void *real, const char *file, int mode, const void *caller_pc)
+{
+	uintptr_t ret = ret_byte_near(caller_pc);
+	if (!ret)
+		return reinterpret_cast<DlopenFn>(real)(file, mode);
+	return graft_loader_call_as(real, file, mode, ret);
 }
 
 void pin_library(const std::string &path)
@@ -180,8 +204,10 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 {
 	const void *caller = __builtin_return_address(0);
 	loader::reals();
-	loader::refusal[0] = '\0';
-	loader::error_pending = false;
+	if (loader::msgs) {
+		loader::msgs->refusal[0] = '\0';
+		loader::msgs->error_pending = false;
+	}
 	bool track = !loader::audit_attached() && file;
 	loader::Loaded before;
 	try {
@@ -198,16 +224,17 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
 	}
-	if (!handle || !loader::refusal[0]) {
+	loader::Messages *m = loader::msgs;
+	if (!handle || !m || !m->refusal[0]) {
 		core::load_gate_exit();
 		return handle;
 	}
 	// Refused: the library's patches were rolled back; unload it again.
 	loader::real_dlclose()(handle);
 	core::load_gate_exit();
-	snprintf(loader::error, sizeof(loader::error), "%s: %s", file, loader::refusal);
-	loader::error_pending = true;
-	loader::refusal[0] = '\0';
+	snprintf(m->error, sizeof(m->error), "%s: %s", file, m->refusal);
+	m->error_pending = true;
+	m->refusal[0] = '\0';
 	return nullptr;
 }
 
@@ -222,9 +249,10 @@ extern "C" GRAFT_API int dlclose(void *handle)
 
 extern "C" GRAFT_API char *dlerror(void)
 {
-	if (loader::error_pending) {
-		loader::error_pending = false;
-		return loader::error;
+	loader::Messages *m = loader::msgs;
+	if (m && m->error_pending) {
+		m->error_pending = false;
+		return m->error;
 	}
 	return loader::real_dlerror()();
 }

@@ -23,6 +23,12 @@ bool audit_attached();
 // dlopen wrapper fails the load with it. Kept per thread, first one wins.
 void set_refusal(const std::string &why);
 
+// Calls real (a dlopen of the C library, or its relocated entry) as if from the code at
+// caller_pc, so that glibc resolves RUNPATH, $ORIGIN and the link namespace against the
+// application's calling object, not libgraft.so (call_as.S). Every dlopen wrapper of
+// every mode goes through it.
+void *dlopen_with(void *real, const char *file, int mode, const void *caller_pc);
+
 // Without the audit module: makes the loaded library at path RTLD_NODELETE, so that a
 // dlclose never unmaps code that is patched (its unload could not be seen in time).
 void pin_library(const std::string &path);

@@ -3,10 +3,12 @@
 // interpreters with extensions do: linked with RUNPATH $ORIGIN/plugins, it dlopens
 // "libhostp.so", which itself dlopens "libhostq.so" through its own RUNPATH. It prints
 // one line per case, with dlerror()'s text where a case fails; the test compares the
-// output under graft, in every mode, with the output without it.
+// output under graft, in every mode, with the output without it. With --wait it first
+// waits for a line on stdin (time for `graft attach`).
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 
 static void report(const char *what, void *h)
 {
@@ -25,7 +27,14 @@ static void call(const char *what, void *h, const char *sym)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1) {
+	if (argc > 1 && strcmp(argv[1], "--wait") == 0) {
+		// Attach mode's test: the runtime is attached while this waits for a line.
+		char line[16];
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			line[0] = '\0';
+	} else if (argc > 1) {
 		// The first dlerror() of the process, right after a failed dlopen.
 		void *h = dlopen(argv[1], RTLD_NOW);
 		report("first error", h);

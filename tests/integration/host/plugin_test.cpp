@@ -129,6 +129,28 @@ TEST_P(Plugins, DlerrorTextIsGlibcs)
 		<< r.err;
 }
 
+// Attach mode: the runtime attached to the running program (`graft attach`), whose dlopen
+// entry in libc is then redirected to graft's wrapper: names resolve as without graft.
+TEST(PluginsAttached, BehaveAsWithoutGraft)
+{
+	RuntimeDir dir;
+	CmdResult plain = run({host_program(), "--wait"});
+	ASSERT_EQ(plain.status, 0) << plain.err;
+	Target t(Target::Direct{}, host_program(), {"--wait"});
+	std::string out = t.read_line() + "\n";
+	ASSERT_EQ(out, "ready\n");
+	CmdResult a = run_graft({"attach", std::to_string(t.pid())});
+	ASSERT_EQ(a.status, 0) << a.err;
+	std::string line = t.ask(""); // the program goes on: its first case's line
+	out += line + "\n";
+	while (line != "done" && !line.empty()) {
+		line = t.read_line();
+		out += line + "\n";
+	}
+	EXPECT_EQ(out, plain.out);
+	EXPECT_EQ(t.finish(), 0);
+}
+
 // A patch on the plugin, given at start: it applies when the program loads the plugin by
 // name, and changes nothing else the program sees.
 class PatchedPlugins : public Plugins {};

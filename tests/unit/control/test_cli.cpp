@@ -128,8 +128,9 @@ TEST_F(Cli, UsageAndMissingProcessErrors)
 	EXPECT_EQ(r.err, "graft: no process 999999999\n");
 	r = run_cli("list 1");
 	EXPECT_EQ(r.status, 1);
-	EXPECT_NE(r.err.find("process 1 does not have the graft runtime: start it with "
-			     "'graft run' or LD_PRELOAD="),
+	EXPECT_NE(r.err.find("process 1 does not have the graft runtime: load it with 'graft "
+			     "attach 1' (or pass --attach), or start the program with 'graft run' "
+			     "or LD_PRELOAD="),
 		  std::string::npos)
 		<< r.err;
 	r = run_cli("load " + pid + " /nonexistent/fix.so");

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// late_hooks.cpp - attach mode (`graft attach`): libgraft.so was dlopened RTLD_LOCAL
+// into a running process, so the pthread_create and dlopen it exports interpose
+// nothing (late definitions never win symbol lookup, and bound GOT entries are never
+// re-resolved). Instead libc's own entries are redirected, with graft's entry patching
+// (a site per function, outside any patch's function stack, as fcontext_static.cpp),
+// to the wrappers below, which reach libc's code through the sites' relocated entries.
+// What each mode sees is tabled in docs/architecture.md.
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <cerrno>
+#include <new>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "arch/x86_64/site.hpp"
+#include "core/library.hpp"
+#include "core/log.hpp"
+#include "loader/late.hpp"
+#include "loader/loader.hpp"
+#include "symbols/symbols.hpp"
+#include "transition/thread_state.hpp"
+
+namespace graft::loader {
+namespace {
+
+using CreateFn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+// The relocated entries of libc's functions; set before the entries jump (release),
+// read by the wrappers (acquire).
+std::atomic<uintptr_t> libc_create{0}, libc_dlopen{0};
+
+// Per thread: a dlopen made while this thread is inside the wrapper (pinning a library)
+// goes straight through.
+thread_local bool in_dlopen;
+
+struct Start {
+	void *(*start)(void *);
+	void *arg;
+	uint64_t gen;
+	int state;
+};
+
+// As transition/thread_create.cpp: a thread created during a transition starts in its
+// creator's state.
+void *thread_start(void *p)
+{
+	Start s = *static_cast<Start *>(p);
+	delete static_cast<Start *>(p);
+	transition::Published now = transition::published();
+	if (now.gen == s.gen && s.state != now.initial)
+		transition::record(transition::self_tid(), now, s.state);
+	return s.start(s.arg);
+}
+
+int late_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
+			void *arg)
+{
+	auto real = reinterpret_cast<CreateFn>(libc_create.load(std::memory_order_acquire));
+	transition::Published p = transition::published();
+	auto *s = new (std::nothrow) Start{start, arg, p.gen, transition::current_state(p)};
+	if (!s)
+		return real(thread, attr, start, arg);
+	int ret = real(thread, attr, thread_start, s);
+	if (ret != 0)
+		delete s;
+	return ret;
+}
+
+using Loaded = std::set<std::pair<uintptr_t, std::string>>;
+
+Loaded snapshot()
+{
+	Loaded out;
+	for (const symbols::Object &obj : symbols::list_loaded())
+		out.emplace(obj.base, obj.path);
+	return out;
+}
+
+// The objects the real dlopen brought in, patched when it returns (after their
+// constructors, as a preloaded runtime without the audit module); a refusal cannot fail
+// the load here (dlerror is not wrapped): the library stays, unpatched by that patch.
+void patch_new_objects(const Loaded &before)
+{
+	for (const symbols::Object &obj : symbols::list_loaded()) {
+		if (obj.is_main || before.count({obj.base, obj.path}))
+			continue;
+		std::string why = core::library_coming(obj);
+		if (!why.empty())
+			log::printf("graft: library '%s' loaded although refused (attach mode cannot "
+				    "fail a dlopen): %s", obj.path.c_str(), why.c_str());
+	}
+}
+
+// Reached by the jump at libc's dlopen entry, so its return address is the
+// application's: the real dlopen is called as from there (dlopen_with), as the
+// preloaded wrapper does.
+__attribute__((noinline)) void *late_dlopen(const char *file, int mode)
+{
+	const void *caller = __builtin_return_address(0);
+	auto real = reinterpret_cast<void *>(libc_dlopen.load(std::memory_order_acquire));
+	if (in_dlopen || !file)
+		return dlopen_with(real, file, mode, caller);
+	in_dlopen = true;
+	Loaded before;
+	bool track = true;
+	try {
+		before = snapshot();
+	} catch (...) {
+		track = false; // out of memory: the load goes on unpatched
+	}
+	void *handle = dlopen_with(real, file, mode, caller);
+	try {
+		if (handle && track)
+			patch_new_objects(before);
+	} catch (...) {
+		log::printf("graft: out of memory while '%s' loaded: not patched", file);
+	}
+	in_dlopen = false;
+	return handle;
+}
+
+// libc's definition of name (the global scope: libgraft.so is not in it) and its size.
+bool find_libc(const char *name, uintptr_t *addr, size_t *size)
+{
+	void *sym = dlsym(RTLD_DEFAULT, name);
+	Dl_info info;
+	void *extra = nullptr;
+	if (!sym || !dladdr1(sym, &info, &extra, RTLD_DL_SYMENT) || !extra)
+		return false;
+	const auto *entry = static_cast<const ElfW(Sym) *>(extra);
+	*addr = reinterpret_cast<uintptr_t>(sym);
+	*size = entry->st_size;
+	return true;
+}
+
+bool redirect(const char *name, uintptr_t to, std::atomic<uintptr_t> *original,
+	      std::string *why)
+{
+	uintptr_t addr = 0;
+	size_t size = 0;
+	if (!find_libc(name, &addr, &size)) {
+		*why = std::string("cannot find libc's ") + name;
+		return false;
+	}
+	arch::Site *site = arch::site_prepare(addr, size, name, why);
+	if (!site)
+		return false;
+	// Before the entry jumps: a call that reaches the wrapper finds libc's code.
+	original->store(arch::site_original(site), std::memory_order_release);
+	arch::site_set_target(site, to);
+	if (arch::sites_install(&site, 1, why))
+		return true;
+	original->store(0, std::memory_order_release);
+	return false;
+}
+
+} // namespace
+
+bool late_hooks_install(std::string *why)
+{
+	if (!redirect("pthread_create", reinterpret_cast<uintptr_t>(late_pthread_create),
+		      &libc_create, why))
+		return false;
+	if (!redirect("dlopen", reinterpret_cast<uintptr_t>(late_dlopen), &libc_dlopen, why))
+		return false;
+	return true;
+}
+
+} // namespace graft::loader

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// bench_attach.cpp - `graft attach` on processes of 1, 64 and 512 threads started
+// without graft: the time of the whole command (fork/exec of graft to its exit, the
+// iteration time) and, from its --json report, how long the borrowed thread was stopped.
+// A fresh process per iteration (the runtime is loaded once per process).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace {
+
+struct Child {
+	pid_t pid = -1;
+	int in = -1, out = -1;
+};
+
+Child spawn(const std::vector<std::string> &args)
+{
+	int in[2], out[2];
+	if (pipe(in) || pipe(out))
+		abort();
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	std::vector<char *> argv;
+	for (const std::string &a : args)
+		argv.push_back(const_cast<char *>(a.c_str()));
+	argv.push_back(nullptr);
+	Child c;
+	if (posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0)
+		abort();
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	c.in = in[1];
+	c.out = out[0];
+	return c;
+}
+
+std::string read_all(int fd)
+{
+	std::string s;
+	char buf[4096];
+	for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;)
+		s.append(buf, size_t(n));
+	return s;
+}
+
+void finish(Child &c)
+{
+	kill(c.pid, SIGKILL);
+	waitpid(c.pid, nullptr, 0);
+	close(c.in);
+	close(c.out);
+}
+
+double median(std::vector<double> v)
+{
+	std::sort(v.begin(), v.end());
+	return v.empty() ? 0 : v[v.size() / 2];
+}
+
+void BM_Attach(benchmark::State &state)
+{
+	const std::string dir = GRAFT_OUT_DIR;
+	std::vector<double> stopped, total;
+	for (auto _ : state) {
+		state.PauseTiming();
+		Child target = spawn({dir + "/bench-attach/threads-target",
+				      std::to_string(state.range(0))});
+		char ready[6];
+		if (read(target.out, ready, sizeof(ready)) != sizeof(ready))
+			state.SkipWithError("the target did not start");
+		state.ResumeTiming();
+		auto t0 = std::chrono::steady_clock::now();
+		Child graft = spawn({dir + "/bin/graft", "attach", std::to_string(target.pid),
+				     "--json"});
+		close(graft.in);
+		std::string out = read_all(graft.out);
+		int status = 0;
+		waitpid(graft.pid, &status, 0);
+		double ms = std::chrono::duration<double, std::milli>(
+				    std::chrono::steady_clock::now() - t0)
+				    .count();
+		state.PauseTiming();
+		close(graft.out);
+		nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+		if (status != 0 || !j.is_object() || !j.value("attached", false))
+			state.SkipWithError(("graft attach failed: " + out).c_str());
+		else {
+			stopped.push_back(j["stopped_us"].get<double>());
+			total.push_back(ms);
+		}
+		finish(target);
+		state.ResumeTiming();
+	}
+	state.counters["stopped_us_median"] = median(stopped);
+	state.counters["stopped_us_max"] =
+		stopped.empty() ? 0 : *std::max_element(stopped.begin(), stopped.end());
+	state.counters["attach_ms_median"] = median(total);
+	state.counters["attach_ms_max"] =
+		total.empty() ? 0 : *std::max_element(total.begin(), total.end());
+}
+BENCHMARK(BM_Attach)->Arg(1)->Arg(64)->Arg(512)->Iterations(20)->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// attach_test.hpp - what the attach tests share: paths of the programs they start
+// without graft, `graft attach` with its JSON result, and /proc checks.
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include <dirent.h>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace graft::test {
+
+inline std::string att_dir()
+{
+	return out_dir() + "/itest-attach";
+}
+
+inline std::string service_path()
+{
+	return att_dir() + "/attach-service";
+}
+
+inline std::string patch_file()
+{
+	return att_dir() + "/patches/attach-patch.so";
+}
+
+// TracerPid of every task of pid: 0 everywhere is true.
+inline bool untraced(pid_t pid, std::string *who)
+{
+	DIR *d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+	bool ok = d != nullptr;
+	while (dirent *e = d ? readdir(d) : nullptr) {
+		if (e->d_name[0] == '.')
+			continue;
+		std::ifstream st("/proc/" + std::to_string(pid) + "/task/" + e->d_name + "/status");
+		std::string line;
+		while (std::getline(st, line))
+			if (line.rfind("TracerPid:", 0) == 0 && std::stoi(line.substr(10)) != 0) {
+				*who += std::string(e->d_name) + ": " + line + "; ";
+				ok = false;
+			}
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
+// `graft attach PID --json`, parsed (null on a failure; r gets the command's output).
+inline nlohmann::json attach_json(pid_t pid, CmdResult *r)
+{
+	*r = run_graft({"attach", std::to_string(pid), "--json"}, 120);
+	nlohmann::json j = nlohmann::json::parse(r->out, nullptr, false);
+	return r->status == 0 && j.is_object() ? j : nlohmann::json();
+}
+
+} // namespace graft::test
