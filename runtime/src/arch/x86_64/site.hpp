@@ -99,6 +99,10 @@ namespace graft::arch {
 // transition_f and the trampoline (the consistency model's stack check counts a thread
 // in there as inside the function).
 void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi);
+// A detour's prologue calls that now run from the trampoline push their original
+// return address, which no call instruction precedes any more (the entry's jmp
+// overwrote it): the stack check is told them. Returns how many (at most 4) into out.
+size_t site_call_returns(const Site *site, uintptr_t out[4]);
 // The body shared by every transition_f (transition.S).
 void transition_code_range(uintptr_t *lo, uintptr_t *hi);
 } // namespace graft::arch

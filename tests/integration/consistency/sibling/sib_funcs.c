@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* sib_funcs.c - the C codecs of the sibling-call tests (compiled twice, see sib_funcs.h).
+ * Old encoding: enc(x) = x + 1000, dec(y) = y - 1000. Each run ends in a sibling call. */
+#include "sib_funcs.h"
+
+static volatile long thousand = 1000;
+
+SIB_OPAQUE long SIB(sib_enc)(long x)
+{
+	return x + thousand;
+}
+
+SIB_OPAQUE long SIB(sib_dec)(long y)
+{
+	return y - thousand;
+}
+
+SIB_OPAQUE long SIB(sib_run)(long x)
+{
+	long y = SIB(sib_enc)(x);
+	sib_pause(); /* the window: enc done, dec not yet */
+	return SIB(sib_dec)(y);
+}
+
+/* Read at each call: the compiler cannot turn the jump into a direct one. */
+long (*volatile SIB(sib_dec_ptr))(long) = SIB(sib_dec);
+
+SIB_OPAQUE long SIB(sib_run_ptr)(long x)
+{
+	long y = SIB(sib_enc)(x);
+	sib_pause();
+	return SIB(sib_dec_ptr)(y);
+}
+
+SIB_OPAQUE long SIB(sib_mid)(long y)
+{
+	return SIB(sib_dec)(y);
+}
+
+SIB_OPAQUE long SIB(sib_run_chain)(long x)
+{
+	long y = SIB(sib_enc)(x);
+	sib_pause();
+	return SIB(sib_mid)(y);
+}
+
+SIB_OPAQUE long SIB(sib_run_plt)(long x)
+{
+	long y = SIB(sib_lib_enc)(x);
+	sib_pause();
+	return SIB(sib_lib_dec)(y);
+}
+
+static long once(int variant, long x)
+{
+	switch (variant) {
+	case SIB_DIRECT: return SIB(sib_run)(x);
+	case SIB_POINTER: return SIB(sib_run_ptr)(x);
+	case SIB_CHAIN: return SIB(sib_run_chain)(x);
+	case SIB_PLT: return SIB(sib_run_plt)(x);
+	default: return SIB(sib_method_run)(x);
+	}
+}
+
+long SIB(sib_spin)(int variant, volatile int *stop, long *mismatches)
+{
+	long calls = 0;
+	for (long x = 1; !*stop; x = (x + 7) % 499) { /* never 500: 3x - 1000 == x there */
+		if (once(variant, x) != x)
+			__atomic_fetch_add(mismatches, 1, __ATOMIC_RELAXED);
+		calls++;
+	}
+	return calls;
+}
