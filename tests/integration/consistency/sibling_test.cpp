@@ -130,6 +130,45 @@ TEST_P(Sibling, TheOldEntrySelfSwitchMixesVersions)
 INSTANTIATE_TEST_SUITE_P(Copies, Sibling, ::testing::Values("plain", "pfe"),
 			 [](const auto &info) { return info.param; });
 
+// A detoured function whose first bytes hold a call (sib_block: the call to sib_sleep is
+// relocated into the trampoline, which pushes the original return address, but the
+// bytes before it are now the entry's jmp). A thread blocked in sib_sleep is inside the
+// old sib_block: it holds the transition, checked from outside and, after a second, by
+// graft's signal too; woken, it still calls the old sib_version (an entry check must
+// not switch it either).
+TEST(SiblingRelocatedCall, AThreadBlockedUnderARelocatedCallHoldsTheTransition)
+{
+	RuntimeDir rundir;
+	Target target(sib_dir() + "/sib-target");
+	ASSERT_EQ(target.read_line(), "ready");
+	ASSERT_TRUE(target.wait_ready());
+	pid_t ipid = target.pid();
+	std::string pid = std::to_string(ipid);
+	std::string line = target.ask("block");
+	int tid = int(number_after(line, "blocked"));
+	ASSERT_GT(tid, 0) << line;
+	ASSERT_TRUE(wait_thread_asleep(ipid, tid));
+	CmdResult r = run_graft({"load", pid, sib_dir() + "/patches/cons-sib-block.so", "--no-wait"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	TransitionStatus s;
+	// Held past the second after which blocked threads that hold are signalled and check
+	// themselves with the unwinder.
+	bool held = wait_status(
+		ipid,
+		[tid](const TransitionStatus &st) {
+			return st.active && st.holding.size() == 1 && st.find(tid) &&
+			       st.elapsed_usec > 2500000;
+		},
+		60, &s);
+	EXPECT_TRUE(held) << "not held by the blocked thread: " << s.raw << s.err;
+	EXPECT_TRUE(wait_log(ipid, "graft: signaling remaining threads")) << graft_log(ipid);
+	EXPECT_TRUE(s.active) << s.raw;
+	EXPECT_EQ(target.ask("release"), "released 1") << "the old sib_block ran the new sib_version";
+	EXPECT_TRUE(wait_no_transition(ipid, 60, &s)) << s.raw;
+	target.ask("quit", 5);
+	EXPECT_EQ(target.finish(), 0);
+}
+
 // The disassembly of fn in the objdump -d output of file: its instruction lines.
 std::vector<std::string> disassembly(const std::string &file, const std::string &fn)
 {
@@ -169,6 +208,12 @@ TEST(SiblingShape, EveryRunEndsInAJump)
 			EXPECT_THAT(last, ::testing::ContainsRegex("\tjmp ")) << fn << " ends with: " << last;
 		}
 	}
+	// sib_block's call to sib_sleep starts within its first five bytes (the detour's
+	// jmp), and it has no patchable entry.
+	std::vector<std::string> block = disassembly(exe, "sib_block");
+	ASSERT_GE(block.size(), 2u);
+	EXPECT_THAT(block[0] + block[1], ::testing::HasSubstr("call")) << block[0] << block[1];
+	EXPECT_THAT(block[0], ::testing::Not(::testing::HasSubstr("nop")));
 }
 
 } // namespace

@@ -199,6 +199,11 @@ void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi) {
 	*hi = site->stub + detail::kBlockSize;
 }
 
+void site_entry_range(const Site *site, uintptr_t *lo, uintptr_t *hi) {
+	*lo = site->kind == EntryKind::patchable ? site->pad_jmp : site->entry;
+	*hi = site->patch_at + site->patch_len;
+}
+
 size_t site_call_returns(const Site *site, uintptr_t out[4]) {
 	for (size_t i = 0; i < site->n_call_returns; i++)
 		out[i] = site->call_returns[i];

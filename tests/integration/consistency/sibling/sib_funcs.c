@@ -72,3 +72,24 @@ long SIB(sib_spin)(int variant, volatile int *stop, long *mismatches)
 	}
 	return calls;
 }
+
+#ifndef SIB_PFE
+/* The relocated-call case (issue 12): sib_block has no patchable entry and its first
+ * five bytes hold the start of a call (sub $8,%rsp or push; call sib_sleep), which the
+ * detour relocates into the trampoline. sib_sleep, not patched, blocks and then asks
+ * sib_version, which the patch changes too: a thread blocked there is inside the old
+ * sib_block and must see version 1. */
+static volatile int one = 1;
+volatile int sib_seen;
+
+SIB_OPAQUE int sib_version(void)
+{
+	return one;
+}
+
+SIB_OPAQUE int sib_block(void)
+{
+	sib_sleep();
+	return sib_seen;
+}
+#endif

@@ -58,6 +58,14 @@ long sib_mid_pfe(long y);
 long sib_run_chain_pfe(long x);
 long sib_run_plt_pfe(long x);
 
+/* The relocated-call case (plain copy only): sib_block calls sib_sleep first thing;
+ * sib_sleep (in the target) blocks until released, then stores sib_version() in
+ * sib_seen, which sib_block returns. */
+int sib_block(void);
+int sib_version(void);
+void sib_sleep(void);
+extern volatile int sib_seen;
+
 /* libsib.so */
 long sib_lib_enc(long x);
 long sib_lib_dec(long y);

@@ -4,6 +4,8 @@
 //   spin plain|pfe  one spinning thread per variant, on that copy: "spinning 5"
 //   mismatches      "mismatches M" so far, all variants
 //   stop            "calls C mismatches M" then per variant "NAME calls/mismatches"
+//   block           a thread blocked in sib_sleep under sib_block: "blocked TID"
+//   release         wakes it: "released V", V the sib_version it saw
 //   quit
 #include <pthread.h>
 #include <unistd.h>
@@ -25,6 +27,43 @@ extern "C" __attribute__((noinline, used)) void sib_pause(void)
 }
 
 namespace {
+int block_pipe[2] = {-1, -1};
+pthread_t block_thread;
+volatile int block_tid;
+} // namespace
+
+extern "C" __attribute__((noinline, used)) void sib_sleep(void)
+{
+	block_tid = int(gettid());
+	char c;
+	(void)!read(block_pipe[0], &c, 1); // checked from outside while blocked here
+	sib_seen = sib_version();
+}
+
+namespace {
+
+void *block_main(void *)
+{
+	return reinterpret_cast<void *>(long(sib_block()));
+}
+
+void block()
+{
+	if (pipe(block_pipe))
+		return (void)printf("error pipe\n");
+	pthread_create(&block_thread, nullptr, block_main, nullptr);
+	while (!block_tid)
+		usleep(1000);
+	printf("blocked %d\n", int(block_tid));
+}
+
+void release()
+{
+	(void)!write(block_pipe[1], "x", 1);
+	void *v = nullptr;
+	pthread_join(block_thread, &v);
+	printf("released %ld\n", long(v));
+}
 
 const char *const kNames[SIB_VARIANTS] = {"direct", "pointer", "chain", "plt", "method"};
 
@@ -94,6 +133,10 @@ int main()
 			printf("mismatches %ld\n", total_mismatches());
 		} else if (line == "stop") {
 			stop();
+		} else if (line == "block") {
+			block();
+		} else if (line == "release") {
+			release();
 		} else {
 			printf("unknown command '%s'\n", line.c_str());
 		}
