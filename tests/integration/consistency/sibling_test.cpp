@@ -169,6 +169,34 @@ TEST(SiblingRelocatedCall, AThreadBlockedUnderARelocatedCallHoldsTheTransition)
 	EXPECT_EQ(target.finish(), 0);
 }
 
+// After a failed try at sib_fnc's entry inside the old sib_fna, the thread's skips end
+// when sib_fna returns: its next call, sib_fnb, has a clean stack and switches at its
+// entry (architecture.md promises it), while sib_fnc, called inside the old sib_fna,
+// ran the old version.
+TEST(SiblingSkip, AHeldThreadSwitchesAtTheNextCleanEntry)
+{
+	RuntimeDir rundir;
+	Target target(sib_dir() + "/sib-target");
+	ASSERT_EQ(target.read_line(), "ready");
+	ASSERT_TRUE(target.wait_ready());
+	pid_t ipid = target.pid();
+	std::string line = target.ask("contract");
+	int tid = int(number_after(line, "waiting"));
+	ASSERT_GT(tid, 0) << line;
+	ASSERT_TRUE(wait_thread_asleep(ipid, tid));
+	CmdResult r = run_graft({"load", std::to_string(ipid),
+				 sib_dir() + "/patches/cons-sib-block.so", "--no-wait"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	TransitionStatus s;
+	EXPECT_TRUE(wait_status(
+		ipid, [tid](const TransitionStatus &st) { return st.active && st.find(tid); }, 60, &s))
+		<< s.raw << s.err;
+	EXPECT_EQ(target.ask("go"), "fnc 1 fnb 2");
+	EXPECT_TRUE(wait_no_transition(ipid, 60, &s)) << s.raw;
+	target.ask("quit", 5);
+	EXPECT_EQ(target.finish(), 0);
+}
+
 // The disassembly of fn in the objdump -d output of file: its instruction lines.
 std::vector<std::string> disassembly(const std::string &file, const std::string &fn)
 {

@@ -93,3 +93,25 @@ SIB_OPAQUE int sib_block(void)
 	return sib_seen;
 }
 #endif
+
+#ifndef SIB_PFE
+/* The skip case (issue 12, after libpulp's "contract"): a thread inside the old sib_fna
+ * tries to switch at sib_fnc's entry and is held; sib_fna returns, and the thread's
+ * next call, sib_fnb, starts with a clean stack: it must switch there. */
+SIB_OPAQUE int sib_fnc(void)
+{
+	return one;
+}
+
+SIB_OPAQUE int sib_fna(void)
+{
+	int base = one - 1;
+	sib_wait_contract(); /* held here (fna on the stack) until released */
+	return sib_fnc() + base;
+}
+
+SIB_OPAQUE int sib_fnb(void)
+{
+	return one;
+}
+#endif

@@ -66,6 +66,13 @@ int sib_version(void);
 void sib_sleep(void);
 extern volatile int sib_seen;
 
+/* The skip case (plain copy only): sib_fna waits in sib_wait_contract (the target),
+ * then returns sib_fnc(); the caller then calls sib_fnb. Each returns its version. */
+int sib_fna(void);
+int sib_fnb(void);
+int sib_fnc(void);
+void sib_wait_contract(void);
+
 /* libsib.so */
 long sib_lib_enc(long x);
 long sib_lib_dec(long y);

@@ -6,6 +6,8 @@
 //   stop            "calls C mismatches M" then per variant "NAME calls/mismatches"
 //   block           a thread blocked in sib_sleep under sib_block: "blocked TID"
 //   release         wakes it: "released V", V the sib_version it saw
+//   contract        a thread waiting inside sib_fna: "waiting TID"
+//   go              lets it on: "fnc V fnb W", the versions of sib_fnc and sib_fnb
 //   quit
 #include <pthread.h>
 #include <unistd.h>
@@ -41,6 +43,44 @@ extern "C" __attribute__((noinline, used)) void sib_sleep(void)
 }
 
 namespace {
+int contract_pipe[2] = {-1, -1};
+pthread_t contract_thread;
+volatile int contract_tid;
+} // namespace
+
+extern "C" __attribute__((noinline, used)) void sib_wait_contract(void)
+{
+	contract_tid = int(gettid());
+	char c;
+	(void)!read(contract_pipe[0], &c, 1);
+}
+
+namespace {
+
+void *contract_main(void *)
+{
+	int fnc = sib_fna();
+	int fnb = sib_fnb();
+	return reinterpret_cast<void *>(long(fnc * 10 + fnb));
+}
+
+void contract()
+{
+	if (pipe(contract_pipe))
+		return (void)printf("error pipe\n");
+	pthread_create(&contract_thread, nullptr, contract_main, nullptr);
+	while (!contract_tid)
+		usleep(1000);
+	printf("waiting %d\n", int(contract_tid));
+}
+
+void go()
+{
+	(void)!write(contract_pipe[1], "x", 1);
+	void *v = nullptr;
+	pthread_join(contract_thread, &v);
+	printf("fnc %ld fnb %ld\n", long(v) / 10, long(v) % 10);
+}
 
 void *block_main(void *)
 {
@@ -133,6 +173,10 @@ int main()
 			printf("mismatches %ld\n", total_mismatches());
 		} else if (line == "stop") {
 			stop();
+		} else if (line == "contract") {
+			contract();
+		} else if (line == "go") {
+			go();
 		} else if (line == "block") {
 			block();
 		} else if (line == "release") {
