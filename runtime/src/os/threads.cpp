@@ -110,6 +110,11 @@ char thread_run_state(pid_t tid) {
 	return *p ? *p : '?';
 }
 
+bool on_alternate_signal_stack() {
+	stack_t ss;
+	return ::sigaltstack(nullptr, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+}
+
 long thread_context_switches(pid_t tid) {
 	char buf[4096]; // the ctxt lines come last, after the CPU masks
 	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)

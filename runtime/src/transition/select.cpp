@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include "arch/x86_64/site.hpp"
+#include "os/threads.hpp"
 #include "transition/context.hpp"
 #include "transition/entry_call.hpp"
 #include "transition/stack_check.hpp"
@@ -58,6 +59,19 @@ void remember_hold(const CheckResult &r, uint64_t serial)
 	skip_word_inverted = ~*reinterpret_cast<const uintptr_t *>(r.at);
 }
 
+// The last entry the rule refused, so a loop that calls through a pointer (or jumps by a
+// sibling call) does not decode the same call again on every entry: refusing is always
+// safe, so a stale record only costs a try.
+__attribute__((tls_model("initial-exec"))) thread_local uint64_t refused_serial;
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_fn;
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_ret_inverted;
+
+bool refused_before(uintptr_t entry_sp, uintptr_t fn)
+{
+	return refused_fn == fn && refused_serial == g_set_serial.load(std::memory_order_relaxed) &&
+	       ~*reinterpret_cast<const uintptr_t *>(entry_sp) == refused_ret_inverted;
+}
+
 // May a thread that entered fn with its return address at entry_sp switch here? See
 // docs/architecture.md, "Switch points".
 bool entry_allows_switch(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
@@ -70,7 +84,14 @@ bool entry_allows_switch(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
 	case EntrySwitch::call:
 		break;
 	}
-	return arrived_by_call(set, entry_sp, fn);
+	// On an alternate signal stack the scan would not see the interrupted frames (on
+	// the thread's own stack): a handler is no switch point. One system call per try.
+	if (arrived_by_call(set, entry_sp, fn) && !os::on_alternate_signal_stack())
+		return true;
+	refused_fn = fn;
+	refused_serial = g_set_serial.load(std::memory_order_relaxed);
+	refused_ret_inverted = ~*reinterpret_cast<const uintptr_t *>(entry_sp);
+	return false;
 }
 
 // A thread that has not switched, entering a function in transition by a call to it, is
@@ -79,7 +100,7 @@ bool entry_allows_switch(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
 // itself now and runs neither version before the new one.
 int try_switch_here(const Published &p, int state, uintptr_t entry_sp, uintptr_t fn)
 {
-	if (skip_slot && skip_try(entry_sp))
+	if ((skip_slot && skip_try(entry_sp)) || refused_before(entry_sp, fn))
 		return state;
 	g_set_users.fetch_add(1, std::memory_order_seq_cst);
 	uint64_t serial = g_set_serial.load(std::memory_order_relaxed);
