@@ -8,7 +8,13 @@ uintptr_t cs_ret;  /* the return address the last probe saw */
 uintptr_t cs_slot; /* where it lies: the stack pointer at the probe's entry */
 void (*volatile cs_hook)(uintptr_t slot); /* called by the probe while its frame lives */
 
-__attribute__((noinline, noclone)) long cs_probe(long x)
+#if defined(__clang__)
+#define CS_OPAQUE __attribute__((noinline, used))
+#else
+#define CS_OPAQUE __attribute__((noipa, used))
+#endif
+
+CS_OPAQUE long cs_probe(long x)
 {
 	cs_ret = (uintptr_t)__builtin_return_address(0);
 	cs_slot = (uintptr_t)__builtin_frame_address(0) + 8;
@@ -26,24 +32,24 @@ struct cs_ops cs_table[3] = {{cs_probe}, {cs_probe}, {cs_probe}};
 volatile int cs_index = 2;
 static volatile long zero;
 
-__attribute__((noinline)) long cs_call_direct(long x)
+CS_OPAQUE long cs_call_direct(long x)
 {
 	return cs_probe(x) + zero; /* not a sibling call */
 }
 
-__attribute__((noinline)) long cs_call_register(long x)
+CS_OPAQUE long cs_call_register(long x)
 {
 	long (*f)(long) = cs_ptr;
 	return f(x) + zero;
 }
 
-__attribute__((noinline)) long cs_call_memory(struct cs_ops *ops, long x)
+CS_OPAQUE long cs_call_memory(struct cs_ops *ops, long x)
 {
 	return ops[cs_index].fn(x) + zero;
 }
 
 /* Ends in jmp cs_probe: the probe sees the return address of whoever called this. */
-__attribute__((noinline)) long cs_call_sibling(long x)
+CS_OPAQUE long cs_call_sibling(long x)
 {
 	long y = x * 2 + zero;
 	return cs_probe(y);

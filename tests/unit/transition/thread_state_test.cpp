@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -97,9 +98,11 @@ TEST(SwitchTable, AMarkedThreadWaitsForTheVerdict)
 	uint64_t prev = 0;
 	ASSERT_TRUE(tr::mark(tid.load(), p, &prev));
 	go = 1;
-	// It cannot decide before finish_mark: give it time to reach the wait.
-	for (int i = 0; i < 1000 && seen.load() == -1; i++)
-		std::this_thread::yield();
+	// It cannot decide before finish_mark: give it 50 ms to reach the wait (a negative
+	// check: a slow machine only makes it weaker, never wrong).
+	auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+	while (seen.load() == -1 && std::chrono::steady_clock::now() < until)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
 	EXPECT_EQ(seen.load(), -1) << "the marked thread did not wait";
 	tr::finish_mark(tid.load(), p, tr::kPatched, prev);
 	t.join();
