@@ -110,6 +110,11 @@ TEST_F(ArrivedByCall, ASiblingCallIsNot)
 	// cs_call_sibling ends in jmp cs_probe: the return address is this test's, after
 	// its call to cs_call_sibling.
 	cs_call_sibling(1);
+	// The premise: the probe did not return into cs_call_sibling. ThreadSanitizer's
+	// function-exit hook turns the jump back into a call; that build proves nothing here.
+	uintptr_t from = reinterpret_cast<uintptr_t>(cs_call_sibling);
+	if (cs_ret > from && cs_ret - from < 256)
+		GTEST_SKIP() << "this build made cs_call_sibling's last call a real call";
 	EXPECT_FALSE(arrived());
 }
 
