@@ -55,7 +55,6 @@ TEST(ReturnAddressRule, NoByteBelowTheRangeIsRead)
 TEST(ReturnAddressRule, CallsTheCompilerMade)
 {
 	cs_call_direct(1);
-	EXPECT_EQ(*reinterpret_cast<uintptr_t *>(cs_slot), cs_ret);
 	EXPECT_TRUE(follows_call(cs_ret, reinterpret_cast<uintptr_t>(cs_call_direct)));
 	cs_call_register(1);
 	EXPECT_TRUE(follows_call(cs_ret, reinterpret_cast<uintptr_t>(cs_call_register)));
