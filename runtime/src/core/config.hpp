@@ -15,6 +15,8 @@ struct Config {
 	int signal = 0;                   // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
 	bool consistency = true;          // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
 	bool fibers = true;               // GRAFT_TEST_FIBERS=off: tests only (transition/context.hpp)
+	std::string entry_switch;         // GRAFT_TEST_ENTRY_SWITCH=any|never: tests only
+					  // (transition/entry_call.hpp); "" is the default rule
 };
 
 // Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the

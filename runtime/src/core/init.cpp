@@ -29,6 +29,7 @@
 #include "os/code.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
+#include "transition/entry_call.hpp"
 #include "transition/fcontext_static.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
@@ -134,6 +135,11 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 		return false;
 	transition::select_init();
 	transition::set_context_tracking(cfg.fibers);
+	if (cfg.entry_switch == "any" || cfg.entry_switch == "never") {
+		log::printf("graft: test setting GRAFT_TEST_ENTRY_SWITCH=%s", cfg.entry_switch.c_str());
+		transition::set_entry_switch(cfg.entry_switch == "any" ? transition::EntrySwitch::any
+								       : transition::EntrySwitch::never);
+	}
 	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);

@@ -75,6 +75,13 @@ void add_leaving(tr::CheckSet &set, const Func &func, int target)
 	uintptr_t lo, hi;
 	arch::site_code_range(func.site, &lo, &hi);
 	set.add(lo, hi, func.name);
+	// Reached by a sibling jump, a thread on the entry's jump (for a patchable entry,
+	// partly outside the function) is still inside the function that jumped.
+	arch::site_entry_range(func.site, &lo, &hi);
+	set.add(lo, hi, func.name);
+	uintptr_t rets[4];
+	for (size_t i = 0, n = arch::site_call_returns(func.site, rets); i < n; i++)
+		set.call_returns.push_back(rets[i]); // only inside the original: see stack_check
 	if (target == tr::kUnpatched) {
 		// A nop's "new code" is the original function (the kernel checks old_func).
 		if (func.nop)

@@ -110,4 +110,25 @@ char thread_run_state(pid_t tid) {
 	return *p ? *p : '?';
 }
 
+bool on_alternate_signal_stack() {
+	stack_t ss;
+	return ::sigaltstack(nullptr, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+}
+
+long thread_context_switches(pid_t tid) {
+	char buf[4096]; // the ctxt lines come last, after the CPU masks
+	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
+		return -1;
+	long total = 0;
+	int found = 0;
+	for (const char *key : {"\nvoluntary_ctxt_switches:", "\nnonvoluntary_ctxt_switches:"}) {
+		const char *p = std::strstr(buf, key);
+		if (!p)
+			continue;
+		total += std::strtol(p + std::strlen(key), nullptr, 10);
+		found++;
+	}
+	return found == 2 ? total : -1;
+}
+
 } // namespace graft::os

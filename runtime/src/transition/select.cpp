@@ -8,7 +8,9 @@
 #include <sched.h>
 
 #include "arch/x86_64/site.hpp"
+#include "os/threads.hpp"
 #include "transition/context.hpp"
+#include "transition/entry_call.hpp"
 #include "transition/stack_check.hpp"
 #include "transition/thread_state.hpp"
 
@@ -29,42 +31,90 @@ std::map<arch::Site *, FuncSel *> sels;
 std::atomic<CheckSet *> g_set{nullptr};
 std::atomic<long> g_set_users{0};
 
-// After a try that found an affected frame, the thread skips the next kSkip tries in
-// the same generation: a held thread would otherwise scan its stack on every call of a
-// function in transition (measured: ~150 ns a call instead of ~15). Only switching is
-// delayed: the transition thread's rounds still check the thread.
-constexpr unsigned kSkip = 63;
-__attribute__((tls_model("initial-exec"))) thread_local uint64_t skip_gen;
-__attribute__((tls_model("initial-exec"))) thread_local unsigned skip_left;
+// After a try that found an affected return address at stack slot S, the thread skips
+// its next tries while S is still at or above its entry SP, still holds that word and
+// the check set is the same: the scan would stop at S (or below it) again, so a skip
+// never delays a switch the scan would allow. It keeps a held thread from scanning its
+// stack on every call of a function in transition (measured: ~150 ns a call instead of
+// ~15), and it ends as soon as the frame that held it returns.
+std::atomic<uint64_t> g_set_serial{1}; // bumped by publish_checks after each exchange
+__attribute__((tls_model("initial-exec"))) thread_local uint64_t skip_serial;
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_slot;
+// Stored inverted: glibc keeps static TLS at the top of a thread's stack mapping, which
+// the scan reads, and a return address kept here would hold the thread forever.
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_word_inverted;
 
-bool skip_try(const Published &p)
+bool skip_try(uintptr_t entry_sp)
 {
-	if (skip_gen != p.gen || skip_left == 0)
-		return false;
-	skip_left--;
-	return true;
+	// Relaxed: a stale serial only makes this thread skip a try it could have made
+	// (it stays in its state, which is always safe); the slot is on its own stack.
+	return skip_slot >= entry_sp && skip_serial == g_set_serial.load(std::memory_order_relaxed) &&
+	       ~*reinterpret_cast<const uintptr_t *>(skip_slot) == skip_word_inverted;
 }
 
-// A thread that has not switched, entering a function in transition, is at a point
-// where it runs neither version of it: if none of the affected functions is on its
-// stack (scanned from the caller's return address up), it switches itself now.
-int try_switch_here(const Published &p, int state, uintptr_t entry_sp)
+void remember_hold(const CheckResult &r, uint64_t serial)
 {
-	if (skip_try(p))
+	skip_serial = serial;
+	skip_slot = r.at;
+	skip_word_inverted = ~*reinterpret_cast<const uintptr_t *>(r.at);
+}
+
+// The last entry the rule refused, so a loop that calls through a pointer (or jumps by a
+// sibling call) does not decode the same call again on every entry: refusing is always
+// safe, so a stale record only costs a try.
+__attribute__((tls_model("initial-exec"))) thread_local uint64_t refused_serial;
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_fn;
+__attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_ret_inverted;
+
+bool refused_before(uintptr_t entry_sp, uintptr_t fn)
+{
+	return refused_fn == fn && refused_serial == g_set_serial.load(std::memory_order_relaxed) &&
+	       ~*reinterpret_cast<const uintptr_t *>(entry_sp) == refused_ret_inverted;
+}
+
+// May a thread that entered fn with its return address at entry_sp switch here? See
+// docs/architecture.md, "Switch points".
+bool entry_allows_switch(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
+{
+	switch (entry_switch()) {
+	case EntrySwitch::any:
+		return true;
+	case EntrySwitch::never:
+		return false;
+	case EntrySwitch::call:
+		break;
+	}
+	// On an alternate signal stack the scan would not see the interrupted frames (on
+	// the thread's own stack): a handler is no switch point. One system call per try.
+	if (arrived_by_call(set, entry_sp, fn) && !os::on_alternate_signal_stack())
+		return true;
+	refused_fn = fn;
+	refused_serial = g_set_serial.load(std::memory_order_relaxed);
+	refused_ret_inverted = ~*reinterpret_cast<const uintptr_t *>(entry_sp);
+	return false;
+}
+
+// A thread that has not switched, entering a function in transition by a call to it, is
+// in the state it had at that call instruction, in its caller: if none of the affected
+// functions is on its stack (scanned from the caller's return address up), it switches
+// itself now and runs neither version before the new one.
+int try_switch_here(const Published &p, int state, uintptr_t entry_sp, uintptr_t fn)
+{
+	if ((skip_slot && skip_try(entry_sp)) || refused_before(entry_sp, fn))
 		return state;
 	g_set_users.fetch_add(1, std::memory_order_seq_cst);
+	uint64_t serial = g_set_serial.load(std::memory_order_relaxed);
 	const CheckSet *set = g_set.load(std::memory_order_seq_cst);
 	// On a fiber the scan ends at its stack's top, not at the end of its mapping
 	// (a heap block's stack would otherwise read the rest of the heap).
-	CheckResult r = set ? check_stack_to(*set, 0, entry_sp, context_stack_hi())
-			    : CheckResult{Verdict::unreliable};
+	CheckResult r{Verdict::unreliable, -1};
+	if (set && entry_allows_switch(*set, entry_sp, fn))
+		r = check_stack_to(*set, 0, entry_sp, context_stack_hi());
 	if (r.verdict == Verdict::clean && switch_self(p, p.target))
 		state = p.target;
 	g_set_users.fetch_sub(1, std::memory_order_release);
-	if (r.verdict == Verdict::on_stack) {
-		skip_gen = p.gen;
-		skip_left = kSkip;
-	}
+	if (r.verdict == Verdict::on_stack)
+		remember_hold(r, serial);
 	return state;
 }
 
@@ -85,7 +135,7 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 			return slot;
 		int state = current_state(p);
 		if (state != p.target)
-			state = try_switch_here(p, state, entry_sp);
+			state = try_switch_here(p, state, entry_sp, arch::site_entry(site));
 		uintptr_t to = sel->target[state].load(std::memory_order_relaxed);
 		// The seqlock re-check: a new transition may have rewritten the targets
 		// since p was read (pairs with the release in end_update).
@@ -98,7 +148,7 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 
 void select_context_switched()
 {
-	skip_left = 0;
+	skip_slot = 0;
 }
 
 void select_init()
@@ -109,6 +159,9 @@ void select_init()
 void publish_checks(CheckSet *set)
 {
 	CheckSet *old = g_set.exchange(set, std::memory_order_seq_cst);
+	// Ends every thread's skips (see skip_try; a thread that reads the old serial a
+	// little longer only skips a try).
+	g_set_serial.fetch_add(1, std::memory_order_relaxed);
 	while (g_set_users.load(std::memory_order_seq_cst) != 0)
 		sched_yield(); // a thread is between its load and its release: a stack scan
 	delete old;

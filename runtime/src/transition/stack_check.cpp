@@ -77,6 +77,7 @@ void CheckSet::sort()
 	span_hi = 0;
 	for (const CheckRange &r : ranges)
 		span_hi = std::max(span_hi, r.hi);
+	std::sort(call_returns.begin(), call_returns.end());
 }
 
 bool CheckSet::read_maps()
@@ -95,6 +96,21 @@ bool CheckSet::read_maps()
 	fclose(f);
 	std::sort(maps.begin(), maps.end());
 	return true;
+}
+
+bool readable(const CheckSet &set, uintptr_t addr, size_t len)
+{
+	const auto *m = map_of(set, addr);
+	return m && addr + len >= addr && addr + len <= m->second;
+}
+
+bool is_return_address(const CheckSet &set, const CheckRange &r, uintptr_t w)
+{
+	if (w <= r.lo)
+		return false;
+	if (std::binary_search(set.call_returns.begin(), set.call_returns.end(), w))
+		return true;
+	return follows_call(w, r.lo);
 }
 
 bool follows_call(uintptr_t addr, uintptr_t lo)
@@ -132,8 +148,8 @@ check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= end; at += 8) {
 		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
-		if (r && w > r->lo && follows_call(w, r->lo))
-			return {Verdict::on_stack, r->name};
+		if (r && is_return_address(set, *r, w))
+			return {Verdict::on_stack, r->name, at};
 	}
 	return {};
 }
@@ -162,8 +178,8 @@ check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 		}
 		for (size_t i = 0; i < len / 8; i++) {
 			const CheckRange *r = range_of(set, buf[i]);
-			if (r && buf[i] > r->lo && follows_call(buf[i], r->lo))
-				return {Verdict::on_stack, r->name};
+			if (r && is_return_address(set, *r, buf[i]))
+				return {Verdict::on_stack, r->name, at + i * 8};
 		}
 		at += len;
 	}

@@ -22,6 +22,10 @@ struct CheckSet {
 	std::vector<CheckRange> ranges;           // sorted by lo
 	std::vector<std::string> names;
 	std::vector<std::pair<uintptr_t, uintptr_t>> maps; // readable mappings, sorted
+	// Return addresses of calls relocated out of a detoured entry into its trampoline:
+	// the trampoline's call pushes the original return address, but the bytes before
+	// it are now the entry's jmp, so follows_call cannot see them. Sorted.
+	std::vector<uintptr_t> call_returns;
 	uintptr_t span_lo = 0, span_hi = 0; // lowest lo, highest hi (set by sort): a quick
 					    // filter before the search, for long fiber stacks
 	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
@@ -35,6 +39,7 @@ enum class Verdict { clean, running_in, on_stack, unreliable };
 struct CheckResult {
 	Verdict verdict = Verdict::clean;
 	int name = -1; // the range found
+	uintptr_t at = 0; // on_stack: the stack slot that holds the return address found
 };
 
 // Checks the stack of a thread stopped at pc with stack pointer sp. Reads only memory
@@ -57,6 +62,13 @@ CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uin
 // address. Returns false when the unwinder could not reach the stack's end (no unwind
 // tables somewhere): then use check_stack.
 bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, CheckResult *out);
+
+// True when [addr, addr + len) lies inside one of set.maps.
+bool readable(const CheckSet &set, uintptr_t addr, size_t len);
+
+// The return-address rule of the scans: w, inside range r, follows a call instruction
+// (follows_call) or is one of set.call_returns.
+bool is_return_address(const CheckSet &set, const CheckRange &r, uintptr_t w);
 
 // True when the bytes before addr end with a call instruction (E8 rel32, or FF /2 in
 // any encoding, optionally REX-prefixed), reading no byte below lo.

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -84,20 +83,13 @@ struct RunMark {
 	}
 };
 
+// Voluntary plus involuntary context switches of tid. Runs between mark and
+// finish_mark: the marked thread may wake holding any lock of the program's (the
+// allocator's, stdio's) and then wait for our verdict in select, so this window reads
+// through os/ into stack buffers and takes no lock and allocates nothing.
 long read_ctxt(pid_t tid)
 {
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", int(tid));
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	long total = 0, v;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
-		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
-			total += v;
-	fclose(f);
-	return total;
+	return os::thread_context_switches(tid);
 }
 
 RunMark run_mark(pid_t tid)
@@ -136,8 +128,11 @@ Outcome check_blocked(const CheckSet &set, const Published &p, pid_t tid, std::s
 		return Outcome::needs_signal;
 	RunMark before = run_mark(tid);
 	CheckResult r{Verdict::unreliable, -1};
+	// Another thread's stack, read through process_vm_readv: if the thread wakes and
+	// exits meanwhile its stack may be unmapped under the scan, which then gives
+	// "unreliable" (EFAULT) instead of a fault in the transition thread.
 	if (!before.ks.running && before.ks.nr >= 0)
-		r = check_stack(set, before.ks.pc, before.ks.sp);
+		r = check_suspended(set, before.ks.pc, before.ks.sp, 0);
 	RunMark after = run_mark(tid);
 	if (!before.same(after)) {
 		finish_mark(tid, p, -1, prev);

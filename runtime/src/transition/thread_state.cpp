@@ -108,8 +108,13 @@ void end_update(int initial, int target)
 
 void set_target(int target)
 {
-	// Only the transition thread and its signal requests read the target, under
-	// patch_mutex; the patched-call path does not.
+	// Not a new generation, so not seqlock-bracketed: published() and select() read the
+	// target on the patched-call path and a thread may act on the old one for a while.
+	// That is safe: such a thread only switches itself to the old target at a point
+	// where its stack was clean (it never runs both versions in one chain), and it is
+	// then a thread not in the new target, which the rounds check and switch back like
+	// any other (the transition thread reads the target after this store, under
+	// patch_mutex). Relaxed: the rounds that follow read it on this thread.
 	g_target.store(target, std::memory_order_relaxed);
 }
 

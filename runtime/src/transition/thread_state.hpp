@@ -37,6 +37,7 @@ void begin_update();
 void end_update(int initial, int target);
 // Control side: flips the target without a new generation (a reversal): threads that
 // switched keep their record and must switch again; the others are at once in target.
+// Readers of published() may still see the old target for a moment (see the .cpp).
 void set_target(int target);
 
 // This thread's state in generation p. May wait while the transition thread is

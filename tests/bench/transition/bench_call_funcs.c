@@ -25,6 +25,34 @@ OPAQUE int bench_tr_outer(void (*body)(void *), void *arg)
 	return v + zero; // not a tail call: bench_tr_outer stays on the stack during body
 }
 
+// A direct call of bench_tr_target (the loops call through a pointer, which the entry
+// rule cannot prove): the thread switches at its entry when its stack is clean.
+int bench_tr_call_once(void)
+{
+	return bench_tr_target() + zero;
+}
+
+// The busy-thread benchmark: a thread that spends most of its time inside a patched
+// function, called directly from a loop (as ordinary code does).
+static volatile long sink;
+
+OPAQUE int bench_tr_busy(void)
+{
+	for (int i = 50; i > 0; i--)
+		sink = sink + 1;
+	return one;
+}
+
+long bench_tr_busy_loop(volatile int *stop)
+{
+	long n = 0;
+	while (!*stop) {
+		bench_tr_busy();
+		n++;
+	}
+	return n;
+}
+
 OPAQUE int bench_tr_hold(int fd)
 {
 	int v = one;

@@ -7,15 +7,19 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "bench_support.hpp"
 #include "core/api.hpp"
+#include "transition/entry_call.hpp"
 
 extern "C" {
 int bench_tr_target(void);
 int bench_tr_outer(void (*body)(void *), void *arg);
 int bench_tr_hold(int fd);
+long bench_tr_busy_loop(volatile int *stop);
+int bench_tr_call_once(void);
 }
 
 namespace {
@@ -127,8 +131,9 @@ static void BM_CallInTransitionSwitched(benchmark::State &state)
 	Holder holder;
 	auto r = graft::core::patch_load(bench::module(kPatch), true);
 	bench::must(r.ok, "load", r.error);
+	bench_tr_call_once(); // a direct call: switches this thread at the entry (clean stack)
 	Loop l{&state, bench_tr_target, false};
-	run_loop(&l); // the first call switches this thread: its stack is clean
+	run_loop(&l);
 	bool held = graft::core::transition_status().active;
 	unload_patch();
 	report(state, l, held);
@@ -147,3 +152,57 @@ static void BM_CallPatchedAfterCompletion(benchmark::State &state)
 	report(state, l, false);
 }
 BENCHMARK(BM_CallPatchedAfterCompletion);
+
+// How long a patch whose function two busy threads spend most of their time in (called
+// directly from a loop) takes from enable to complete, by entry rule: 0 the call rule
+// (default), 1 the entry switch of before (any entry, unsound with sibling calls), 2 no
+// entry switch (only the rounds' signals, which mostly find the thread inside it). Run
+// the last alone: when it times out it forces the patch, which stays loaded.
+static void BM_BusyThreadSwitch(benchmark::State &state)
+{
+	namespace tr = graft::transition;
+	bench::runtime_init();
+	const tr::EntrySwitch modes[] = {tr::EntrySwitch::call, tr::EntrySwitch::any,
+					 tr::EntrySwitch::never};
+	tr::set_entry_switch(modes[state.range(0)]);
+	auto r = graft::core::patch_load(bench::module(kPatch), false);
+	bench::must(r.ok, "load", r.error);
+	volatile int stop = 0;
+	std::thread busy[2];
+	for (auto &t : busy)
+		t = std::thread([&stop] { bench_tr_busy_loop(&stop); });
+	bool forced = false;
+	for (auto _ : state) {
+		auto t0 = std::chrono::steady_clock::now();
+		r = graft::core::patch_enable(kPatch);
+		bench::must(r.ok, "enable", r.error);
+		if (!bench::wait_complete(10000)) {
+			// Without entry switches the busy threads may never be caught outside the
+			// function: end it with force (the patch then stays loaded for good).
+			bench::must(graft::core::transition_force().ok, "force", "failed");
+			forced = true;
+			state.SkipWithError("did not complete in 10 s (forced)");
+			break;
+		}
+		state.SetIterationTime(
+			std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+		r = graft::core::patch_disable(kPatch);
+		bench::must(r.ok, "disable", r.error);
+		bench::must(bench::wait_complete(), "disable", "did not complete in 30 s");
+	}
+	stop = 1;
+	for (auto &t : busy)
+		t.join();
+	if (!forced) {
+		r = graft::core::patch_unload(kPatch);
+		bench::must(r.ok, "unload", r.error);
+	}
+	tr::set_entry_switch(tr::EntrySwitch::call);
+}
+BENCHMARK(BM_BusyThreadSwitch)
+	->Arg(0)
+	->Arg(1)
+	->Arg(2)
+	->UseManualTime()
+	->Unit(benchmark::kMillisecond)
+	->Iterations(10);

@@ -5,6 +5,7 @@
 // target's own that tells graft through the graft_context_* API ("api"). One reply line per
 // stdin command:
 //   spin N      N fibers that loop { h(x), check g(f(x)) == x, yield }
+//   spin-sibling N  N fibers that loop the same on fib_srun and fib_srun_pfe in turn
 //   mismatches  "mismatches M" so far
 //   stop        the spinning fibers stop calling h: "calls C mismatches M"
 //   park        a fiber that parks inside fib_park: "parked"
@@ -50,6 +51,7 @@ struct Task {
 	ucontext_t *back = nullptr;
 	void *stack = nullptr;
 	bool spinner = false;
+	bool sibling = false; // a spinner of fib_srun / fib_srun_pfe
 	bool done = false;
 	std::atomic<int> park{0}; // 1: do not requeue after this yield
 	void *gc = nullptr;       // ucontext, api: graft's context, to unregister when done
@@ -251,8 +253,8 @@ void task_main(Task *t)
 		t->gc = gc_current(); // api mode: registered by make_task
 	if (t->spinner) {
 		long x = long(reinterpret_cast<uintptr_t>(t) >> 4 & 0xffff);
-		while (!stop_spin.load(std::memory_order_relaxed)) {
-			long r = fib_h(x);
+		for (long i = 0; !stop_spin.load(std::memory_order_relaxed); i++) {
+			long r = !t->sibling ? fib_h(x) : (i & 1) ? fib_srun_pfe(x) : fib_srun(x);
 			calls.fetch_add(1, std::memory_order_relaxed);
 			if (r != x)
 				mismatches.fetch_add(1, std::memory_order_relaxed);
@@ -269,11 +271,14 @@ void task_main(Task *t)
 		yield_from(t);
 }
 
-void spin(int n)
+void spin(int n, bool sibling)
 {
 	stop_spin = false;
-	for (int i = 0; i < n; i++)
-		push(make_task(true));
+	for (int i = 0; i < n; i++) {
+		Task *t = make_task(true);
+		t->sibling = sibling;
+		push(t);
+	}
 	printf("spinning %d\n", n);
 }
 
@@ -348,8 +353,8 @@ int main(int argc, char **argv)
 		std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
 		if (verb == "quit")
 			break;
-		if (verb == "spin")
-			spin(atoi(arg.c_str()));
+		if (verb == "spin" || verb == "spin-sibling")
+			spin(atoi(arg.c_str()), verb == "spin-sibling");
 		else if (verb == "mismatches")
 			printf("mismatches %ld\n", mismatches.load());
 		else if (verb == "stop") {

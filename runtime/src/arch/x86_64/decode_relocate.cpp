@@ -352,6 +352,17 @@ unsigned plan(const Prologue &p, Plan *plans) {
 
 } // namespace
 
+size_t relocated_call_returns(const Prologue &p, uintptr_t *out, size_t cap) {
+	size_t n = 0;
+	for (unsigned i = 0; i < p.n_insns && n < cap; ++i) {
+		Decoded d;
+		uintptr_t ip = p.patch_at + p.insn_off[i];
+		if (decode(ip, p.range_len - p.insn_off[i], &d) && classify(d) == Kind::call)
+			out[n++] = ip + d.insn.length;
+	}
+	return n;
+}
+
 size_t emit_trampoline(const Prologue &p, const char *name, uintptr_t at, uint8_t *buf, size_t cap,
 		       OffsetPair *map, uint8_t *n_map, std::string *why) {
 	Plan plans[kMaxInsns];

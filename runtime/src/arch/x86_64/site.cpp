@@ -101,6 +101,7 @@ bool prepare_detour(Site *s, size_t size, std::string *why) {
 	s->patch_len = 5;
 	s->range_len = p.range_len;
 	std::memcpy(s->orig, reinterpret_cast<const void *>(p.patch_at), p.range_len);
+	s->n_call_returns = uint8_t(detail::relocated_call_returns(p, s->call_returns, 4));
 	s->original = s->trampoline;
 	return true;
 }
@@ -196,6 +197,17 @@ uintptr_t site_transition(const Site *site) { return site->transition; }
 void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi) {
 	*lo = site->stub;
 	*hi = site->stub + detail::kBlockSize;
+}
+
+void site_entry_range(const Site *site, uintptr_t *lo, uintptr_t *hi) {
+	*lo = site->kind == EntryKind::patchable ? site->pad_jmp : site->entry;
+	*hi = site->patch_at + site->patch_len;
+}
+
+size_t site_call_returns(const Site *site, uintptr_t out[4]) {
+	for (size_t i = 0; i < site->n_call_returns; i++)
+		out[i] = site->call_returns[i];
+	return site->n_call_returns;
 }
 
 void transition_code_range(uintptr_t *lo, uintptr_t *hi) {

@@ -99,6 +99,15 @@ namespace graft::arch {
 // transition_f and the trampoline (the consistency model's stack check counts a thread
 // in there as inside the function).
 void site_code_range(const Site *site, uintptr_t *lo, uintptr_t *hi);
+// The entry's jump code: [entry, end of the entry jump) for a detour, and from the
+// padding's jmp *[rip+slot] (before the symbol, in no function's range) to the end of
+// the entry's jmp short for a patchable entry. A thread there has entered the function
+// without choosing a version, as one in transition_f.
+void site_entry_range(const Site *site, uintptr_t *lo, uintptr_t *hi);
+// A detour's prologue calls that now run from the trampoline push their original
+// return address, which no call instruction precedes any more (the entry's jmp
+// overwrote it): the stack check is told them. Returns how many (at most 4) into out.
+size_t site_call_returns(const Site *site, uintptr_t out[4]);
 // The body shared by every transition_f (transition.S).
 void transition_code_range(uintptr_t *lo, uintptr_t *hi);
 } // namespace graft::arch

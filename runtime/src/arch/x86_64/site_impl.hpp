@@ -60,6 +60,8 @@ struct Site {
 	detail::SiteData *data = nullptr;
 	uint8_t n_map = 0;
 	detail::OffsetPair map[detail::kMaxInsns] = {};
+	uint8_t n_call_returns = 0;    // detour: calls relocated into the trampoline
+	uintptr_t call_returns[4] = {}; // their (original) return addresses
 	bool installed = false;
 	uintptr_t direct = 0;
 	// Where a thread that hits our int3 at patch_at goes while a poke is in progress
@@ -76,6 +78,10 @@ bool analyse_prologue(uintptr_t entry, size_t size, const char *name, Prologue *
 // offset map. Returns the length, or 0 and *why.
 size_t emit_trampoline(const Prologue &p, const char *name, uintptr_t at, uint8_t *buf, size_t cap,
 		       OffsetPair *map, uint8_t *n_map, std::string *why);
+
+// The return addresses of the calls among p's instructions: the relocated copies push
+// them (emit_call), so a thread may have one on its stack. At most cap.
+size_t relocated_call_returns(const Prologue &p, uintptr_t *out, size_t cap);
 
 // stub.cpp
 // A per-site code block (stub_f, transition_f, trampoline) and data record, near entry.
