@@ -26,8 +26,11 @@ extern "C" {
 /*
  * 2: struct graft_state and graft_patch.states appended (system states). The runtime
  * still accepts version 1 modules, whose graft_patch ends at replace.
+ * 3: graft_object.shadow_types and graft_object.build_id appended. The runtime still
+ * accepts version 1 and 2 modules, whose graft_object ends at syms (it steps through
+ * their objs array by that smaller size).
  */
-#define GRAFT_ABI_VERSION 2
+#define GRAFT_ABI_VERSION 3
 #define GRAFT_ABI_VERSION_MIN 1
 
 #if defined(GRAFT_BUILDING_RUNTIME)
@@ -96,12 +99,20 @@ struct graft_sym {
  * @funcs:     replaced functions, ended by a zeroed entry.
  * @callbacks: optional (un)patch callbacks.
  * @syms:      symbols to resolve for the patch code, ended by a zeroed entry; may be NULL.
+ * @shadow_types: (ABI version 3) defined by the shadow-types work (issue 16); NULL.
+ * @build_id:  (ABI version 3) the GNU build-id of the object the patch was built for, as
+ *             lowercase hex (what `readelf -n` prints after "Build ID:"), or NULL (or
+ *             ""): matched by name only. When set, the runtime refuses the patch for a
+ *             loaded object of that name whose build-id, read from its PT_NOTE in
+ *             memory, differs; the patch store files the module under it.
  */
 struct graft_object {
 	const char *name;
 	struct graft_func *funcs;
 	struct graft_callbacks callbacks;
 	struct graft_sym *syms;
+	const void *shadow_types;
+	const char *build_id;
 };
 
 /*

@@ -19,7 +19,7 @@
 #define ABI_ASSERT(cond, tag) typedef char abi_assert_##tag[(cond) ? 1 : -1]
 #endif
 
-ABI_ASSERT(GRAFT_ABI_VERSION == 2 && GRAFT_ABI_VERSION_MIN == 1, abi_version);
+ABI_ASSERT(GRAFT_ABI_VERSION == 3 && GRAFT_ABI_VERSION_MIN == 1, abi_version);
 ABI_ASSERT(GRAFT_OBJECT_LIVE == 0 && GRAFT_OBJECT_COMING == 1 && GRAFT_OBJECT_GOING == 2,
 	   object_states);
 ABI_ASSERT(sizeof(enum graft_object_state) == 4, object_state_size);
@@ -44,7 +44,9 @@ ABI_ASSERT(offsetof(struct graft_object, name) == 0, obj_name);
 ABI_ASSERT(offsetof(struct graft_object, funcs) == 8, obj_funcs);
 ABI_ASSERT(offsetof(struct graft_object, callbacks) == 16, obj_callbacks);
 ABI_ASSERT(offsetof(struct graft_object, syms) == 48, obj_syms);
-ABI_ASSERT(sizeof(struct graft_object) == 56, obj_size);
+ABI_ASSERT(offsetof(struct graft_object, shadow_types) == 56, obj_shadow_types);
+ABI_ASSERT(offsetof(struct graft_object, build_id) == 64, obj_build_id);
+ABI_ASSERT(sizeof(struct graft_object) == 72, obj_size);
 
 ABI_ASSERT(offsetof(struct graft_patch, objs) == 0, patch_objs);
 ABI_ASSERT(offsetof(struct graft_patch, replace) == 8, patch_replace);
