@@ -19,6 +19,7 @@
 #include "core/transition.hpp"
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
+#include "store/autoload.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
 #include "transition/fcontext_static.hpp"
@@ -75,6 +76,16 @@ void after_fork_child()
 	control::control_after_fork_child();
 }
 
+// The patch store (issue 18): patches filed under the build-ids of the loaded objects.
+void enable_store_patches()
+{
+	try {
+		store::enable_at_start();
+	} catch (...) {
+		log::printf("graft: out of memory while reading the patch store: not used");
+	}
+}
+
 void load_startup_patches(const std::vector<std::string> &paths)
 {
 	for (const std::string &path : paths) {
@@ -96,6 +107,9 @@ __attribute__((constructor)) static void graft_init()
 	// A setuid/setgid (secure-execution) process must not take orders from the
 	// environment or a socket: the runtime stays inert there.
 	if (getauxval(AT_SECURE))
+		return;
+	// The administrator's kill switch (/etc/graft/disable, graft.enable=0): inert.
+	if (store::runtime_disabled())
 		return;
 	config::Config cfg = config::read_env();
 	core::open_log_mirror(cfg.log);
@@ -120,6 +134,7 @@ __attribute__((constructor)) static void graft_init()
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);
 	atexit(core::transition_quiesce_at_exit);
 	loader::loader_init(); // before any patch: libraries loading from now on are seen
+	core::enable_store_patches();
 	core::load_startup_patches(cfg.patches);
 	control::control_start(&why); // logs why when it cannot
 }

@@ -16,6 +16,7 @@
 #include "core/library.hpp"
 #include "core/log.hpp"
 #include "loader/loader.hpp"
+#include "store/autoload.hpp"
 #include "symbols/symbols.hpp"
 
 namespace graft::loader {
@@ -104,12 +105,20 @@ extern "C" GRAFT_API void *dlopen(const char *file, int mode)
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
+	try {
+		store::before_dlopen(file); // the store's patches for this library (issue 18)
+	} catch (...) {
+	}
 	void *handle = loader::real_dlopen()(file, mode);
 	try {
 		if (handle && track)
 			loader::patch_new_objects(before);
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
+	}
+	try {
+		store::after_dlopen();
+	} catch (...) {
 	}
 	if (!handle || !loader::refusal[0])
 		return handle;
