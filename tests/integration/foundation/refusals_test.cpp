@@ -90,7 +90,7 @@ TEST_F(Refusals, SharedObjectWithoutTheExport)
 
 TEST_F(Refusals, WrongAbiVersion)
 {
-	refused(run_graft({"load", pid, patch_path("itest-badabi")}), "ABI version 99 is not supported (this runtime supports 1 to 2)");
+	refused(run_graft({"load", pid, patch_path("itest-badabi")}), "ABI version 99 is not supported (this runtime supports 1 to 3)");
 }
 
 TEST_F(Refusals, UnknownFunction)

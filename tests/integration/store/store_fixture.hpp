@@ -32,6 +32,9 @@ protected:
 		dir_ = tmpl;
 		fs::create_directories(dir_ + "/lib");
 		fs::create_directories(dir_ + "/etc");
+		// A copy of the program per test: --exe then selects this test's processes
+		// only, even while other tests run theirs.
+		fs::copy_file(out_dir() + "/itest-store/store_prog", prog());
 		use_lib("x");
 		setenv("GRAFT_STORE", store().c_str(), 1);
 		setenv("GRAFT_CONFIG_DIR", (dir_ + "/etc").c_str(), 1);
@@ -49,7 +52,7 @@ protected:
 
 	std::string store() const { return dir_ + "/store"; }
 	std::string lib_path() const { return dir_ + "/lib/libstoretgt.so.1"; }
-	static std::string prog() { return out_dir() + "/itest-store/store_prog"; }
+	std::string prog() const { return dir_ + "/store_prog"; }
 	static std::string module(const std::string &name)
 	{
 		return out_dir() + "/itest-store/modules/" + name + ".so";

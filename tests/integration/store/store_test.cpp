@@ -46,6 +46,19 @@ TEST_F(Store, APatchForTheLoadedBuildLoads)
 	EXPECT_EQ(p.ask("call"), "call: fixed");
 }
 
+// The file on disk is replaced by the rebuild (Y) after the process mapped X: the runtime
+// reads the build-id from the mapped object, so the patch for X still loads.
+TEST_F(Store, TheBuildIdIsReadFromMemoryNotFromTheReplacedFile)
+{
+	Target p(prog());
+	ASSERT_EQ(p.read_line(), "main: old");
+	ASSERT_TRUE(p.wait_ready());
+	use_lib("y");
+	CmdResult r = graft({"load", pid_str(p), module("10-fix")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_EQ(p.ask("call"), "call: fixed");
+}
+
 TEST_F(Store, InstallRefusesAModuleWithoutBuildIds)
 {
 	CmdResult r = graft({"install", module("nobuildid")});
