@@ -89,8 +89,12 @@ int cmd_preload(const std::string &verb, const Options &opt)
 	std::string lib = libgraft_path();
 	std::vector<std::string> lines = read_lines(kPreloadFile), kept;
 	bool present = false;
-	for (const std::string &l : lines)
-		(names_graft(l, lib) ? present : (kept.push_back(l), present)) |= names_graft(l, lib);
+	for (const std::string &l : lines) {
+		if (names_graft(l, lib))
+			present = true;
+		else
+			kept.push_back(l);
+	}
 	std::string kill = store::config_dir_from(getenv("GRAFT_CONFIG_DIR")) + "/" +
 			   store::kDisableFile;
 	bool killed = access(kill.c_str(), F_OK) == 0;

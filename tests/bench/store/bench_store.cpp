@@ -164,7 +164,7 @@ void BM_ApplyAll(benchmark::State &state)
 	Env env({"LD_PRELOAD=" + out("lib/libgraft.so"), "GRAFT_RUNTIME_DIR=" + sockets,
 		 "GRAFT_STORE=" + empty, "LD_LIBRARY_PATH=" + out("itest-store/lib-x")});
 	int in[2];
-	if (pipe(in) != 0)
+	if (pipe2(in, O_CLOEXEC) != 0) // only the dup2 to stdin reaches the children
 		return state.SkipWithError("pipe");
 	std::vector<pid_t> pids;
 	for (int i = 0; i < n; i++)
