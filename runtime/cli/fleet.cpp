@@ -34,8 +34,9 @@ struct Progress {
 	bool tty = isatty(STDERR_FILENO);
 	void step()
 	{
-		std::lock_guard<std::mutex> g(mu);
-		if (++done, tty)
+		std::lock_guard<std::mutex> g(mu); // done and the terminal line
+		++done;
+		if (tty)
 			std::fprintf(stderr, "\rgraft: %zu/%zu processes", done, total);
 	}
 	~Progress()
