@@ -46,7 +46,9 @@ std::string descriptor(const std::vector<FuncEntry> &funcs, const std::vector<Sy
 	d << "\t{0, 0, 0}\n};\n"
 	  << "static struct graft_object objs[] = {\n\t{"
 	  << (target.object_name.empty() ? "0" : c_string(target.object_name))
-	  << ", funcs, {0, 0, 0, 0}, syms},\n\t{0, 0, {0, 0, 0, 0}, 0}\n};\n"
+	  << ", funcs, {0, 0, 0, 0}, syms, 0, "
+	  << (target.build_id.empty() ? "0" : c_string(target.build_id))
+	  << "},\n\t{0, 0, {0, 0, 0, 0}, 0, 0, 0}\n};\n"
 	  << "static struct graft_patch patch = {objs, 0};\nGRAFT_PATCH(patch);\n";
 	return d.str();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;      // refused or failed; the message says why
 constexpr int kExitUsage = 2;
 constexpr int kExitTransition = 3;  // still in transition when the wait ended
+constexpr int kExitUncovered = 4;   // --all: some matching processes have no runtime
 
 // --timeout: how long load/enable/disable wait for the reply and then for the
 // transition they started. Other requests get kQueryTimeoutSec for their reply.
@@ -88,5 +90,21 @@ int cmd_list(pid_t pid, const Options &opt);
 int cmd_log(pid_t pid, bool follow, bool no_time, const Options &opt);
 int cmd_status(pid_t pid, const Options &opt);
 int cmd_force(pid_t pid, const Options &opt);
+}
+
+namespace CLI {
+class App;
+}
+
+namespace graft::cli {
+// The system-wide commands (install, uninstall, gc, apply/disable/status --all,
+// preload): declared on app by system_wide_args.cpp.
+void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *action);
+// --all, --exe, --lib, --jobs, --store on `status` and `disable`; whether --all was given;
+// their --all forms (disable: NAME is the first positional).
+void add_all_options(CLI::App *sub);
+bool all_requested();
+int run_status_all(const Options &opt);
+int run_disable_all(const std::string &name, const Options &opt);
 
 } // namespace graft::cli

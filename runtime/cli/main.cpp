@@ -19,9 +19,9 @@ struct Args {
 	std::vector<std::string> patches, command;
 };
 
-CLI::App *add_pid(CLI::App *sub, Args &a)
+CLI::App *add_pid(CLI::App *sub, Args &a, bool required = true)
 {
-	sub->add_option("PID", a.pid, "process id of the target")->required();
+	sub->add_option("PID", a.pid, "process id of the target")->required(required);
 	return sub;
 }
 
@@ -77,16 +77,25 @@ void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
 	});
 	for (const char *verb : {"enable", "disable", "unload"}) {
 		std::string help = std::string(verb) + " a loaded patch";
+		std::string v = verb;
+		bool with_all = v == "disable"; // disable --all NAME (system-wide.md)
 		auto *sub = add_pid(app.add_subcommand(verb, help), a);
 		sub->add_option("NAME", a.name, "the patch's name (its file name without .so)")
-			->required();
-		std::string v = verb;
+			->required(!with_all);
 		if (v == "unload")
 			add_timeout(sub, a, "seconds to wait for the process's reply (default 30)");
 		else
 			add_wait(sub, a);
+		if (with_all)
+			add_all_options(sub);
 		sub->callback([&a, action, v] {
-			*action = [&a, v] { return cmd_named(v, parse_pid(a.pid), a.name, a.opt); };
+			*action = [&a, v] {
+				if (v == "disable" && all_requested())
+					return run_disable_all(a.pid, a.opt); // NAME came first
+				if (a.name.empty())
+					throw Failure{kExitUsage, v + " needs PID and NAME"};
+				return cmd_named(v, parse_pid(a.pid), a.name, a.opt);
+			};
 		});
 	}
 }
@@ -105,10 +114,19 @@ void declare_views(CLI::App &app, Args &a, std::function<int()> *action)
 
 void declare_transition(CLI::App &app, Args &a, std::function<int()> *action)
 {
-	add_pid(app.add_subcommand("status", "the transition in progress and the threads "
-					     "that hold it"),
-		a)
-		->callback([&a, action] { *action = [&a] { return cmd_status(parse_pid(a.pid), a.opt); }; });
+	auto *status = add_pid(app.add_subcommand("status", "the transition in progress and the "
+							    "threads that hold it (--all: every process)"),
+			       a, false);
+	add_all_options(status);
+	status->callback([&a, action] {
+		*action = [&a] {
+			if (all_requested())
+				return run_status_all(a.opt);
+			if (a.pid.empty())
+				throw Failure{kExitUsage, "status needs PID, or --all"};
+			return cmd_status(parse_pid(a.pid), a.opt);
+		};
+	});
 	add_pid(app.add_subcommand("force", "finish the transition now, unchecked (the patch "
 					    "can then never be unloaded)"),
 		a)
@@ -136,11 +154,13 @@ int main(int argc, char **argv)
 	app.require_subcommand(1);
 	app.fallthrough();  // --json may follow the subcommand
 	app.footer("Every command takes --json. Exit status: 0 done, 1 refused or failed, 2 usage, "
-		   "3 still in transition when the wait ended.");
+		   "3 still in transition when the wait ended, 4 (--all) some matching processes "
+		   "have no runtime.");
 	declare_run_ps(app, args, &action);
 	declare_lifecycle(app, args, &action);
 	declare_views(app, args, &action);
 	declare_transition(app, args, &action);
+	declare_system_wide(app, args.opt, &action);
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {

@@ -26,10 +26,11 @@ extern "C" {
 /*
  * 2: struct graft_state and graft_patch.states appended (system states). The runtime
  * still accepts version 1 modules, whose graft_patch ends at replace.
- * 3: graft_object.shadow_types and graft_state.shadow_type appended (shadow variable
- * types, freed when their last user goes). graft_object and graft_state are array
- * elements: the runtime steps through a version 1 or 2 module's arrays with their
- * version 2 sizes and never reads the fields appended since.
+ * 3: graft_object.shadow_types, graft_object.build_id and graft_state.shadow_type
+ * appended (shadow variable types, freed when their last user goes; the build-id of the
+ * object a patch was made for). graft_object and graft_state are array elements: the
+ * runtime steps through a version 1 or 2 module's arrays with their version 2 sizes and
+ * never reads the fields appended since.
  */
 #define GRAFT_ABI_VERSION 3
 #define GRAFT_ABI_VERSION_MIN 1
@@ -125,6 +126,11 @@ struct graft_sym {
  *             object is patched (enable, or the library loading); unregistered after
  *             post_unpatch (disable, the library unloading) or when a replace patch's
  *             transition completes. See docs/shadow-variables.md.
+ * @build_id:  (ABI version 3) the GNU build-id of the object the patch was built for, as
+ *             lowercase hex (what `readelf -n` prints after "Build ID:"), or NULL (or
+ *             ""): matched by name only. When set, the runtime refuses the patch for a
+ *             loaded object of that name whose build-id, read from its PT_NOTE in
+ *             memory, differs; the patch store files the module under it.
  */
 struct graft_object {
 	const char *name;
@@ -132,6 +138,7 @@ struct graft_object {
 	struct graft_callbacks callbacks;
 	struct graft_sym *syms;
 	const struct graft_shadow_type *const *shadow_types;
+	const char *build_id;
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
 #include "os/code.hpp"
+#include "store/autoload.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
 #include "transition/entry_call.hpp"
@@ -106,6 +107,16 @@ void after_fork_child()
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, nullptr);
 }
 
+// The patch store (issue 18): patches filed under the build-ids of the loaded objects.
+void enable_store_patches()
+{
+	try {
+		store::enable_at_start();
+	} catch (...) {
+		log::printf("graft: out of memory while reading the patch store: not used");
+	}
+}
+
 void load_startup_patches(const std::vector<std::string> &paths)
 {
 	for (const std::string &path : paths) {
@@ -147,6 +158,7 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 	loader::loader_init(); // before any patch: libraries loading from now on are seen
 	if (late && !loader::late_hooks_install(why))
 		return false;
+	core::enable_store_patches();
 	core::load_startup_patches(cfg.patches);
 	return true;
 }
@@ -164,6 +176,9 @@ __attribute__((constructor)) static void graft_init()
 	// A setuid/setgid (secure-execution) process must not take orders from the
 	// environment or a socket: the runtime stays inert there.
 	if (getauxval(AT_SECURE))
+		return;
+	// The administrator's kill switch (/etc/graft/disable, graft.enable=0): inert.
+	if (store::runtime_disabled())
 		return;
 	config::Config cfg = config::read_env();
 	core::open_log_mirror(cfg.log);
@@ -188,6 +203,9 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, nullptr); // it was in pause()
 	if (core::initialized.exchange(true))
 		return nullptr;
+	if (store::runtime_disabled())
+		return "the runtime is disabled on this machine (the kill switch: /etc/graft/disable "
+		       "or graft.enable=0 on the kernel command line)";
 	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
 	std::string why;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/callbacks.hpp"
+#include "core/state.hpp"
 #include "core/func_stack.hpp"
 #include "core/log.hpp"
 #include "core/resolve.hpp"
@@ -97,6 +98,36 @@ int apply_object(Patch &patch, Object &obj, const symbols::Object &lib, std::str
 	return ret;
 }
 
+// A patch from the store, loaded (not enabled) by the dlopen wrapper for this library:
+// enabled now, before the library's constructors, when this build of the library is
+// all it patches (nothing else to switch, so no transition). Other cases are left to
+// store_patches_settle() once the dlopen returns.
+void enable_store_patches(const symbols::Object &lib)
+{
+	for (auto &p : patches) {
+		Patch &patch = *p;
+		Object *obj = patch.store_pending && !transition_patch() && !patch.replace
+				      ? unbound_object_for(patch, lib) : nullptr;
+		if (!obj || obj->build_id.empty() || obj->build_id != lib.build_id)
+			continue;
+		bool alone = true;
+		for (auto &o : patch.objects)
+			alone &= o.get() == obj || !o->loaded;
+		std::string why;
+		if (!alone || !is_patch_compatible(patch, &why))
+			continue;
+		log::printf("graft: enabling patch '%s' from the store for loading library '%s'",
+			    patch.name.c_str(), obj->name.c_str());
+		if (apply_object(patch, *obj, lib, &why) != 0) {
+			log::printf("graft: %s", why.c_str());
+			free_object_loaded(*obj);
+			continue; // settled (unloaded) after the dlopen
+		}
+		patch.enabled = true;
+		patch.store_pending = false;
+	}
+}
+
 } // namespace
 
 void load_gate_enter()
@@ -145,6 +176,7 @@ std::string library_coming(const symbols::Object &lib)
 		transition_objects_changed();
 		return "patch '" + patch.name + "' refused library '" + obj->name + "': " + why;
 	}
+	enable_store_patches(lib);
 	transition_objects_changed();
 	return {};
 }

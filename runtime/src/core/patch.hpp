@@ -40,6 +40,7 @@ struct Func {
 struct Object {
 	graft_object *desc = nullptr;
 	std::string name;           // graft_object_name(): exe file name for NULL
+	std::string build_id;       // desc->build_id (ABI >= 3), "" when it names none
 	bool loaded = false;        // resolved against a loaded object
 	std::string path;           // while loaded: the file it was resolved in
 	uintptr_t base = 0;         // while loaded: its load bias (tells a reload apart)
@@ -70,6 +71,9 @@ struct Patch {
 	bool forced = false;        // a transition was forced: never unloaded (threads may
 	                            // still run its code)
 	bool shadow_states_registered = false; // its states' shadow types are registered
+	bool store_pending = false; // loaded from the patch store for a library being
+	                            // dlopen'ed: enabled if that library is its build,
+	                            // else unloaded (core/store_patches.cpp)
 };
 
 // A module's arrays are stepped with the module's element sizes: in ABI versions 1 and

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <cstddef>
 #include <map>
 #include <set>
 #include <utility>
@@ -102,9 +103,25 @@ bool resolve_syms(Object &obj, const symbols::Object &where, const symbols::Symb
 	return true;
 }
 
+// The patch names the build it was made for: any other build of the object (a library
+// upgraded on disk, a rebuilt program) is refused. Read from memory (symbols::Object).
+bool check_build_id(const Object &obj, const symbols::Object &where, std::string *why)
+{
+	if (obj.build_id.empty() || obj.build_id == where.build_id)
+		return true;
+	*why = "patch '" + obj.owner->name + "' is for build-id " + obj.build_id + " of '" +
+	       obj.name + "', but '" + where.path + "' is loaded with " +
+	       (where.build_id.empty() ? std::string("no build-id")
+				       : "build-id " + where.build_id) +
+	       ": it is another build of that object (rebuild the patch against it)";
+	return false;
+}
+
 bool resolve_object_cells(Object &obj, const symbols::Object &where,
 			  std::vector<std::pair<void **, void *>> *cells, std::string *why)
 {
+	if (!check_build_id(obj, where, why))
+		return false;
 	auto table = table_for(where, why);
 	if (!table)
 		return false;
@@ -173,6 +190,8 @@ bool build_objects(Patch &patch, std::string *why)
 		obj->desc = o;
 		obj->owner = &patch;
 		obj->name = o->name ? o->name : exe_name();
+		if (patch.abi_version >= 3 && o->build_id)
+			obj->build_id = o->build_id;
 		if (!names.insert(o->name ? o->name : "").second) {
 			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name + "'";
 			return false;

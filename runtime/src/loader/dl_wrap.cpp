@@ -23,6 +23,7 @@
 #include "core/library.hpp"
 #include "core/log.hpp"
 #include "loader/loader.hpp"
+#include "store/autoload.hpp"
 #include "symbols/symbols.hpp"
 
 extern "C" void *graft_loader_call_as(void *fn, const char *a, int b, uintptr_t ret);
@@ -191,6 +192,17 @@ void pin_library(const std::string &path)
 		    "'graft run' to have unloads reverted)", path.c_str());
 }
 
+// The store's patches loaded for a library before its dlopen: enabled or unloaded now,
+// outside the load gate (they take patch_mutex, and an unload closes a module).
+void settle_store()
+{
+	try {
+		store::after_dlopen();
+	} catch (...) {
+		log::printf("graft: out of memory while settling the store's patches");
+	}
+}
+
 void dl_wrap_init()
 {
 	reals();
@@ -216,6 +228,10 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
+	try {
+		store::before_dlopen(file); // the store's patches for this library (issue 18)
+	} catch (...) {
+	}
 	core::load_gate_enter(); // patch_mutex before the loader's locks (core/library.hpp)
 	void *handle = loader::dlopen_as(file, mode, caller);
 	try {
@@ -227,11 +243,13 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	loader::Messages *m = loader::msgs;
 	if (!handle || !m || !m->refusal[0]) {
 		core::load_gate_exit();
+		loader::settle_store();
 		return handle;
 	}
 	// Refused: the library's patches were rolled back; unload it again.
 	loader::real_dlclose()(handle);
 	core::load_gate_exit();
+	loader::settle_store();
 	snprintf(m->error, sizeof(m->error), "%s: %s", file, m->refusal);
 	m->error_pending = true;
 	m->refusal[0] = '\0';

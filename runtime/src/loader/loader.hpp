@@ -13,6 +13,10 @@ namespace graft::loader {
 // it, falls back to the dlopen wrapper and pinning. Called once from the constructor.
 void loader_init();
 
+// After a dlopen: the patch store's modules loaded for that library are enabled if it is
+// their build, else unloaded (store/autoload.hpp). Outside the load gate.
+void settle_store();
+
 // Looks up the C library's dlopen, dlclose and dlerror that the wrappers call.
 void dl_wrap_init();
 

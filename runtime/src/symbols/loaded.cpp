@@ -10,6 +10,8 @@
 #include <climits>
 #include <cstring>
 
+#include "symbols/build_id.hpp"
+
 namespace graft::symbols {
 namespace {
 
@@ -116,6 +118,7 @@ void add_object(dl_phdr_info *info, IterateState *st)
 	obj.name = file_name_of(obj.path);
 	obj.soname = soname_from_memory(info);
 	obj.base = info->dlpi_addr;
+	obj.build_id = build_id_of_phdrs(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum);
 	st->out->push_back(std::move(obj));
 }
 
@@ -150,6 +153,7 @@ Object object_of(const link_map *map)
 	obj.name = file_name_of(obj.path);
 	obj.soname = soname_from_dynamic(map->l_addr, map->l_ld);
 	obj.base = map->l_addr;
+	obj.build_id = build_id_of_map(map);
 	return obj;
 }
 

@@ -20,6 +20,7 @@ struct Object {
 	std::string soname;   // DT_SONAME, empty when it has none
 	uintptr_t base = 0;   // load bias (link_map l_addr): runtime address = base + st_value
 	bool is_main = false; // the main executable
+	std::string build_id; // GNU build-id (lowercase hex) from its PT_NOTE in memory, or ""
 };
 
 // Every object currently loaded, the main executable first (dl_iterate_phdr order).

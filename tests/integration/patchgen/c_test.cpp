@@ -8,6 +8,9 @@
 
 #include "pg_support.hpp"
 
+#include <fstream>
+#include <iterator>
+
 using namespace graft::test;
 
 namespace {
@@ -165,6 +168,18 @@ TEST_F(PatchgenC, SharedLibraryTarget)
 		    report.find("graft_func: fee") != std::string::npos)
 		<< report;
 	expect_change("lib-fee", "fee 2", "fee 10", "fee 14");
+	// The descriptor names the deployed library's build-id (ABI 3): graft install reads
+	// it back from the module into the store's manifest.
+	CmdResult id = run({"readelf", "-n", tree->deployed("libfee.so")});
+	size_t at = id.out.find("Build ID: ");
+	ASSERT_NE(at, std::string::npos) << id.out;
+	std::string hex = id.out.substr(at + 10, id.out.find('\n', at) - at - 10);
+	std::string store = tree->dir() + "/store-check";
+	CmdResult r = run_graft({"install", "--no-apply", "--store", store, tree->module("lib-fee")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	std::ifstream manifest(store + "/manifest.json");
+	std::string text((std::istreambuf_iterator<char>(manifest)), std::istreambuf_iterator<char>());
+	EXPECT_NE(text.find("\"build_id\": \"" + hex + "\""), std::string::npos) << text;
 }
 
 TEST_F(PatchgenC, CommentOnlyFixMakesNoModule)

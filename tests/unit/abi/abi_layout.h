@@ -45,7 +45,8 @@ ABI_ASSERT(offsetof(struct graft_object, funcs) == 8, obj_funcs);
 ABI_ASSERT(offsetof(struct graft_object, callbacks) == 16, obj_callbacks);
 ABI_ASSERT(offsetof(struct graft_object, syms) == 48, obj_syms);
 ABI_ASSERT(offsetof(struct graft_object, shadow_types) == 56, obj_shadow_types);
-ABI_ASSERT(sizeof(struct graft_object) == 64, obj_size);
+ABI_ASSERT(offsetof(struct graft_object, build_id) == 64, obj_build_id);
+ABI_ASSERT(sizeof(struct graft_object) == 72, obj_size);
 
 ABI_ASSERT(offsetof(struct graft_patch, objs) == 0, patch_objs);
 ABI_ASSERT(offsetof(struct graft_patch, replace) == 8, patch_replace);

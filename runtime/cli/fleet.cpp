@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// fleet.cpp - graft apply --all / disable --all: one patch for every matching process,
+// many processes at once, one line per process and a summary. One process's failure
+// never stops the others; the exit code says whether every matching process is covered.
+#include "store.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "control/protocol.hpp"
+#include "fleet.hpp"
+#include "proc_scan.hpp"
+
+namespace graft::cli {
+namespace {
+
+namespace field = control::field;
+using Clock = std::chrono::steady_clock;
+
+// Progress on a terminal only: "graft: 37/100 processes".
+struct Progress {
+	std::mutex mu;
+	size_t done = 0, total = 0;
+	bool tty = isatty(STDERR_FILENO);
+	void step()
+	{
+		std::lock_guard<std::mutex> g(mu); // done and the terminal line
+		++done;
+		if (tty)
+			std::fprintf(stderr, "\rgraft: %zu/%zu processes", done, total);
+	}
+	~Progress()
+	{
+		if (tty && total)
+			std::fprintf(stderr, "\r\033[K");
+	}
+};
+
+json req_at(const ProcInfo &p, const json &req, int timeout)
+{
+	return request_at(socket_of(p), p.pid, req, timeout);
+}
+
+// Polls the process until no transition of patch runs (true) or the deadline.
+bool wait_transition(const ProcInfo &p, const std::string &patch, Clock::time_point deadline)
+{
+	for (;;) {
+		json r = req_at(p, {{field::cmd, control::cmd::status}}, kQueryTimeoutSec);
+		auto t = r.find(field::transition);
+		if (t == r.end() || !t->is_object() || str(*t, field::patch) != patch)
+			return true;
+		if (Clock::now() >= deadline)
+			return false;
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+}
+
+// The patch's state in p: "enabled", "disabled", "" (not loaded).
+std::string patch_state(const ProcInfo &p, const std::string &name)
+{
+	json r = req_at(p, {{field::cmd, control::cmd::list}}, kQueryTimeoutSec);
+	for (const json &x : array_of(r, field::patches))
+		if (str(x, field::name) == name)
+			return flag(x, field::enabled) ? "enabled" : "disabled";
+	return "";
+}
+
+// One patch into one process that has the runtime: "patched", "already", or throws.
+std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
+{
+	std::string state = patch_state(p, f.name);
+	if (state == "enabled")
+		return "already";
+	json req = state.empty() ? json{{field::cmd, control::cmd::load}, {field::path, f.path},
+					{field::enable, true}}
+				 : json{{field::cmd, control::cmd::enable}, {field::name, f.name}};
+	json r = req_at(p, req, opt.timeout_sec);
+	if (!r[field::ok].get<bool>())
+		throw Failure{kExitFailed, reply_error(r)};
+	if (!wait_transition(p, f.name, Clock::now() + std::chrono::seconds(opt.timeout_sec)))
+		throw Failure{kExitTransition, "still in transition after " +
+						       std::to_string(opt.timeout_sec) + " s"};
+	return "patched";
+}
+
+Outcome apply_one(const ProcInfo &p, const std::vector<Fleet> &patches, const Options &opt)
+{
+	Outcome o{p.pid, p.comm, "", ""};
+	bool any = false;
+	std::string other;
+	for (const Fleet &f : patches) {
+		std::string why;
+		Fit fit = fit_of(p, f.info, &why);
+		if (fit == Fit::other_build)
+			other = why;
+		if (fit != Fit::applies)
+			continue;
+		any = true;
+		if (!p.has_runtime)
+			return {p.pid, p.comm, "without runtime",
+				"maps " + why + " but has no graft runtime"};
+		try {
+			std::string r = put(p, f, opt);
+			if (o.result.empty() || r == "patched")
+				o.result = r;
+			o.detail += (o.detail.empty() ? "" : ", ") + f.name;
+		} catch (const Failure &e) {
+			return {p.pid, p.comm, "failed", f.name + ": " + e.message};
+		}
+	}
+	if (!any)
+		return {p.pid, p.comm, "not applicable", other};
+	return o;
+}
+
+} // namespace
+
+void parallel_for(size_t n, int jobs, const std::function<void(size_t)> &fn)
+{
+	std::atomic<size_t> next{0};
+	std::vector<std::thread> workers;
+	size_t count = std::min<size_t>(n, size_t(std::max(1, jobs)));
+	for (size_t w = 0; w < count; w++)
+		workers.emplace_back([&] {
+			for (size_t i; (i = next.fetch_add(1)) < n;)
+				fn(i);
+		});
+	for (auto &t : workers)
+		t.join();
+}
+
+std::vector<ProcInfo> scan_selected(const Selector &sel)
+{
+	std::vector<pid_t> pids = sel.pids.empty() ? list_pids() : sel.pids;
+	std::vector<ProcInfo> all(pids.size());
+	parallel_for(pids.size(), sel.jobs, [&](size_t i) { all[i] = scan_process(pids[i]); });
+	char exe[PATH_MAX] = {};
+	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))
+		throw Failure{kExitFailed, "program '" + sel.exe + "' does not exist"};
+	std::vector<ProcInfo> out;
+	for (ProcInfo &p : all) {
+		if (!p.error.empty() && p.objects.empty())
+			continue;
+		if (exe[0] && (p.objects.empty() || p.objects[0].path != exe))
+			continue;
+		if (!sel.lib.empty() && !p.find(sel.lib, false))
+			continue;
+		out.push_back(std::move(p));
+	}
+	return out;
+}
+
+Fit fit_of(const ProcInfo &p, const ModuleInfo &info, std::string *why)
+{
+	bool match = false, other = false;
+	for (const ModuleObject &o : info.objects) {
+		const ProcObject *found = p.find(o.name.value_or(""), !o.name);
+		if (!found)
+			continue;
+		if (!o.build_id.empty() && found->build_id != o.build_id) {
+			other = true;
+			*why = "'" + found->path + "' is build-id " +
+			       (found->build_id.empty() ? "(none)" : found->build_id) +
+			       "; no patch for it (the patch is for " + o.build_id + ")";
+		} else {
+			match = true;
+			if (!other)
+				*why = "'" + found->path + "'";
+		}
+	}
+	return other ? Fit::other_build : match ? Fit::applies : Fit::none;
+}
+
+int report_outcomes(std::vector<Outcome> outcomes, const Options &opt)
+{
+	std::map<std::string, int> summary;
+	json list = json::array();
+	for (const Outcome &o : outcomes) {
+		summary[o.result]++;
+		list.push_back({{"pid", o.pid}, {"comm", o.comm}, {"result", o.result},
+				{"detail", o.detail}});
+		if (!opt.json)
+			std::printf("%7d %-16s %s%s%s\n", int(o.pid), o.comm.c_str(), o.result.c_str(),
+				    o.detail.empty() ? "" : ": ", o.detail.c_str());
+	}
+	int failed = summary["failed"], bare = summary["without runtime"];
+	int covered = summary["patched"] + summary["already"] + summary["disabled"];
+	if (opt.json)
+		print_json({{"ok", failed == 0 && bare == 0}, {"processes", list},
+			    {"summary", summary}});
+	else {
+		std::printf("%d covered (%d now, %d already), %d not applicable, %d failed, "
+			    "%d without runtime\n", covered, summary["patched"] + summary["disabled"],
+			    summary["already"], summary["not applicable"], failed, bare);
+	}
+	// 0: every matching process is covered; 1: some failed; 4: some have no runtime.
+	return failed ? kExitFailed : bare ? kExitUncovered : kExitOk;
+}
+
+int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
+		       const Options &opt)
+{
+	std::vector<ProcInfo> procs = scan_selected(sel);
+	std::vector<const ProcInfo *> todo;
+	for (const ProcInfo &p : procs) {
+		std::string why;
+		for (const Fleet &f : patches)
+			if (fit_of(p, f.info, &why) != Fit::none) {
+				todo.push_back(&p);
+				break;
+			}
+	}
+	std::vector<Outcome> out(todo.size());
+	Progress progress;
+	progress.total = todo.size();
+	parallel_for(todo.size(), sel.jobs, [&](size_t i) {
+		out[i] = apply_one(*todo[i], patches, opt);
+		progress.step();
+	});
+	return report_outcomes(std::move(out), opt);
+}
+
+int cmd_apply_all(const std::string &store, const std::string &file, bool from_store,
+		  const Selector &sel, const Options &opt)
+{
+	std::vector<Fleet> patches;
+	if (from_store) {
+		for (const StorePatch &p : read_manifest(store))
+			patches.push_back(Fleet{p.name, store + "/" + p.file, p.info});
+		std::sort(patches.begin(), patches.end(),
+			  [](const Fleet &a, const Fleet &b) { return a.name < b.name; });
+	} else {
+		char real[PATH_MAX];
+		if (!realpath(file.c_str(), real))
+			throw Failure{kExitFailed, "patch file '" + file + "' does not exist"};
+		std::string name = control::patch_name_of(real);
+		patches.push_back(Fleet{name, real, read_module_info(real)});
+	}
+	if (patches.empty())
+		throw Failure{kExitFailed, "the store '" + store + "' holds no patch"};
+	return apply_to_processes(patches, sel, opt);
+}
+
+int cmd_disable_all(const std::string &name, const Selector &sel, const Options &opt)
+{
+	std::vector<ProcInfo> procs = scan_selected(sel);
+	std::vector<Outcome> out(procs.size());
+	Progress progress;
+	progress.total = procs.size();
+	parallel_for(procs.size(), sel.jobs, [&](size_t i) {
+		const ProcInfo &p = procs[i];
+		out[i] = {p.pid, p.comm, "", ""};
+		if (p.has_runtime)
+			try {
+				if (patch_state(p, name) == "enabled") {
+					json r = req_at(p, {{field::cmd, control::cmd::disable},
+							    {field::name, name}}, opt.timeout_sec);
+					if (!r[field::ok].get<bool>())
+						throw Failure{kExitFailed, reply_error(r)};
+					auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_sec);
+					if (!wait_transition(p, name, deadline))
+						throw Failure{kExitTransition, "still unpatching"};
+					out[i].result = "disabled";
+				}
+			} catch (const Failure &e) {
+				out[i] = {p.pid, p.comm, "failed", e.message};
+			}
+		progress.step();
+	});
+	out.erase(std::remove_if(out.begin(), out.end(),
+				 [](const Outcome &o) { return o.result.empty(); }),
+		  out.end());
+	return report_outcomes(std::move(out), opt);
+}
+
+} // namespace graft::cli

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+// bench_store.cpp - what the patch store adds: (1) the start of a program that does
+// nothing, with the runtime preloaded, without a store and with a store of 1,000 entries
+// none of which matches (interleaved, medians); (2) `graft apply --all` over 100
+// processes of one program (wall time of the command, which waits for every transition).
+#include <benchmark/benchmark.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/format.hpp"
+
+extern char **environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string out(const std::string &rel)
+{
+	return std::string(GRAFT_OUT_DIR) + "/" + rel;
+}
+
+std::string temp_dir(const char *what)
+{
+	std::string tmpl = std::string("/tmp/graft-bench-") + what + "-XXXXXX";
+	return mkdtemp(tmpl.data()) ? tmpl : "/tmp";
+}
+
+// A store whose index holds n random build-ids (modules that do not exist).
+std::string make_store(int n)
+{
+	std::string dir = temp_dir("store");
+	mkdir((dir + "/modules").c_str(), 0755);
+	std::mt19937_64 rng(42);
+	std::vector<graft::store::IndexEntry> entries;
+	entries.resize(static_cast<size_t>(n));
+	std::string strings(1, '\0');
+	for (int i = 0; i < n; i++) {
+		auto &e = entries[size_t(i)];
+		for (int b = 0; b < 20; b++)
+			e.id[b] = uint8_t(rng());
+		e.id_len = 20;
+		e.file = uint32_t(strings.size());
+		strings += "modules/none-" + std::to_string(i) + ".so";
+		strings.push_back('\0');
+		e.object = 0;
+		e.order = uint32_t(i);
+	}
+	std::sort(entries.begin(), entries.end(), [](const auto &a, const auto &b) {
+		return graft::store::compare_id(a.id, a.id_len, b.id, b.id_len) < 0;
+	});
+	graft::store::IndexHeader h{};
+	memcpy(h.magic, graft::store::kIndexMagic, sizeof(h.magic));
+	h.version = graft::store::kIndexVersion;
+	h.count = uint32_t(n);
+	h.strings_size = uint32_t(strings.size());
+	std::ofstream f(dir + "/index", std::ios::binary);
+	f.write(reinterpret_cast<const char *>(&h), sizeof(h));
+	f.write(reinterpret_cast<const char *>(entries.data()),
+		std::streamsize(entries.size() * sizeof(entries[0])));
+	f << strings;
+	return dir;
+}
+
+class Env {
+public:
+	explicit Env(const std::vector<std::string> &extra)
+	{
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0)
+				strings_.push_back(*e);
+		strings_.insert(strings_.end(), extra.begin(), extra.end());
+		for (std::string &s : strings_)
+			ptrs_.push_back(s.data());
+		ptrs_.push_back(nullptr);
+	}
+	char **get() { return ptrs_.data(); }
+
+private:
+	std::vector<std::string> strings_;
+	std::vector<char *> ptrs_;
+};
+
+pid_t spawn(const std::vector<std::string> &args, char **envp, int in_fd = -1)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	std::vector<char *> argv;
+	for (const std::string &a : args)
+		argv.push_back(const_cast<char *>(a.c_str()));
+	argv.push_back(nullptr);
+	pid_t pid = -1;
+	if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+int reap(pid_t pid)
+{
+	int status = 0;
+	if (pid <= 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+double run_ms(const std::vector<std::string> &args, Env &env, int *status = nullptr)
+{
+	auto t0 = Clock::now();
+	int s = reap(spawn(args, env.get()));
+	if (status)
+		*status = s;
+	return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v)
+{
+	std::sort(v.begin(), v.end());
+	return v.empty() ? 0 : v[v.size() / 2];
+}
+
+void BM_StartWithStore1000(benchmark::State &state)
+{
+	std::string sockets = temp_dir("sock"), store = make_store(1000);
+	std::string preload = "LD_PRELOAD=" + out("lib/libgraft.so");
+	Env none({preload, "GRAFT_RUNTIME_DIR=" + sockets, "GRAFT_STORE=/nonexistent"});
+	Env full({preload, "GRAFT_RUNTIME_DIR=" + sockets, "GRAFT_STORE=" + store});
+	std::vector<std::string> prog{out("bench-startup/startup-true")};
+	std::vector<double> a, b;
+	bool flip = false;
+	for (auto _ : state) {
+		double x = run_ms(prog, flip ? full : none), y = run_ms(prog, flip ? none : full);
+		(flip ? b : a).push_back(x);
+		(flip ? a : b).push_back(y);
+		flip = !flip;
+	}
+	state.counters["no_store_ms"] = median(a);
+	state.counters["store_1000_ms"] = median(b);
+	state.counters["extra_ms"] = median(b) - median(a);
+}
+BENCHMARK(BM_StartWithStore1000)->Iterations(400)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// n store_prog processes with the runtime; one run of apply --all of the fix, timed until
+// every process is patched and its transition complete (the command waits for that).
+void BM_ApplyAll(benchmark::State &state)
+{
+	int n = int(state.range(0));
+	std::string sockets = temp_dir("sock"), empty = temp_dir("empty");
+	Env env({"LD_PRELOAD=" + out("lib/libgraft.so"), "GRAFT_RUNTIME_DIR=" + sockets,
+		 "GRAFT_STORE=" + empty, "LD_LIBRARY_PATH=" + out("itest-store/lib-x")});
+	int in[2];
+	if (pipe2(in, O_CLOEXEC) != 0) // only the dup2 to stdin reaches the children
+		return state.SkipWithError("pipe");
+	std::vector<pid_t> pids;
+	for (int i = 0; i < n; i++)
+		pids.push_back(spawn({out("itest-store/store_prog")}, env.get(), in[0]));
+	close(in[0]);
+	std::string graft = out("bin/graft"), prog = out("itest-store/store_prog");
+	// Wait until every runtime has its socket.
+	for (pid_t pid : pids) {
+		std::string sock = sockets + "/" + std::to_string(pid) + ".sock";
+		for (int tries = 0; tries < 1200 && access(sock.c_str(), F_OK) != 0; tries++)
+			usleep(50000);
+	}
+	for (auto _ : state) {
+		int status = 0;
+		double ms = run_ms({graft, "apply", "--all", "--exe", prog,
+				    out("itest-store/modules/10-fix.so")}, env, &status);
+		state.SetIterationTime(ms / 1000);
+		if (status != 0) {
+			state.SkipWithError("apply --all failed");
+			break;
+		}
+		state.counters["ms_per_process"] = ms / n; // total / n, not a median
+	}
+	close(in[1]); // every store_prog reads EOF and exits
+	for (pid_t pid : pids)
+		reap(pid);
+	state.counters["processes"] = n;
+}
+BENCHMARK(BM_ApplyAll)->Arg(100)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+} // namespace
+
+BENCHMARK_MAIN();

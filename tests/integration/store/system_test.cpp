@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+// system_test.cpp - the acceptance plan of system-wide.md §2.8 that needs more than one
+// kind of process: a process under a write-execute ban (PR_SET_MDWE), one in its own
+// mount namespace with a private /tmp, a prefork parent and its children, and one without
+// the runtime, all covered (or reported) by one `graft install`; and the machine-wide
+// preload, tested only in a private mount namespace whose /etc is an overlay (the
+// machine's /etc/ld.so.preload is never written).
+#include "store_fixture.hpp"
+
+#include <sstream>
+
+using namespace graft::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+// A sanitizer build's libgraft.so needs the sanitizer runtime loaded first: preloading it
+// into every process would break them, and `graft preload enable` refuses it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+class System : public StoreWorld {};
+
+std::string pid_str(pid_t pid)
+{
+	return std::to_string(pid);
+}
+
+std::vector<std::string> words(const std::string &line)
+{
+	std::istringstream in(line);
+	std::vector<std::string> out;
+	for (std::string w; in >> w;)
+		out.push_back(w);
+	return out;
+}
+
+TEST_F(System, InstallCoversMdwePrivateTmpPreforkAndReportsTheBareProcess)
+{
+	std::string graft_bin = out_dir() + "/bin/graft";
+	Target plain(prog());
+	Target mdwe(prog(), {"mdwe"});
+	Target ns(Target::Direct{}, "unshare",
+		  {"-m", "--propagation", "private", "sh", "-c",
+		   "mount -t tmpfs tmpfs /tmp && exec " + graft_bin + " run -- " + prog()});
+	Target prefork(prog());
+	Target bare(Target::Direct{}, prog());
+	for (Target *t : {&plain, &mdwe, &ns, &prefork, &bare})
+		ASSERT_EQ(t->read_line(), "main: old");
+	ASSERT_TRUE(plain.wait_ready() && mdwe.wait_ready() && prefork.wait_ready());
+	std::vector<std::string> kids = words(prefork.ask("fork 2"));
+	ASSERT_EQ(kids.size(), 3u);
+	EXPECT_EQ(kids[0], "children:");
+
+	CmdResult r = graft({"install", module("10-fix"), "--exe", prog()});
+	EXPECT_EQ(r.status, 4) << r.out << r.err;
+	for (pid_t pid : {plain.pid(), mdwe.pid(), ns.pid(), prefork.pid(), pid_t(std::stoi(kids[1])),
+			  pid_t(std::stoi(kids[2]))})
+		EXPECT_THAT(r.out, HasSubstr(pid_str(pid) + " store_prog       patched: 10-fix"));
+	EXPECT_THAT(r.out, HasSubstr(pid_str(bare.pid()) + " store_prog       without runtime"));
+	for (Target *t : {&plain, &mdwe, &ns, &prefork})
+		EXPECT_EQ(t->ask("call"), "call: fixed");
+	EXPECT_EQ(bare.ask("call"), "call: old");
+
+	// One record per process, children included, with the object's build-id.
+	auto st = status_all();
+	for (const std::string &k : {kids[1], kids[2]}) {
+		ASSERT_TRUE(st.count(std::stoi(k))) << k;
+		EXPECT_EQ(st[std::stoi(k)]["verdict"], "patched");
+	}
+	json b = st[bare.pid()];
+	EXPECT_EQ(b["verdict"], "without runtime");
+	EXPECT_EQ(b["runtime"], "absent");
+	json n = st[ns.pid()];
+	EXPECT_EQ(n["runtime"], "present");
+	for (const char *key : {"pid", "nspid", "comm", "uid", "exe", "exe_deleted", "runtime",
+				"objects", "patches", "verdict"})
+		EXPECT_TRUE(n.contains(key)) << key;
+	EXPECT_EQ(n["objects"][0]["build_id"], STORE_ID_X);
+	EXPECT_EQ(n["patches"][0]["state"], "enabled");
+}
+
+// graft preload enable/disable and the kill switch, in a mount namespace whose /etc is an
+// overlay: the script stops before any graft command unless /etc is that overlay.
+TEST_F(System, PreloadReachesEveryNewProcessAndTheKillSwitchStopsIt)
+{
+	std::string before = read_file("/etc/ld.so.preload");
+	bool existed = fs::exists("/etc/ld.so.preload");
+	ASSERT_EQ(graft({"install", "--no-apply", module("10-fix")}).status, 0);
+	std::string g = out_dir() + "/bin/graft", ov = dir_ + "/ov";
+	std::string script =
+		"set -e\n"
+		"mkdir -p " + ov + "/up " + ov + "/work\n"
+		"mount -t overlay overlay -o lowerdir=/etc,upperdir=" + ov + "/up,workdir=" + ov +
+		"/work /etc\n"
+		"grep -q '^overlay /etc overlay ' /proc/self/mounts\n" +
+		g + " preload enable\n" +
+		prog() + " </dev/null\n"
+		"touch " + dir_ + "/etc/disable\n" +
+		prog() + " </dev/null\n"
+		"rm " + dir_ + "/etc/disable\n" +
+		g + " preload status\n" +
+		g + " preload disable\n" +
+		prog() + " </dev/null\n" +
+		g + " preload status\n";
+	CmdResult r = run({"unshare", "-m", "--propagation", "private", "sh", "-c", script}, 180);
+	if (kSanitized) {
+		EXPECT_EQ(r.status, 1) << r.out << r.err;
+		EXPECT_THAT(r.err, HasSubstr("preloaded: not enabling it for every process"));
+		EXPECT_EQ(r.out, "");
+		EXPECT_EQ(read_file("/etc/ld.so.preload"), before);
+		return;
+	}
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	std::vector<std::string> lines = lines_of(r.out);
+	ASSERT_EQ(lines.size(), 7u) << r.out << r.err;
+	EXPECT_THAT(lines[0], HasSubstr("preload enabled (/etc/ld.so.preload names "));
+	EXPECT_EQ(lines[1], "main: fixed");
+	EXPECT_EQ(lines[2], "main: old");
+	EXPECT_THAT(lines[3], HasSubstr("preload enabled"));
+	EXPECT_THAT(lines[4], HasSubstr("preload disabled"));
+	EXPECT_EQ(lines[5], "main: old");
+	EXPECT_THAT(lines[6], HasSubstr("preload disabled"));
+	// The machine's file is as it was.
+	EXPECT_EQ(fs::exists("/etc/ld.so.preload"), existed);
+	EXPECT_EQ(read_file("/etc/ld.so.preload"), before);
+}
+
+} // namespace
