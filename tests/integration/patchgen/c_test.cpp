@@ -3,6 +3,8 @@
 // that `graft load` applies to the running, deployed program; its answers change.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <sstream>
 
@@ -223,6 +225,43 @@ TEST_F(PatchgenC, CommentOnlyFixMakesNoModule)
 	EXPECT_EQ(r.status, 3) << r.out << r.err;
 	EXPECT_NE(r.err.find("no functional change"), std::string::npos) << r.err;
 	EXPECT_FALSE(std::filesystem::exists(tree->module("comment-only")));
+}
+
+// Issue 21: a package upgrade (or a relink) replaces the files of a running program;
+// that is when it needs a patch. The runtime reads the mapped files (/proc/self/exe,
+// /proc/self/map_files), not the paths, which now name other files or nothing.
+TEST_F(PatchgenC, ProgramAndLibraryReplacedOnDiskAfterStartArePatched)
+{
+	generate("static-func");
+	generate("lib-fee", "libfee.so");
+	std::string dir = tree->module("replaced") + ".d";
+	std::filesystem::create_directories(dir);
+	for (const char *f : {"shop", "libfee.so"})
+		std::filesystem::copy_file(tree->deployed(f), dir + "/" + f);
+	Target t(dir + "/shop");
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid());
+	EXPECT_EQ(t.ask("scale 5"), "scale 11");
+	EXPECT_EQ(t.ask("fee 2"), "fee 10");
+	// The program is replaced by another file (as `ld -o` or dpkg does: a new inode),
+	// the library deleted.
+	std::filesystem::remove(dir + "/shop");
+	std::filesystem::copy_file(tree->deployed("libfee.so"), dir + "/shop");
+	std::filesystem::remove(dir + "/libfee.so");
+	CmdResult r = run_graft({"load", pid, tree->module("static-func")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_EQ(t.ask("scale 5"), "scale 16");
+	r = run_graft({"load", pid, tree->module("lib-fee")});
+	if (geteuid() == 0) { // /proc/self/map_files needs CAP_CHECKPOINT_RESTORE
+		ASSERT_EQ(r.status, 0) << r.out << r.err;
+		EXPECT_EQ(t.ask("fee 2"), "fee 14");
+	} else {
+		EXPECT_NE(r.status, 0);
+		EXPECT_NE(r.err.find("replaced or deleted on disk"), std::string::npos) << r.err;
+		EXPECT_EQ(t.ask("fee 2"), "fee 10");
+	}
+	EXPECT_EQ(t.finish(), 0);
 }
 
 // Every refusal: exit code 1, the reason and the place on stderr, no module.
