@@ -106,6 +106,9 @@ Target Target::open(const std::string &path)
 	while ((scn = elf_nextscn(h.elf, scn))) {
 		GElf_Shdr sh;
 		gelf_getshdr(scn, &sh);
+		const char *sname = elf_strptr(h.elf, eh.e_shstrndx, sh.sh_name);
+		if (sname && std::strcmp(sname, "__patchable_function_entries") == 0)
+			t.graft_ready = true;
 		if (sh.sh_type == SHT_SYMTAB)
 			read_symtab(h.elf, scn, t.syms_);
 		else if (sh.sh_type == SHT_DYNAMIC)

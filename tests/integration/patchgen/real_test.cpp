@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// real_test.cpp - graft-patchgen on real programs with their real upstream fixes, taken
+// unchanged, built the ordinary way (no graft-cc, compile and link in one command):
+// the wrong behaviour, the module, the right behaviour, disable, enable, unload.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "pg_support.hpp"
+
+using namespace graft::test;
+
+namespace {
+
+struct Step {
+	const char *ask, *wrong, *right;
+};
+
+// Runs the deployed program under graft, shows each step wrong, generates the module
+// from the upstream fix, and takes it through load / disable / enable / unload.
+void live_fix(const PgTree &tree, const std::string &program, const std::string &fix,
+	      const std::vector<Step> &steps)
+{
+	Target t(tree.deployed(program));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid());
+	for (const Step &s : steps)
+		EXPECT_EQ(t.ask(s.ask), s.wrong) << s.ask;
+	CmdResult g = tree.generate("real", fix, program);
+	ASSERT_EQ(g.status, 0) << g.out << g.err;
+	ASSERT_EQ(run_graft({"load", pid, tree.module(fix)}).status, 0);
+	for (const Step &s : steps)
+		EXPECT_EQ(t.ask(s.ask), s.right) << s.ask;
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	for (const Step &s : steps)
+		EXPECT_EQ(t.ask(s.ask), s.wrong) << "disabled: " << s.ask;
+	ASSERT_EQ(run_graft({"enable", pid, fix}).status, 0);
+	for (const Step &s : steps)
+		EXPECT_EQ(t.ask(s.ask), s.right) << "enabled again: " << s.ask;
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	ASSERT_EQ(run_graft({"unload", pid, fix}).status, 0);
+	for (const Step &s : steps)
+		EXPECT_EQ(t.ask(s.ask), s.wrong) << "unloaded: " << s.ask;
+	EXPECT_EQ(t.finish(), 0);
+}
+
+// inih (github.com/benhoyt/inih), commit e6735ff: with both ':' and '=' on a line, '='
+// took precedence; the first of the two must split name and value.
+TEST(PatchgenReal, InihColonAndEqualsOnOneLine)
+{
+	PgTree tree("real/inih", {"inid"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	live_fix(tree, "inid", "inih-e6735ff",
+		 {{"name: value=x", "NAME=[name: value] VALUE=[x]", "NAME=[name] VALUE=[value=x]"},
+		  {"key = v", "NAME=[key] VALUE=[v]", "NAME=[key] VALUE=[v]"},
+		  {"a=b:c", "NAME=[a] VALUE=[b:c]", "NAME=[a] VALUE=[b:c]"}});
+}
+
+} // namespace
