@@ -59,3 +59,38 @@ TEST(PatchgenReal, InihColonAndEqualsOnOneLine)
 }
 
 } // namespace
+
+namespace {
+
+// Issue 21: LTO is known from the first compile command; refused there, not after the
+// relinks (the deployed build here had no LTO: the rebuild asks for it).
+TEST(PatchgenReal, LtoIsRefusedAtTheFirstCompile)
+{
+	PgTree tree("real/inih", {"inid"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--src", tree.dir(), "--patch",
+			   pg_source_dir() + "/real/inih-e6735ff.patch", "--build",
+			   "make -s CFLAGS='-O2 -flto'", "--target", tree.deployed("inid"), "-o",
+			   tree.module("lto")});
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("an LTO build (-flto), refused before building it"), std::string::npos)
+		<< r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree.module("lto")));
+}
+
+// A tree that stamps every build into its code does not build the same objects after
+// the fix is reverted: refused, naming the object, instead of a meaningless comparison.
+TEST(PatchgenReal, TreeThatDoesNotRebuildTheSameObjectsIsRefused)
+{
+	PgTree tree("stamp", {"stamped"});
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	CmdResult r = run({out_dir() + "/bin/graft-patchgen", "--src", tree.dir(), "--patch",
+			   pg_source_dir() + "/stamp/fix.patch", "--build", "make -s", "--target",
+			   tree.deployed("stamped"), "-o", tree.module("stamp")});
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("does not build the same"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("app.c.o"), std::string::npos) << r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree.module("stamp")));
+}
+
+} // namespace
