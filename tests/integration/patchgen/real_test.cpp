@@ -58,6 +58,19 @@ TEST(PatchgenReal, InihColonAndEqualsOnOneLine)
 		  {"a=b:c", "NAME=[a] VALUE=[b:c]", "NAME=[a] VALUE=[b:c]"}});
 }
 
+// jsmn (github.com/zserge/jsmn), commit 4ce4404 (issue #81): a closing bracket after
+// a complete top-level object was accepted.
+TEST(PatchgenReal, JsmnExtraClosingBracket)
+{
+	PgTree tree("real/jsmn", {"jsond"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	live_fix(tree, "jsond", "jsmn-4ce4404",
+		 {{"{\"key 1\": 1234}}", "tokens 3", "error -2"},
+		  {"{\"a\": [1, 2]}", "tokens 5", "tokens 5"},
+		  {"]", "error -2", "error -2"}});
+}
+
 } // namespace
 
 namespace {
