@@ -71,6 +71,19 @@ TEST(PatchgenReal, JsmnExtraClosingBracket)
 		  {"]", "error -2", "error -2"}});
 }
 
+// cJSON (github.com/DaveGamble/cJSON), commit 03ba72f (issue #180): cJSON_Compare found
+// an object equal to every object it is a subset of.
+TEST(PatchgenReal, CjsonCompareOfAnObjectAndItsSuperset)
+{
+	PgTree tree("real/cjson", {"cjsond"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	live_fix(tree, "cjsond", "cjson-03ba72f",
+		 {{"{\"a\":1} | {\"a\":1,\"b\":2}", "equal", "different"},
+		  {"{\"a\":1,\"b\":2} | {\"a\":1}", "different", "different"},
+		  {"{\"a\":[1,{\"b\":2}]} | {\"a\":[1,{\"b\":2}]}", "equal", "equal"}});
+}
+
 } // namespace
 
 namespace {
