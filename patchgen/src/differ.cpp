@@ -35,8 +35,9 @@ bool is_compiler_temporary(const std::string &name)
 {
 	// __unnamed_N, ___asan_gen_*: sanitizer metadata (source locations, global
 	// descriptors), numbered per unit and used only by the code that refers to it.
+	// .str, .str.N: Clang's string literals made symbols (with redzones) under ASan.
 	for (const char *p : {"CSWTCH.", "__func__.", "__PRETTY_FUNCTION__.", "__FUNCTION__.",
-			      "DW.ref.", ".L", "__const.", "__unnamed_", "___asan_gen_"})
+			      "DW.ref.", ".L", "__const.", "__unnamed_", "___asan_gen_", ".str"})
 		if (name.rfind(p, 0) == 0)
 			return true;
 	return false;

@@ -154,6 +154,9 @@ TEST_F(PatchgenC, EveryVisibilityIsFoundInTheTarget)
 // would load, say "enabled" and change nothing).
 TEST_F(PatchgenC, FixThatChangesNoFunctionOfTheTargetIsRefused)
 {
+	if (*PG_SAN_FLAGS)
+		GTEST_SKIP() << "under AddressSanitizer a new function changes the unit's other "
+				"functions too (its instrumentation): no such fix exists";
 	CmdResult r = tree->generate("fixes-c", "vis-unused-only", "shop");
 	EXPECT_EQ(r.status, 1) << r.out << r.err;
 	EXPECT_NE(r.err.find("changes no function of the running target"), std::string::npos) << r.err;
