@@ -76,6 +76,7 @@ private:
 	void emit(const std::string &s) { out_ << s << "\n"; }
 	void cfa_adjust(int by);
 	std::string take_prefix();
+	void emit_unchanged(const std::string &raw);
 
 	const RewriteInput &in_;
 	std::ostringstream out_;
@@ -84,7 +85,7 @@ private:
 	std::string func_, data_label_, section_;
 	bool in_cfi_ = false, cfa_rsp_ = true, drop_section_ = false;
 	std::vector<bool> cfa_stack_;
-	std::string prefix_;
+	std::string prefix_, body_; // the current instruction's prefixes; it without them
 };
 
 [[noreturn]] void Rewriter::refuse(const std::string &why, const std::string &raw) const
@@ -169,8 +170,8 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 			drop_section_ = drop_section_ || section_.rfind(s, 0) == 0;
 		if (drop_section_)
 			return;
-	} else if (drop_section_) {
-		return;
+	} else if (drop_section_ && word != ".local" && word != ".comm" && word != ".lcomm") {
+		return; // a local common is the unit's data wherever it is declared
 	}
 	if (word == ".cfi_startproc") {
 		in_cfi_ = true;
@@ -233,19 +234,22 @@ bool Rewriter::data_line(const std::string &code, const std::string &raw)
 
 void Rewriter::instruction(const std::string &code, const std::string &raw)
 {
-	size_t sp = code.find_first_of(" \t");
-	std::string m = code.substr(0, sp);
-	std::string rest = sp == std::string::npos ? "" : trim(code.substr(sp));
-	if (is_prefix(m)) {
-		if (rest.empty()) { // Clang prints "lock" on a line of its own
-			prefix_ += (prefix_.empty() ? "" : " ") + m;
-			return;
-		}
-		prefix_ += (prefix_.empty() ? "" : " ") + m;
-		sp = rest.find_first_of(" \t");
+	// Prefixes ("rep stosq", "lock xaddl", "rep; stosq", Clang's "lock" on a line of
+	// its own) are collected in prefix_ and written once, before the instruction.
+	std::string m, rest = code;
+	for (;;) {
+		size_t sp = rest.find_first_of(" \t;");
 		m = rest.substr(0, sp);
 		rest = sp == std::string::npos ? "" : trim(rest.substr(sp));
+		if (!rest.empty() && rest[0] == ';')
+			rest = trim(rest.substr(1));
+		if (!is_prefix(m))
+			break;
+		prefix_ += (prefix_.empty() ? "" : " ") + m;
+		if (rest.empty())
+			return;
 	}
+	body_ = rest.empty() ? m : m + "\t" + rest;
 	std::vector<std::string> ops = split_operands(rest);
 	if (is_branch(m) && ops.size() == 1 && ops[0][0] != '*') {
 		branch(m, ops[0], raw);
@@ -276,6 +280,10 @@ void Rewriter::instruction(const std::string &code, const std::string &raw)
 			refuse("a displacement expression this rewriter does not know", raw);
 		if (!ref)
 			continue;
+		if (mem->regs != "%rip" && tls_modifier(ref->mod)) {
+			memory(m, ops, i, *mem, raw); // local-dynamic TLS: @DTPOFF(%rax)
+			return;
+		}
 		if (mem->regs != "%rip" && ref->sym.rfind(".L", 0) != 0)
 			refuse("an absolute address of '" + ref->sym + "' (non-PIC code)", raw);
 		if (mem->regs != "%rip")
@@ -283,8 +291,14 @@ void Rewriter::instruction(const std::string &code, const std::string &raw)
 		memory(m, ops, i, *mem, raw);
 		return;
 	}
+	emit_unchanged(raw);
+}
+
+// The instruction as it came, its prefixes written once.
+void Rewriter::emit_unchanged(const std::string &raw)
+{
 	std::string p = take_prefix();
-	emit(p.empty() ? raw : "\t" + p + code);
+	emit(p.empty() && trim(strip_comment(raw)) == body_ ? raw : "\t" + p + body_);
 }
 
 // "%fs:SYM@tpoff": thread-local data, reachable only when it is not the target's.
@@ -332,15 +346,14 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 	SymRef ref = *parse_symref(mem.disp, &unknown);
 	bool indirect = ops[at][0] == '*';
 	if (ref.sym.rfind(".L", 0) == 0) {
-		std::string p = take_prefix();
-		emit(p.empty() ? raw : "\t" + p + trim(strip_comment(raw)));
+		emit_unchanged(raw);
 		return;
 	}
 	if (tls_modifier(ref.mod)) {
 		if (in_.classify(ref.sym, false).reach == Reach::Slot)
 			refuse("thread-local data of the target ('" + ref.sym +
 			       "'); a live patch cannot reach the target's thread-locals", raw);
-		emit(raw);
+		emit_unchanged(raw);
 		return;
 	}
 	if (!mem.seg.empty())
@@ -353,8 +366,7 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 	if (!ref.mod.empty())
 		refuse("a RIP-relative operand with @" + ref.mod, raw);
 	if (r.reach == Reach::Local) {
-		std::string p = take_prefix();
-		emit(p.empty() ? raw : "\t" + p + trim(strip_comment(raw)));
+		emit_unchanged(raw);
 		return;
 	}
 	std::string ptr = r.reach == Reach::Slot ? slot(r.target) + "(%rip)"
@@ -385,7 +397,7 @@ void Rewriter::got_operand(const std::string &m, std::vector<std::string> ops, s
 			   const SymRef &ref, const Resolved &r, const std::string &raw)
 {
 	if (r.reach != Reach::Slot) {
-		emit(raw);
+		emit_unchanged(raw);
 		return;
 	}
 	ops[at] = std::string(ops[at][0] == '*' ? "*" : "") + slot(r.target) + off_text(ref.off) +

@@ -35,8 +35,9 @@ bool is_compiler_temporary(const std::string &name)
 {
 	// __unnamed_N, ___asan_gen_*: sanitizer metadata (source locations, global
 	// descriptors), numbered per unit and used only by the code that refers to it.
+	// .str, .str.N: Clang's string literals made symbols (with redzones) under ASan.
 	for (const char *p : {"CSWTCH.", "__func__.", "__PRETTY_FUNCTION__.", "__FUNCTION__.",
-			      "DW.ref.", ".L", "__const.", "__unnamed_", "___asan_gen_"})
+			      "DW.ref.", ".L", "__const.", "__unnamed_", "___asan_gen_", ".str"})
 		if (name.rfind(p, 0) == 0)
 			return true;
 	return false;
@@ -179,9 +180,31 @@ Users users_of_local_statics(const ElfObject &o)
 // original's static of the same base name that the same functions use. Two candidates
 // used by the same functions cannot be told apart: refused, never guessed. A static no
 // original one matches is new (the module gets its own).
+// The same names, used by the same functions, on both sides: nothing was renumbered.
+// Clang's split of a static struct into its fields (global_error.0, global_error.1:
+// used by the same functions, told apart only by their field number) is such a group.
+bool pair_exactly(Users &uo, Users &up, const std::vector<const Symbol *> &olist,
+		  const std::vector<const Symbol *> &plist, Diff &d)
+{
+	if (olist.size() != plist.size())
+		return false;
+	for (const Symbol *p : plist) {
+		auto same = std::find_if(olist.begin(), olist.end(),
+					 [&](const Symbol *o) { return o->name == p->name; });
+		if (same == olist.end() || uo[(*same)->name] != up[p->name])
+			return false;
+	}
+	for (const Symbol *p : plist)
+		if (!up[p->name].empty())
+			d.twin[p->name] = p->name;
+	return true;
+}
+
 void correlate_local_statics(Users &uo, Users &up, const std::vector<const Symbol *> &olist,
 			     const std::vector<const Symbol *> &plist, const std::string &tu, Diff &d)
 {
+	if (plist.size() > 1 && pair_exactly(uo, up, olist, plist, d))
+		return;
 	for (const Symbol *p : plist) {
 		const std::set<std::string> &mine = up[p->name];
 		if (mine.empty())

@@ -71,6 +71,14 @@ std::string c_driver(std::string cxx)
 	return cxx;
 }
 
+std::string join_report(const std::vector<std::string> &report)
+{
+	std::string out;
+	for (const std::string &l : report)
+		out += (out.empty() ? "" : "; ") + l;
+	return out;
+}
+
 } // namespace
 
 ModuleResult build_module(const std::vector<TuInput> &tus, const Target &target,
@@ -107,6 +115,11 @@ ModuleResult build_module(const std::vector<TuInput> &tus, const Target &target,
 	}
 	if (objects.empty())
 		return res;
+	if (funcs.empty())
+		throw Refusal("the fix changes no function of the running target (" +
+			      join_report(res.report) + "): no changed function has a copy in " +
+			      target.path + " and none of its callers changed; a module would "
+			      "change nothing");
 	res.empty = false;
 	write_text(workdir + "/graft.h", kGraftHeader);
 	write_text(workdir + "/graft_desc.c", descriptor(funcs, syms, target));

@@ -74,15 +74,51 @@ void copy_record(const std::string &obj, const std::string &to)
 void build(const SourceMode &m, const std::string &stage)
 {
 	std::vector<std::string> env = {"CC=" + m.tool_dir + "/graft-cc",
-					"CXX=" + m.tool_dir + "/graft-c++"};
+					"CXX=" + m.tool_dir + "/graft-c++", "GRAFT_CC_REFUSE_LTO=1"};
+	// A target built normally has no patchable entries: the rebuilt original must
+	// have the same code, function for function.
+	if (!m.graft_ready)
+		env.push_back("GRAFT_CC_PFE=0");
 	RunResult r = run_shell(m.build, m.src, env);
+	size_t lto = r.output.find("graft-cc: refused: LTO");
+	if (r.status != 0 && lto != std::string::npos)
+		throw Refusal("an LTO build (-flto), refused before building it: " +
+			      r.output.substr(lto + 19, r.output.find('\n', lto) - lto - 19) +
+			      "; build the program to be patched without LTO");
 	if (r.status != 0)
 		throw Refusal("the " + stage + " build failed (`" + m.build + "` in " + m.src + "):\n" +
 			      r.output);
 }
 
+bool is_elf_file(const fs::path &p)
+{
+	std::ifstream in(p, std::ios::binary);
+	char magic[4] = {};
+	in.read(magic, 4);
+	return in && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+}
+
+// A target built normally: its tree was not built through graft-cc. The original is
+// rebuilt in a copy of the tree without its build products (every ELF file), so the
+// user's tree is never touched.
+std::string scratch_copy(const SourceMode &m)
+{
+	std::string copy = m.workdir + "/tree";
+	fs::copy(m.src, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+	for (auto it = fs::recursive_directory_iterator(copy); it != fs::recursive_directory_iterator(); ++it)
+		if (it->is_regular_file() && !it->is_symlink() && is_elf_file(it->path()))
+			fs::remove(it->path());
+	info("the target was built without graft-cc: rebuilding the original in " + copy);
+	return copy;
+}
+
 void check_build_id(const SourceMode &m, const Target &target)
 {
+	if (!target.graft_ready) {
+		info("built without graft-cc: the target is checked symbol by symbol (size of every "
+		     "function replaced and symbol used), not by build-id");
+		return;
+	}
 	std::string base = fs::path(m.target).filename().string();
 	for (auto it = fs::recursive_directory_iterator(m.src); it != fs::recursive_directory_iterator(); ++it) {
 		if (!it->is_regular_file() || it->path().filename() != base)
@@ -102,6 +138,19 @@ void check_build_id(const SourceMode &m, const Target &target)
 	     ": the target is checked by its symbol sizes only");
 }
 
+// The restored tree must build what it built before the fix, object for object: a
+// build that stamps the time or the git state into its code (a release.h) makes every
+// comparison of objects meaningless, and leaves the tree building another program.
+void check_restored(const SourceMode &m, const std::map<std::string, std::string> &before)
+{
+	for (const auto &[rel, obj] : before)
+		if (read_text(m.workdir + "/orig/" + rel) != read_text(obj))
+			throw Refusal("the tree does not build the same " + rel + " again after the fix "
+				      "is reverted (does the build stamp a time, a version or the git "
+				      "state into the code?); the objects cannot be compared: make the "
+				      "build reproducible");
+}
+
 void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, bool dry)
 {
 	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s", "-d", m.src, "-i", fixed};
@@ -117,8 +166,12 @@ void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, boo
 
 } // namespace
 
-std::vector<TuInput> objects_from_source(const SourceMode &m, const Target &target)
+std::vector<TuInput> objects_from_source(const SourceMode &given, const Target &target)
 {
+	SourceMode m = given;
+	m.graft_ready = target.graft_ready;
+	if (!m.graft_ready)
+		m.src = scratch_copy(m);
 	std::string fixed = m.workdir + "/fix.patch";
 	write_text(fixed, fix_patch_lines(read_text(m.patch)));
 	patch_tree(m, fixed, false, true);
@@ -146,12 +199,17 @@ std::vector<TuInput> objects_from_source(const SourceMode &m, const Target &targ
 			tus.push_back(pair_of(rel, o, p));
 		}
 	} catch (...) {
-		patch_tree(m, fixed, true, false);
-		build(m, "restoring");
+		if (m.graft_ready) {
+			patch_tree(m, fixed, true, false);
+			build(m, "restoring");
+		}
 		throw;
 	}
-	patch_tree(m, fixed, true, false);
-	build(m, "restoring");
+	if (m.graft_ready) { // a scratch copy is simply removed with the work directory
+		patch_tree(m, fixed, true, false);
+		build(m, "restoring");
+		check_restored(m, before);
+	}
 	return tus;
 }
 

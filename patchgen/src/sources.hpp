@@ -14,6 +14,7 @@ struct SourceMode {
 	std::string src, patch, build, target;
 	std::string tool_dir; // where graft-cc lives
 	std::string workdir;
+	bool graft_ready = true; // set from the target: false builds in a scratch copy
 };
 
 // Builds the original, checks the target is that build, applies the fix (with #line

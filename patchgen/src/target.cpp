@@ -73,6 +73,14 @@ bool has_interp(Elf *elf)
 	return false;
 }
 
+std::string files_of(const std::vector<const TargetSymbol *> &syms)
+{
+	std::string out;
+	for (const TargetSymbol *s : syms)
+		out += (out.empty() ? "'" : ", '") + (s->bind == STB_LOCAL ? s->file : "<global>") + "'";
+	return out;
+}
+
 } // namespace
 
 Target Target::open(const std::string &path)
@@ -98,6 +106,9 @@ Target Target::open(const std::string &path)
 	while ((scn = elf_nextscn(h.elf, scn))) {
 		GElf_Shdr sh;
 		gelf_getshdr(scn, &sh);
+		const char *sname = elf_strptr(h.elf, eh.e_shstrndx, sh.sh_name);
+		if (sname && std::strcmp(sname, "__patchable_function_entries") == 0)
+			t.graft_ready = true;
 		if (sh.sh_type == SHT_SYMTAB)
 			read_symtab(h.elf, scn, t.syms_);
 		else if (sh.sh_type == SHT_DYNAMIC)
@@ -136,8 +147,20 @@ std::optional<Located> Target::locate(const std::string &name, bool local,
 	for (const TargetSymbol *s : all)
 		if (local ? (s->bind == STB_LOCAL && s->file == file) : s->bind != STB_LOCAL)
 			fit.push_back(s);
+	// A global of hidden or internal visibility is made LOCAL by the link; ld puts
+	// those after an STT_FILE with an empty name (one block for the whole link, where
+	// names are unique: they were globals).
+	if (fit.empty() && !local)
+		for (const TargetSymbol *s : all)
+			if (s->bind == STB_LOCAL && s->file.empty())
+				fit.push_back(s);
 	if (fit.empty() && all.size() == 1 && local)
 		fit = all; // a unique name needs no file to tell it apart
+	if (fit.empty() && !all.empty())
+		throw Refusal("target: '" + name + "' (" + (local ? "static in " + file : "global") +
+			      ") matches none of the target's " + std::to_string(all.size()) +
+			      " symbols of that name (in source files: " + files_of(all) +
+			      "); cannot tell which one the patched object means");
 	if (fit.empty())
 		return std::nullopt;
 	if (fit.size() > 1)

@@ -37,6 +37,9 @@ public:
 	std::string path;
 	std::string object_name; // graft_object.name: empty for the main executable
 	std::string build_id;
+	// Built through graft-cc (it has patchable function entries); false: built
+	// normally, then graft-patchgen rebuilds the original in a scratch copy of the tree.
+	bool graft_ready = false;
 
 	// The target's symbol that (name, local, file) of an original object became;
 	// nullopt if the target has no such symbol (inlined or dropped). Refuses when

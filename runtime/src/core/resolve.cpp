@@ -16,18 +16,22 @@
 namespace graft::core {
 namespace {
 
-// Symbol tables by file path, read once (guarded by patch_mutex). A file replaced on
-// disk under the same path is not noticed; libraries are not rewritten in place.
+// Symbol tables by the file read (obj.file: the mapped file itself, never a path that
+// was replaced since), read once (guarded by patch_mutex).
 std::map<std::string, std::shared_ptr<symbols::SymbolTable>> tables;
 
 std::shared_ptr<symbols::SymbolTable> table_for(const symbols::Object &obj, std::string *why)
 {
-	auto it = tables.find(obj.path);
+	if (obj.file.empty()) {
+		*why = obj.file_error.empty() ? "'" + obj.path + "' cannot be read" : obj.file_error;
+		return nullptr;
+	}
+	auto it = tables.find(obj.file);
 	if (it != tables.end())
 		return it->second;
-	auto table = symbols::SymbolTable::open(obj.path, why);
+	auto table = symbols::SymbolTable::open(obj.file, why);
 	if (table)
-		tables.emplace(obj.path, table);
+		tables.emplace(obj.file, table);
 	return table;
 }
 

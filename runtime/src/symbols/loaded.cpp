@@ -2,6 +2,8 @@
 // loaded.cpp - the objects mapped in this process (dl_iterate_phdr) and graft_object.name matching.
 #include "symbols/symbols.hpp"
 
+#include "os/mapped_file.hpp"
+
 #include <elf.h>
 #include <link.h>
 #include <sys/auxv.h>
@@ -21,13 +23,58 @@ std::string file_name_of(const std::string &path)
 	return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// The program's path, without the " (deleted)" the kernel adds once the file it runs
+// is removed or replaced: the name stays the one it was started as.
 std::string self_exe_path()
 {
 	char buf[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return {};
-	return std::string(buf, static_cast<size_t>(n));
+	std::string path(buf, static_cast<size_t>(n));
+	static constexpr char kDeleted[] = " (deleted)";
+	size_t k = sizeof(kDeleted) - 1;
+	if (path.size() > k && path.compare(path.size() - k, k, kDeleted) == 0)
+		path.resize(path.size() - k);
+	return path;
+}
+
+// Where to read a library's ELF file: its path while that is still the file mapped at
+// obj.mapped, else the mapping itself (the path was replaced or deleted since the load).
+void set_readable_file(Object &obj, const std::vector<os::MappedFile> &files)
+{
+	const os::MappedFile *m = os::find_mapped_file(files, obj.mapped);
+	if (!m || os::is_same_file(obj.path, *m)) {
+		obj.file = obj.path;
+		return;
+	}
+	std::string via = os::map_files_path(*m);
+	if (access(via.c_str(), R_OK) == 0) {
+		obj.file = via;
+		return;
+	}
+	obj.file_error = "'" + obj.path + "' was replaced or deleted on disk after it was loaded, "
+			 "and its mapping " + via + " cannot be read (it needs CAP_CHECKPOINT_RESTORE "
+			 "or CAP_SYS_ADMIN): restore the file as it was loaded, or run the process "
+			 "with that capability";
+}
+
+void set_readable_files(std::vector<Object> &objects)
+{
+	std::vector<os::MappedFile> files;
+	os::read_mapped_files(&files);
+	for (Object &obj : objects)
+		if (!obj.is_main)
+			set_readable_file(obj, files);
+}
+
+// An address inside the object's first loaded segment.
+uintptr_t mapped_address(const dl_phdr_info *info)
+{
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD)
+			return info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+	return 0;
 }
 
 // glibc names objects by the path it opened them with, which may be relative
@@ -107,6 +154,7 @@ void add_object(dl_phdr_info *info, IterateState *st)
 	if (first) {
 		// dl_iterate_phdr reports the main program first, with an empty name.
 		obj.path = self_exe_path();
+		obj.file = "/proc/self/exe"; // the running file, even replaced or deleted
 		obj.is_main = true;
 	} else {
 		if (!info->dlpi_name || !info->dlpi_name[0] || is_vdso(info))
@@ -115,6 +163,7 @@ void add_object(dl_phdr_info *info, IterateState *st)
 	}
 	if (obj.path.empty())
 		return;
+	obj.mapped = mapped_address(info);
 	obj.name = file_name_of(obj.path);
 	obj.soname = soname_from_memory(info);
 	obj.base = info->dlpi_addr;
@@ -141,6 +190,7 @@ std::vector<Object> list_loaded()
 	std::vector<Object> out;
 	IterateState st{&out};
 	dl_iterate_phdr(collect, &st);
+	set_readable_files(out); // outside dl_iterate_phdr: it holds the loader's lock
 	return out;
 }
 
@@ -154,7 +204,10 @@ Object object_of(const link_map *map)
 	obj.soname = soname_from_dynamic(map->l_addr, map->l_ld);
 	obj.base = map->l_addr;
 	obj.build_id = build_id_of_map(map);
-	return obj;
+	obj.mapped = reinterpret_cast<uintptr_t>(map->l_ld);
+	std::vector<Object> one{obj};
+	set_readable_files(one);
+	return one[0];
 }
 
 bool object_matches(const Object &obj, const char *name)

@@ -16,6 +16,12 @@ namespace graft::symbols {
 // One ELF object mapped in this process (the main executable or a shared library).
 struct Object {
 	std::string path;     // absolute path of the file it was mapped from
+	// Where to read that file now: /proc/self/exe for the program, path while it still
+	// names the mapped file, else /proc/self/map_files/... (replaced or deleted on disk
+	// since it was loaded). Empty: the mapped file cannot be read (see file_error).
+	std::string file;
+	std::string file_error;
+	uintptr_t mapped = 0; // an address inside one of its file mappings
 	std::string name;     // file name of path, e.g. "libfoo.so.1" or "server"
 	std::string soname;   // DT_SONAME, empty when it has none
 	uintptr_t base = 0;   // load bias (link_map l_addr): runtime address = base + st_value

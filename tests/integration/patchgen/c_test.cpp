@@ -3,6 +3,8 @@
 // that `graft load` applies to the running, deployed program; its answers change.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <sstream>
 
@@ -112,6 +114,59 @@ TEST_F(PatchgenC, FunctionLocalStaticsMatchedByTheirFunctionNotTheirNumber)
 	EXPECT_EQ(t.finish(), 0);
 }
 
+// Issue 21: hidden and internal functions are LOCAL symbols of the linked executable
+// (in the link's unnamed STT_FILE block). Each visibility is found and replaced, and
+// the module goes through the whole life cycle; none may come out as an empty module.
+TEST_F(PatchgenC, EveryVisibilityIsFoundInTheTarget)
+{
+	struct Case {
+		const char *fix, *func, *ask, *before, *after;
+	};
+	const Case cases[] = {
+		{"vis-default", "vis_default", "default 1", "default 4", "default 31"},
+		{"vis-hidden", "vis_hidden", "hidden 1", "hidden 2", "hidden 11"},
+		{"vis-internal", "vis_internal", "internal 1", "internal 3", "internal 21"},
+		// static is ChangedStaticFunction; static inlined everywhere: its caller carries it.
+		{"vis-inlined", "vis_inlined", "inlined 2", "inlined 5", "inlined 7"},
+	};
+	for (const Case &c : cases) {
+		std::string report = generate(c.fix);
+		EXPECT_NE(report.find(std::string("graft_func: ") + c.func + " sympos 0"),
+			  std::string::npos)
+			<< c.fix << ": " << report;
+		Target t(tree->deployed("shop"));
+		ASSERT_EQ(t.read_line(), "ready");
+		ASSERT_TRUE(t.wait_ready());
+		std::string pid = std::to_string(t.pid());
+		EXPECT_EQ(t.ask(c.ask), c.before);
+		CmdResult r = run_graft({"load", pid, tree->module(c.fix)});
+		ASSERT_EQ(r.status, 0) << r.err;
+		EXPECT_EQ(t.ask(c.ask), c.after) << c.fix;
+		ASSERT_EQ(run_graft({"disable", pid, c.fix}).status, 0) << c.fix;
+		EXPECT_EQ(t.ask(c.ask), c.before) << c.fix;
+		ASSERT_EQ(run_graft({"enable", pid, c.fix}).status, 0) << c.fix;
+		EXPECT_EQ(t.ask(c.ask), c.after) << c.fix;
+		ASSERT_EQ(run_graft({"disable", pid, c.fix}).status, 0) << c.fix;
+		ASSERT_EQ(run_graft({"unload", pid, c.fix}).status, 0) << c.fix;
+		EXPECT_EQ(t.ask(c.ask), c.before) << c.fix;
+		EXPECT_EQ(t.finish(), 0);
+	}
+}
+
+// A fix whose only change is a function nothing in the target runs: no module (it
+// would load, say "enabled" and change nothing).
+TEST_F(PatchgenC, FixThatChangesNoFunctionOfTheTargetIsRefused)
+{
+	if (*PG_SAN_FLAGS)
+		GTEST_SKIP() << "under AddressSanitizer a new function changes the unit's other "
+				"functions too (its instrumentation): no such fix exists";
+	CmdResult r = tree->generate("fixes-c", "vis-unused-only", "shop");
+	EXPECT_EQ(r.status, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("changes no function of the running target"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("vis_unused"), std::string::npos) << r.err;
+	EXPECT_FALSE(std::filesystem::exists(tree->module("vis-unused-only")));
+}
+
 TEST_F(PatchgenC, NewHelperFunction)
 {
 	std::string report = generate("new-helper");
@@ -188,6 +243,43 @@ TEST_F(PatchgenC, CommentOnlyFixMakesNoModule)
 	EXPECT_EQ(r.status, 3) << r.out << r.err;
 	EXPECT_NE(r.err.find("no functional change"), std::string::npos) << r.err;
 	EXPECT_FALSE(std::filesystem::exists(tree->module("comment-only")));
+}
+
+// Issue 21: a package upgrade (or a relink) replaces the files of a running program;
+// that is when it needs a patch. The runtime reads the mapped files (/proc/self/exe,
+// /proc/self/map_files), not the paths, which now name other files or nothing.
+TEST_F(PatchgenC, ProgramAndLibraryReplacedOnDiskAfterStartArePatched)
+{
+	generate("static-func");
+	generate("lib-fee", "libfee.so");
+	std::string dir = tree->module("replaced") + ".d";
+	std::filesystem::create_directories(dir);
+	for (const char *f : {"shop", "libfee.so"})
+		std::filesystem::copy_file(tree->deployed(f), dir + "/" + f);
+	Target t(dir + "/shop");
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid());
+	EXPECT_EQ(t.ask("scale 5"), "scale 11");
+	EXPECT_EQ(t.ask("fee 2"), "fee 10");
+	// The program is replaced by another file (as `ld -o` or dpkg does: a new inode),
+	// the library deleted.
+	std::filesystem::remove(dir + "/shop");
+	std::filesystem::copy_file(tree->deployed("libfee.so"), dir + "/shop");
+	std::filesystem::remove(dir + "/libfee.so");
+	CmdResult r = run_graft({"load", pid, tree->module("static-func")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_EQ(t.ask("scale 5"), "scale 16");
+	r = run_graft({"load", pid, tree->module("lib-fee")});
+	if (geteuid() == 0) { // /proc/self/map_files needs CAP_CHECKPOINT_RESTORE
+		ASSERT_EQ(r.status, 0) << r.out << r.err;
+		EXPECT_EQ(t.ask("fee 2"), "fee 14");
+	} else {
+		EXPECT_NE(r.status, 0);
+		EXPECT_NE(r.err.find("replaced or deleted on disk"), std::string::npos) << r.err;
+		EXPECT_EQ(t.ask("fee 2"), "fee 10");
+	}
+	EXPECT_EQ(t.finish(), 0);
 }
 
 // Every refusal: exit code 1, the reason and the place on stderr, no module.
@@ -297,7 +389,7 @@ TEST_F(PatchgenC, TargetFromAnotherBuildIsRefused)
 	std::filesystem::create_directories(other);
 	std::vector<std::string> link = {PG_CC, "-pie", "-o", other + "/shop"};
 	for (const char *o : {"main", "calc", "state", "views_a", "views_b", "dup_a", "dup_b", "ipa",
-			      "data", "probe", "answer"})
+			      "data", "probe", "answer", "vis"})
 		link.push_back(tree->dir() + "/" + o + ".o");
 	for (std::string x : {"-L" + tree->dir(), std::string("-lfee"),
 			      std::string("-Wl,--build-id=0x0123456789abcdef")})

@@ -12,7 +12,8 @@ namespace graft::test {
 
 std::string pg_source_dir() { return PG_SOURCE_DIR; }
 
-PgTree::PgTree(const std::string &source, const std::vector<std::string> &deploy)
+PgTree::PgTree(const std::string &source, const std::vector<std::string> &deploy,
+	       bool normal_build)
 {
 	// The compilers under test: the ones this build uses (GCC in the gcc configuration,
 	// Clang in the clang and asan ones).
@@ -30,8 +31,12 @@ PgTree::PgTree(const std::string &source, const std::vector<std::string> &deploy
 	dir_ = root_ + "/tree";
 	fs::copy(pg_source_dir() + "/" + source, dir_, fs::copy_options::recursive);
 	std::string bin = out_dir() + "/bin";
-	CmdResult r = run({"make", "-s", "-C", dir_, "CC=" + bin + "/graft-cc", "CXX=" + bin + "/graft-c++"},
-			  300);
+	std::vector<std::string> make = {"make", "-s", "-C", dir_};
+	if (normal_build) // CC from the environment: graft-patchgen's builds set their own
+		setenv("CC", PG_CC, 1);
+	else
+		make.insert(make.end(), {"CC=" + bin + "/graft-cc", "CXX=" + bin + "/graft-c++"});
+	CmdResult r = run(make, 300);
 	if (r.status != 0) {
 		error_ = "build failed: " + r.out + r.err;
 		return;

@@ -14,7 +14,10 @@ class PgTree {
 public:
 	// Copies source (a directory of the repository) to a fresh directory, builds it
 	// with `make` through graft-cc, copies the programs listed to deploy/.
-	PgTree(const std::string &source, const std::vector<std::string> &deploy);
+	// normal_build: built with the compiler under test itself, not graft-cc (a program
+	// deployed from an ordinary build).
+	PgTree(const std::string &source, const std::vector<std::string> &deploy,
+	       bool normal_build = false);
 	~PgTree();
 	const std::string &dir() const { return dir_; }
 	std::string deployed(const std::string &name) const { return root_ + "/deploy/" + name; }

@@ -123,3 +123,17 @@ TEST(PatchgenRewrite, StartupSectionsAreDropped)
 	EXPECT_FALSE(has(o, ".init_array")) << o.text;
 	EXPECT_FALSE(has(o, "\t.quad\tinit")) << o.text;
 }
+
+// Issue 21: a prefix on the instruction's own line was written twice ("rep rep stosq",
+// "lock lock xaddl"), which GNU as refuses.
+TEST(PatchgenRewrite, PrefixesOnTheInstructionsLineAreWrittenOnce)
+{
+	RewriteOutput o = rewrite("\trep stosq\n\tlock xaddl\t%eax, local_n(%rip)\n"
+				  "\trep; movsb\n\tlock addl\t$1, T_n(%rip)\n");
+	EXPECT_TRUE(has(o, "\trep stosq\n")) << o.text;
+	EXPECT_TRUE(has(o, "\tlock xaddl\t%eax, local_n(%rip)\n")) << o.text;
+	EXPECT_TRUE(has(o, "\trep movsb\n")) << o.text;
+	EXPECT_TRUE(has(o, "\tlock addl\t$1, (%r11)\n")) << o.text;
+	EXPECT_FALSE(has(o, "rep rep")) << o.text;
+	EXPECT_FALSE(has(o, "lock lock")) << o.text;
+}

@@ -14,7 +14,8 @@ static int dispatch(const char *name, int arg, int *out)
 	} table[] = {{"scale", calc_scale}, {"offset", calc_offset}, {"clamp", calc_clamp},
 		     {"bump", state_bump}, {"tick", state_tick}, {"view_a", view_a}, {"view_b", view_b},
 		     {"weigh", ipa_weigh}, {"check", ipa_check}, {"data", data_get},
-		     {"probe", probe}, {"fee", fee}};
+		     {"probe", probe}, {"fee", fee}, {"default", vis_default},
+		     {"inlined", vis_inlined}};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(name, table[i].name) == 0) {
 			*out = table[i].fn(arg);
@@ -26,6 +27,12 @@ static int dispatch(const char *name, int arg, int *out)
 	}
 	if (strcmp(name, "asm") == 0) {
 		*out = asm_answer();
+		return 1;
+	}
+	/* Direct calls: hidden and internal functions whose address goes into no data
+	 * are LOCAL symbols of the linked executable (ld keeps them GLOBAL otherwise). */
+	if (strcmp(name, "hidden") == 0 || strcmp(name, "internal") == 0) {
+		*out = name[0] == 'h' ? vis_hidden(arg) : vis_internal(arg);
 		return 1;
 	}
 	if (strcmp(name, "base_calls") == 0) {

@@ -18,4 +18,8 @@ int data_get(int i);
 int probe(int x);
 int fee(int x);
 int asm_answer(void);
+int vis_hidden(int x) __attribute__((visibility("hidden")));
+int vis_internal(int x) __attribute__((visibility("internal")));
+int vis_default(int x);
+int vis_inlined(int x);
 #endif
