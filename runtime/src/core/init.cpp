@@ -14,7 +14,7 @@
 #include "control/control.hpp"
 #include "core/api.hpp"
 #include "core/config.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/patch.hpp"
 #include "core/transition.hpp"
 #include "loader/loader.hpp"

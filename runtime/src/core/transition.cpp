@@ -16,7 +16,7 @@
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
 #include "core/replace.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/select.hpp"
 #include "transition/stack_check.hpp"
