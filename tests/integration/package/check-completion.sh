@@ -7,7 +7,15 @@ graft="$1" samples="$2"
 export GRAFT_RUNTIME_DIR
 GRAFT_RUNTIME_DIR=$(mktemp -d /tmp/graft-completion.XXXXXX)
 pid=""
-trap 'exec 8>&-; [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$GRAFT_RUNTIME_DIR"' EXIT
+cleanup() { # the target may be gone already: closing its stdin ends it
+  set +e
+  exec 8>&-
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$GRAFT_RUNTIME_DIR"
+  return 0
+}
+trap cleanup EXIT
 fail() { echo "completion: FAILED: $*" >&2; exit 1; }
 
 # The target reads commands from stdin: a FIFO this script holds open until it ends.
