@@ -10,6 +10,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   binutils passwd patch
+  go-md2man man-db lintian dpkg-dev
 )
 
 missing=()

@@ -48,8 +48,9 @@ pid_t parse_pid(const std::string &text);
 // True if pid names a live process (a zombie counts as gone).
 bool process_alive(pid_t pid);
 
-// The runtime library next to this installation: <dir of graft>/../lib/libgraft.so
-// (canonical if it exists, else the expected path).
+// The runtime library of this installation: <dir of graft>/../lib/graft/libgraft.so
+// when installed, <dir of graft>/../lib/libgraft.so in a build tree (canonical if it
+// exists, else the installed path).
 std::string libgraft_path();
 
 // One request to pid's runtime, one reply. Throws Failure for everything that is not a

@@ -217,12 +217,15 @@ std::string libgraft_path()
 		return "libgraft.so";
 	std::string dir(exe, size_t(n));
 	dir.erase(dir.rfind('/'));
-	std::string lib = dir + "/../lib/libgraft.so";
-	char real[PATH_MAX];
-	if (realpath(lib.c_str(), real))
-		return real;
-	size_t slash = dir.rfind('/');
-	return (slash == std::string::npos ? dir : dir.substr(0, slash)) + "/lib/libgraft.so";
+	// Installed: GRAFT_PKGLIBDIR_FROM_BIN from the bindir (../lib/graft); in a build
+	// tree: ../lib. The installed location is tried first.
+	for (const char *rel : {GRAFT_PKGLIBDIR_FROM_BIN, "../lib"}) {
+		std::string lib = dir + "/" + rel + "/libgraft.so";
+		char real[PATH_MAX];
+		if (realpath(lib.c_str(), real))
+			return real;
+	}
+	return dir + "/" GRAFT_PKGLIBDIR_FROM_BIN "/libgraft.so";
 }
 
 json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec)

@@ -154,7 +154,7 @@ int cmd_run(const std::vector<std::string> &patches, const std::vector<std::stri
 	std::string lib = libgraft_path();
 	if (access(lib.c_str(), R_OK) != 0)
 		throw Failure{kExitFailed, "cannot find the runtime: '" + lib + "' does not exist "
-					   "(graft looks for ../lib/libgraft.so next to its own bin/)"};
+					   "(graft looks in " GRAFT_PKGLIBDIR_FROM_BIN " and ../lib from its own directory)"};
 	std::string preload = lib;
 	std::string san = sanitizer_preload(lib, command[0]);
 	if (!san.empty())

@@ -31,7 +31,7 @@
 #include "control/checks.hpp"
 #include "control/dispatch.hpp"
 #include "control/protocol.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 
 namespace graft::control {
 namespace {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/log.hpp"
+
 namespace graft::core {
 
 struct Result {
@@ -91,11 +93,7 @@ TransitionView transition_status();
 // forced patch can no longer be unloaded. Fails when no transition is running.
 Result transition_force();
 
-struct LogLine {
-	uint64_t seq = 0;         // 1, 2, ... in order of logging
-	uint64_t usec = 0;        // microseconds since the runtime started (dmesg-style)
-	std::string text;
-};
+using LogLine = log::Line; // the log is the base library, below the core
 // Lines with seq > after, oldest first (at most max).
 std::vector<LogLine> log_read(uint64_t after, size_t max);
 

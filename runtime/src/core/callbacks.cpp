@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/shadow_types.hpp"
 
 namespace graft::core {

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "arch/x86_64/site.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 

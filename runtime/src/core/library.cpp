@@ -10,7 +10,7 @@
 #include "core/callbacks.hpp"
 #include "core/state.hpp"
 #include "core/func_stack.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/resolve.hpp"
 #include "core/transition.hpp"
 

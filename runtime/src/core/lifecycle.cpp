@@ -10,7 +10,7 @@
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
 #include "core/library.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/replace.hpp"
 #include "core/resolve.hpp"
 #include "core/shadow_types.hpp"

@@ -7,7 +7,7 @@
 // (the same reason it can never be unloaded).
 #include "core/shadow_types.hpp"
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "shadow/types.hpp"
 
 namespace graft::core {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/patch.hpp"
 #include "symbols/symbols.hpp"
 

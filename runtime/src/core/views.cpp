@@ -7,7 +7,7 @@
 #include "arch/x86_64/site.hpp"
 #include "core/api.hpp"
 #include "core/func_stack.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/transition.hpp"
 #include "shadow/types.hpp"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "core/library.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "loader/loader.hpp"
 #include "symbols/symbols.hpp"
 

@@ -21,7 +21,7 @@
 #include <graft/graft.h>
 
 #include "core/library.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "loader/loader.hpp"
 #include "store/autoload.hpp"
 #include "symbols/symbols.hpp"

@@ -19,7 +19,7 @@
 
 #include "arch/x86_64/site.hpp"
 #include "core/library.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "loader/late.hpp"
 #include "loader/loader.hpp"
 #include "symbols/symbols.hpp"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "os/maps.hpp"
 
 namespace graft::os {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "shadow/table.hpp"
 
 namespace graft::shadow_vars {

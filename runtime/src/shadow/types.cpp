@@ -11,7 +11,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "shadow/table.hpp"
 
 namespace graft::shadow_vars {

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/api.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "core/store_patches.hpp"
 #include "store/index.hpp"
 #include "symbols/symbols.hpp"

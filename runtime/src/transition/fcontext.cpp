@@ -22,7 +22,7 @@
 
 #include <graft/graft.h>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "transition/context.hpp"
 #include "transition/fcontext_static.hpp"
 

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "arch/x86_64/site.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "transition/fcontext_static.hpp"
 
 namespace graft::transition {

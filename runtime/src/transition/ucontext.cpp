@@ -21,7 +21,7 @@
 
 #include <graft/graft.h>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "transition/context.hpp"
 
 namespace graft::transition {

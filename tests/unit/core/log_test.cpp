@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 
 using namespace graft;
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "shadow/table.hpp"
 #include "shadow/types.hpp"
 #include <graft/graft.h>

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "shadow/table.hpp"
 #include "shadow/types.hpp"
 #include <graft/graft.h>

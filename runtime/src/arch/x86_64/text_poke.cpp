@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "arch/x86_64/site_impl.hpp"
-#include "core/log.hpp"
+#include "base/log.hpp"
 #include "os/code.hpp"
 #include "os/thread_signal.hpp"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // log.cpp - the runtime log ring and its mirror.
-#include "core/log.hpp"
+#include "base/log.hpp"
 
 #include <cerrno>
 #include <cstdarg>
@@ -14,7 +14,7 @@
 namespace graft::log {
 namespace {
 
-struct Line {
+struct Slot {
 	uint64_t seq;
 	uint64_t usec;
 	char text[kLineMax];
@@ -23,7 +23,7 @@ struct Line {
 // ring_lock protects ring, next_seq and mirror_fd. Held only to copy a formatted line
 // in or out; never taken from a signal handler.
 std::mutex ring_lock;
-Line ring[kRingLines];
+Slot ring[kRingLines];
 uint64_t next_seq = 1;
 int mirror_fd = -1;
 
@@ -66,7 +66,7 @@ void vprintf(const char *fmt, va_list ap)
 	uint64_t usec = now_usec();
 	{
 		std::lock_guard<std::mutex> guard(ring_lock);
-		Line &line = ring[(next_seq - 1) % kRingLines];
+		Slot &line = ring[(next_seq - 1) % kRingLines];
 		line.seq = next_seq++;
 		line.usec = usec;
 		memcpy(line.text, text, len + 1);
@@ -96,15 +96,15 @@ void set_mirror_fd(int fd)
 	mirror_fd = fd;
 }
 
-std::vector<core::LogLine> read(uint64_t after, size_t max)
+std::vector<Line> read(uint64_t after, size_t max)
 {
-	std::vector<core::LogLine> out;
+	std::vector<Line> out;
 	std::lock_guard<std::mutex> guard(ring_lock);
 	uint64_t oldest = next_seq > kRingLines ? next_seq - kRingLines : 1;
 	for (uint64_t seq = std::max(after + 1, oldest); seq < next_seq && out.size() < max;
 	     seq++) {
-		const Line &line = ring[(seq - 1) % kRingLines];
-		out.push_back(core::LogLine{line.seq, line.usec, line.text});
+		const Slot &line = ring[(seq - 1) % kRingLines];
+		out.push_back(Line{line.seq, line.usec, line.text});
 	}
 	return out;
 }

@@ -1,0 +1,3 @@
+// Fixture for the layering test: one allowed include (os/) and one forbidden (core/).
+#include "os/code.hpp"
+#include "core/patch.hpp"

@@ -1,0 +1,2 @@
+// Fixture: arch/ may include os/ but never core/ (scripts/check-layering.sh).
+#pragma once

@@ -1,0 +1,2 @@
+// Fixture: a header arch/ may include.
+#pragma once
