@@ -280,4 +280,13 @@ std::vector<std::string> lines_of(const std::string &text)
 	return out;
 }
 
+std::string private_tmp_then(const std::string &then)
+{
+	// /mnt holds the output directory while /tmp is covered; both mounts are private to
+	// the namespace.
+	const std::string out = out_dir();
+	return "mount --bind '" + out + "' /mnt && mount -t tmpfs graft-test /tmp && mkdir -p '" +
+	       out + "' && mount --bind /mnt '" + out + "' && exec " + then;
+}
+
 } // namespace graft::test

@@ -70,6 +70,11 @@ private:
 	int status_ = -1;
 };
 
+// A /bin/sh command for a new mount namespace (`unshare -m`): mounts an empty tmpfs on
+// /tmp, keeps the build's output directory visible at its own path (it may itself be
+// below /tmp, as in a CI clone there), then runs `then`.
+std::string private_tmp_then(const std::string &then);
+
 // Splits text into lines.
 std::vector<std::string> lines_of(const std::string &text);
 

@@ -138,7 +138,7 @@ void *dlopen_as(const char *file, int mode, const void *caller_pc)
 	return dlopen_with(reinterpret_cast<void *>(real_dlopen()), file, mode, caller_pc);
 }
 
-using Loaded = std::set<std::pair<uintptr_t, std::string>>;
+} // namespace
 
 Loaded snapshot()
 {
@@ -148,19 +148,16 @@ Loaded snapshot()
 	return out;
 }
 
-// Without the audit module: every object the dlopen brought in, patched now.
-void patch_new_objects(const Loaded &before)
+void patch_new_objects(const Loaded &before, void (*refused)(const std::string &why))
 {
 	for (const symbols::Object &obj : symbols::list_loaded()) {
 		if (obj.is_main || before.count({obj.base, obj.path}))
 			continue;
 		std::string why = core::library_coming(obj);
 		if (!why.empty())
-			set_refusal(why);
+			refused(why);
 	}
 }
-
-} // namespace
 
 void set_refusal(const std::string &why)
 {
@@ -236,7 +233,7 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	void *handle = loader::dlopen_as(file, mode, caller);
 	try {
 		if (handle && track)
-			loader::patch_new_objects(before);
+			loader::patch_new_objects(before, loader::set_refusal);
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
 	}

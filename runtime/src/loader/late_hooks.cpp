@@ -71,29 +71,12 @@ int late_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*s
 	return ret;
 }
 
-using Loaded = std::set<std::pair<uintptr_t, std::string>>;
-
-Loaded snapshot()
+// A refusal cannot fail the load here (dlerror is not wrapped): the library stays,
+// unpatched by that patch.
+void log_refusal(const std::string &why)
 {
-	Loaded out;
-	for (const symbols::Object &obj : symbols::list_loaded())
-		out.emplace(obj.base, obj.path);
-	return out;
-}
-
-// The objects the real dlopen brought in, patched when it returns (after their
-// constructors, as a preloaded runtime without the audit module); a refusal cannot fail
-// the load here (dlerror is not wrapped): the library stays, unpatched by that patch.
-void patch_new_objects(const Loaded &before)
-{
-	for (const symbols::Object &obj : symbols::list_loaded()) {
-		if (obj.is_main || before.count({obj.base, obj.path}))
-			continue;
-		std::string why = core::library_coming(obj);
-		if (!why.empty())
-			log::printf("graft: library '%s' loaded although refused (attach mode cannot "
-				    "fail a dlopen): %s", obj.path.c_str(), why.c_str());
-	}
+	log::printf("graft: a library was loaded although refused (attach mode cannot fail a "
+		    "dlopen): %s", why.c_str());
 }
 
 // Reached by the jump at libc's dlopen entry, so its return address is the
@@ -116,7 +99,7 @@ __attribute__((noinline)) void *late_dlopen(const char *file, int mode)
 	void *handle = dlopen_with(real, file, mode, caller);
 	try {
 		if (handle && track)
-			patch_new_objects(before);
+			patch_new_objects(before, log_refusal);
 	} catch (...) {
 		log::printf("graft: out of memory while '%s' loaded: not patched", file);
 	}

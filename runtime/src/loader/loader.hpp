@@ -5,7 +5,10 @@
 // libraries are then pinned so that they are never unmapped under a patch).
 #pragma once
 
+#include <cstdint>
+#include <set>
 #include <string>
+#include <utility>
 
 namespace graft::loader {
 
@@ -22,6 +25,16 @@ void dl_wrap_init();
 
 // True when the audit module reports loads and unloads.
 bool audit_attached();
+
+// The objects loaded now, by base address and path: taken before a dlopen, so that
+// patch_new_objects() finds what it brought in.
+using Loaded = std::set<std::pair<uintptr_t, std::string>>;
+Loaded snapshot();
+
+// Without the audit module: every object loaded since `before` goes through
+// core::library_coming() now (after its constructors); a patch's refusal goes to
+// refused (set_refusal, or attach mode's log line).
+void patch_new_objects(const Loaded &before, void (*refused)(const std::string &why));
 
 // The refusal a library_coming() returned while this thread was in dlopen: the
 // dlopen wrapper fails the load with it. Kept per thread, first one wins.

@@ -129,7 +129,9 @@ void fcontext_redirect_static()
 {
 	std::string path = exe_path();
 	Found f;
-	if (path.empty() || !find_copy(path, &f))
+	// Read through /proc/self/exe, the mapped file itself: the path may name another
+	// file by now, or none (an executable replaced or deleted on disk since it started).
+	if (path.empty() || !find_copy("/proc/self/exe", &f))
 		return;
 	std::string name = path.substr(path.rfind('/') + 1), why;
 	if (redirect(exe_base(), f, &why))

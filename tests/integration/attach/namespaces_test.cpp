@@ -45,8 +45,7 @@ TEST(AttachNamespaces, APrivateTmpInAnotherMountNamespace)
 	if (!can_unshare())
 		GTEST_SKIP() << "needs root and unshare -m";
 	RuntimeDir dir; // under /tmp: the target's /tmp is another, empty one
-	std::string cmd = "mount -t tmpfs graft-test /tmp && exec " + service_path() + " " +
-			  att_dir();
+	std::string cmd = private_tmp_then(service_path() + " " + att_dir());
 	Target t(Target::Direct{}, "/usr/bin/unshare", {"-m", "/bin/sh", "-c", cmd});
 	attach_and_patch(t);
 	EXPECT_FALSE(std::filesystem::exists(dir.path() + "/" + std::to_string(t.pid()) + ".sock"))

@@ -51,7 +51,7 @@ TEST_F(System, InstallCoversMdwePrivateTmpPreforkAndReportsTheBareProcess)
 	Target mdwe(prog(), {"mdwe"});
 	Target ns(Target::Direct{}, "unshare",
 		  {"-m", "--propagation", "private", "sh", "-c",
-		   "mount -t tmpfs tmpfs /tmp && exec " + graft_bin + " run -- " + prog()});
+		   private_tmp_then(graft_bin + " run -- " + prog())});
 	Target prefork(prog());
 	Target bare(Target::Direct{}, prog());
 	for (Target *t : {&plain, &mdwe, &ns, &prefork, &bare})
