@@ -280,6 +280,17 @@ std::vector<std::string> lines_of(const std::string &text)
 	return out;
 }
 
+long number_after(const std::string &line, const std::string &key)
+{
+	size_t at = line.find(key + " ");
+	if (at == std::string::npos)
+		return -1;
+	const char *p = line.c_str() + at + key.size() + 1;
+	char *end = nullptr;
+	long v = strtol(p, &end, 10);
+	return end == p ? -1 : v;
+}
+
 std::string private_tmp_then(const std::string &then)
 {
 	// /mnt holds the output directory while /tmp is covered; both mounts are private to

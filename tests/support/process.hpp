@@ -9,6 +9,15 @@
 #include <string>
 #include <vector>
 
+// Defined when the tests are built with AddressSanitizer (GCC or Clang): fewer rounds.
+#if defined(__SANITIZE_ADDRESS__)
+#define GRAFT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRAFT_TEST_ASAN 1
+#endif
+#endif
+
 namespace graft::test {
 
 // The build's output directory (bin/, lib/, samples/, itest/).
@@ -74,6 +83,9 @@ private:
 // /tmp, keeps the build's output directory visible at its own path (it may itself be
 // below /tmp, as in a CI clone there), then runs `then`.
 std::string private_tmp_then(const std::string &then);
+
+// The number after "key " in line ("mismatches 0" -> 0), or -1 when there is none.
+long number_after(const std::string &line, const std::string &key);
 
 // Splits text into lines.
 std::vector<std::string> lines_of(const std::string &text);

@@ -13,19 +13,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class Attach : public ::testing::Test {
-protected:
-	RuntimeDir dir;
-	std::unique_ptr<Target> svc;
+using Attach = ServiceTest;
 
-	void SetUp() override
-	{
-		svc = std::make_unique<Target>(Target::Direct{}, service_path(),
-					       std::vector<std::string>{att_dir()});
-		ASSERT_EQ(svc->read_line(), "ready");
-	}
-	std::string pid() const { return std::to_string(svc->pid()); }
-};
 
 TEST_F(Attach, AttachesAPatchChangesTheAnswersAndNothingIsLeftBehind)
 {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include <dirent.h>
@@ -59,5 +60,21 @@ inline nlohmann::json attach_json(pid_t pid, CmdResult *r)
 	nlohmann::json j = nlohmann::json::parse(r->out, nullptr, false);
 	return r->status == 0 && j.is_object() ? j : nlohmann::json();
 }
+
+// A test with the C service started without graft (its own runtime directory), once it
+// said "ready".
+class ServiceTest : public ::testing::Test {
+protected:
+	RuntimeDir dir;
+	std::unique_ptr<Target> svc;
+
+	void SetUp() override
+	{
+		svc = std::make_unique<Target>(Target::Direct{}, service_path(),
+					       std::vector<std::string>{att_dir()});
+		ASSERT_EQ(svc->read_line(), "ready");
+	}
+	std::string pid() const { return std::to_string(svc->pid()); }
+};
 
 } // namespace graft::test

@@ -15,18 +15,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class AttachRefusal : public ::testing::Test {
+class AttachRefusal : public ServiceTest {
 protected:
-	RuntimeDir dir;
-	std::unique_ptr<Target> svc;
-
-	void SetUp() override
-	{
-		svc = std::make_unique<Target>(Target::Direct{}, service_path(),
-					       std::vector<std::string>{att_dir()});
-		ASSERT_EQ(svc->read_line(), "ready");
-	}
-	std::string pid() const { return std::to_string(svc->pid()); }
 	// Still serving, untraced, and no runtime was loaded.
 	// (A SIGSTOP and SIGCONT alone make epoll_wait return EINTR: the stopped test
 	// does not count them.)

@@ -6,17 +6,6 @@
 
 namespace graft::test {
 
-long number_after(const std::string &line, const std::string &key)
-{
-	size_t at = line.find(key + " ");
-	if (at == std::string::npos)
-		return -1;
-	const char *p = line.c_str() + at + key.size() + 1;
-	char *end = nullptr;
-	long v = strtol(p, &end, 10);
-	return end == p ? -1 : v;
-}
-
 void Consistency::TearDown()
 {
 	if (!target)

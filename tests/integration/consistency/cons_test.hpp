@@ -16,8 +16,6 @@
 
 namespace graft::test {
 
-// "busy 1234" -> the number after key ("busy"), -1 when absent.
-long number_after(const std::string &line, const std::string &key);
 
 class Consistency : public ::testing::Test {
 protected:

@@ -22,25 +22,12 @@ using namespace graft::test;
 
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SIB_ASAN 1
-#endif
-#endif
 // 200 rounds (the bar); under AddressSanitizer, 50 (time budget, as elsewhere).
-#if defined(__SANITIZE_ADDRESS__) || defined(SIB_ASAN)
+#ifdef GRAFT_TEST_ASAN
 constexpr int kRounds = 50;
 #else
 constexpr int kRounds = 200;
 #endif
-
-long number_after(const std::string &line, const std::string &key)
-{
-	size_t at = line.find(key + " ");
-	if (at == std::string::npos)
-		return -1;
-	return strtol(line.c_str() + at + key.size() + 1, nullptr, 10);
-}
 
 std::string sib_dir()
 {

@@ -22,24 +22,11 @@ constexpr int kFibers = 1000;
 // 200 enable/disable rounds (issue 8). Under AddressSanitizer a round takes ~4 times
 // as long (each of the 1,000 fibers must run once for its transition to complete), so
 // that configuration runs 50: the suite's time budget, not a weaker check per round.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FIB_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(FIB_ASAN)
+#ifdef GRAFT_TEST_ASAN
 constexpr int kRounds = 50;
 #else
 constexpr int kRounds = 200;
 #endif
-
-long number_after(const std::string &line, const std::string &key)
-{
-	size_t at = line.find(key + " ");
-	if (at == std::string::npos)
-		return -1;
-	return strtol(line.c_str() + at + key.size() + 1, nullptr, 10);
-}
 
 // One fib-target process (GetParam(): "boost" or "ucontext") under the runtime.
 class Fibers : public ::testing::TestWithParam<std::string> {
