@@ -77,9 +77,18 @@ private:
 };
 
 // One `status` request; returns its "transition" (an object or null).
+// A server at its bound on clients (busy) is asked again until timeout_sec: the
+// operation this waits for has happened, and a busy server must not turn it into a
+// failure (or into a retry that repeats it).
 json fetch_transition(pid_t pid, int timeout_sec)
 {
+	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
 	json reply = request(pid, json{{field::cmd, control::cmd::status}}, timeout_sec);
+	while (!reply[field::ok].get<bool>() && reply.value(field::busy, false) &&
+	       Clock::now() < deadline) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		reply = request(pid, json{{field::cmd, control::cmd::status}}, timeout_sec);
+	}
 	if (!reply[field::ok].get<bool>())
 		throw Failure{kExitFailed, "cannot read the transition status of " + pid_str(pid) +
 						   ": " + reply_error(reply)};

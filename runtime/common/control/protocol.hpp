@@ -54,6 +54,7 @@ constexpr const char *after = "after";
 constexpr const char *max = "max";
 constexpr const char *ok = "ok";
 constexpr const char *error = "error";
+constexpr const char *busy = "busy"; // true in the refusal of a client past the bound: retry
 // reply of `list`
 constexpr const char *patches = "patches";       // also `info`: the number of patches
 constexpr const char *enabled = "enabled";

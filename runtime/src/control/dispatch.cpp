@@ -270,6 +270,17 @@ Reply handle_parsed(const json &req, uid_t euid)
 
 } // namespace
 
+std::string busy_reply(const std::string &error)
+{
+	try {
+		json reply = fail_reply(error);
+		reply[field::busy] = true;
+		return dump(reply);
+	} catch (...) {
+		return error_reply(error);
+	}
+}
+
 std::string error_reply(const std::string &error)
 {
 	try {

@@ -21,5 +21,7 @@ Reply handle_request(std::string_view line, uid_t process_euid);
 
 // The reply to a request that could not even be read (e.g. too long).
 std::string error_reply(const std::string &error);
+// The same, marked busy (field::busy): the client may ask again (the bound on clients).
+std::string busy_reply(const std::string &error);
 
 } // namespace graft::control

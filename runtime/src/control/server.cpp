@@ -232,7 +232,7 @@ void refuse_client(int fd, const std::string &why)
 	}
 	timeval tv{1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	send_line(fd, error_reply(why));
+	send_line(fd, busy_reply(why));
 	shutdown(fd, SHUT_WR);
 	close(fd);
 }
