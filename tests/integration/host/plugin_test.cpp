@@ -142,6 +142,9 @@ TEST(PluginsAttached, BehaveAsWithoutGraft)
 	Target t(Target::Direct{}, host_program(), {"--wait"});
 	std::string out = t.read_line() + "\n";
 	ASSERT_EQ(out, "ready\n");
+	// Its only thread is borrowed once it sleeps in read(): graft attach refuses a thread
+	// caught inside the C library (here: between the printf and the read).
+	ASSERT_TRUE(wait_thread_asleep(t.pid(), t.pid()));
 	CmdResult a = run_graft({"attach", std::to_string(t.pid())});
 	ASSERT_EQ(a.status, 0) << a.err;
 	std::string line = t.ask(""); // the program goes on: its first case's line
