@@ -24,6 +24,7 @@
 
 #include "base/log.hpp"
 #include "transition/context.hpp"
+#include "transition/switch_routines.hpp"
 #include "transition/fcontext_static.hpp"
 
 extern "C" {
@@ -120,16 +121,24 @@ jump_fn real_jump()
 {
 	if (uintptr_t s = static_jump.load(std::memory_order_acquire))
 		return reinterpret_cast<jump_fn>(s);
-	static jump_fn fn = reinterpret_cast<jump_fn>(real_sym("jump_fcontext", reinterpret_cast<const void *>(&jump_fcontext),
-			 reinterpret_cast<void *>(&missing_jump)));
+	static jump_fn fn = [] {
+		void *s = real_sym("jump_fcontext", reinterpret_cast<const void *>(&jump_fcontext),
+				   reinterpret_cast<void *>(&missing_jump));
+		note_switch_routine(s); // for the stack check (switch_routines.hpp)
+		return reinterpret_cast<jump_fn>(s);
+	}();
 	return fn;
 }
 ontop_fn real_ontop()
 {
 	if (uintptr_t s = static_ontop.load(std::memory_order_acquire))
 		return reinterpret_cast<ontop_fn>(s);
-	static ontop_fn fn = reinterpret_cast<ontop_fn>(real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
-			 reinterpret_cast<void *>(&missing_ontop)));
+	static ontop_fn fn = [] {
+		void *s = real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
+				   reinterpret_cast<void *>(&missing_ontop));
+		note_switch_routine(s);
+		return reinterpret_cast<ontop_fn>(s);
+	}();
 	return fn;
 }
 

@@ -21,6 +21,7 @@
 #include "arch/x86_64/site.hpp"
 #include "base/log.hpp"
 #include "transition/fcontext_static.hpp"
+#include "transition/switch_routines.hpp"
 
 namespace graft::transition {
 
@@ -95,6 +96,10 @@ bool redirect(uintptr_t base, const Found &f, std::string *why)
 	// Before the entries jump: a call that reaches an interposer finds the copy.
 	publish(arch::site_original(sites[0]), arch::site_original(sites[1]),
 		arch::site_original(sites[2]));
+	// The copies' bodies, for the stack check (switch_routines.hpp): an interrupted
+	// switch runs there, past the relocated entry.
+	note_switch_routine(reinterpret_cast<const void *>(base + f.addr[1]), f.size[1]);
+	note_switch_routine(reinterpret_cast<const void *>(base + f.addr[2]), f.size[2]);
 	for (int i = 0; i < 3; i++)
 		arch::site_set_target(sites[i], to[i]);
 	if (arch::sites_install(sites, 3, why))

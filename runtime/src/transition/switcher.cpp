@@ -12,6 +12,7 @@
 
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
+#include "transition/switch_routines.hpp"
 #include "os/threads.hpp"
 
 namespace graft::transition {
@@ -41,9 +42,10 @@ void check_self(void *arg, ucontext_t *uc)
 	if (is_internal(tid) || current_state(round->p) == round->p.target)
 		return;
 	// Between the two halves of a context switch its stack is not the one its state
-	// belongs to: reported as running, checked again next round.
-	bool switching = context_switching();
+	// belongs to, and inside the switch routine itself (tracked or not) its frames
+	// cannot be followed: reported as running, checked again next round.
 	auto pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
+	bool switching = context_switching() || in_switch_routine(pc);
 	auto sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
 	// The unwinder sees real frames only; the conservative scan also counts stale
 	// return addresses left in live frames, so it is the fallback.

@@ -23,6 +23,7 @@
 
 #include "base/log.hpp"
 #include "transition/context.hpp"
+#include "transition/switch_routines.hpp"
 
 namespace graft::transition {
 namespace {
@@ -62,14 +63,24 @@ make_fn real_make()
 	static make_fn fn = reinterpret_cast<make_fn>(real_sym("makecontext", reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
+// The switch routines are recorded for the stack check (switch_routines.hpp) before
+// their first call.
 swap_fn real_swap()
 {
-	static swap_fn fn = reinterpret_cast<swap_fn>(real_sym("swapcontext", reinterpret_cast<void *>(&missing_swap)));
+	static swap_fn fn = [] {
+		void *s = real_sym("swapcontext", reinterpret_cast<void *>(&missing_swap));
+		note_switch_routine(s);
+		return reinterpret_cast<swap_fn>(s);
+	}();
 	return fn;
 }
 set_fn real_set()
 {
-	static set_fn fn = reinterpret_cast<set_fn>(real_sym("setcontext", reinterpret_cast<void *>(&missing_set)));
+	static set_fn fn = [] {
+		void *s = real_sym("setcontext", reinterpret_cast<void *>(&missing_set));
+		note_switch_routine(s);
+		return reinterpret_cast<set_fn>(s);
+	}();
 	return fn;
 }
 
