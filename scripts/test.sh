@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test.sh - set up, build and run every test: GCC, Clang (warnings as errors), Clang with
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the shadow-variable tests under
-# ThreadSanitizer. Exits non-zero if anything fails.
+# test.sh - set up, build and run every test: GCC (-O2), Clang (-O2) with AddressSanitizer
+# + UndefinedBehaviorSanitizer, both with warnings as errors, and the shadow-variable
+# tests under ThreadSanitizer. Exits non-zero if anything fails.
+#
+# One Clang configuration, not two: a plain Clang run of the suite (its build and 185 s
+# of tests) found nothing the sanitized -O2 one does not, and the suite must stay under
+# 20 minutes on 2 cores. The sanitized build is RelWithDebInfo, as users build: -O2
+# keeps Clang's sibling calls in the runtime and the targets (the runtime has no
+# assert(), so NDEBUG hides no check), and runs the tests in about half the time of -O0.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -35,11 +41,8 @@ run_ctest() { # DIR [ctest args...]
 gcc_dir=$(CC=gcc CXX=g++ bash scripts/build.sh gcc -DGRAFT_WERROR=ON)
 run_ctest "$gcc_dir"
 
-clang_dir=$(CC=clang CXX=clang++ bash scripts/build.sh clang -DGRAFT_WERROR=ON -DGRAFT_BUILD_BENCHMARKS=OFF)
-run_ctest "$clang_dir"
-
-asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_SANITIZE="address;undefined" \
-  -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=Debug)
+asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_WERROR=ON \
+  -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 ASAN_OPTIONS=detect_leaks=0 run_ctest "$asan_dir"
 
 # ThreadSanitizer: the shadow-variable tests (lock-free reads, concurrent get_or_alloc).
@@ -58,5 +61,5 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "tests: $passed_total passed, $failed_total failed"
   exit 1
 fi
-echo "all test configurations (GCC, Clang, ASan+UBSan, TSan) passed"
+echo "all test configurations (GCC, Clang with ASan+UBSan, TSan) passed"
 echo "tests: $passed_total passed, $failed_total failed"
