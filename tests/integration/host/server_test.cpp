@@ -6,17 +6,20 @@
 // past the bound on clients, a new one gets a refusal naming it.
 #include <gtest/gtest.h>
 
+#include <dirent.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "process.hpp"
+#include "transition.hpp"
 
 using namespace graft::test;
 
@@ -40,6 +43,36 @@ int connect_to(const RuntimeDir &dir, pid_t pid)
 		return -1;
 	}
 	return fd;
+}
+
+// How many of pid's threads are control-client threads ("graft-ctl-c"), each holding a
+// client slot from before it is named until just before it exits.
+int client_threads(pid_t pid)
+{
+	int n = 0;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	DIR *d = opendir(dir.c_str());
+	if (!d)
+		return -1;
+	while (dirent *e = readdir(d)) {
+		std::ifstream comm(dir + "/" + e->d_name + "/comm");
+		std::string name;
+		if (e->d_name[0] != '.' && std::getline(comm, name) && name == "graft-ctl-c")
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+// Waits (up to 60 s) until pid has exactly n control-client threads.
+bool wait_client_threads(pid_t pid, int n)
+{
+	for (int i = 0; i < 600; i++) {
+		if (client_threads(pid) == n)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
 }
 
 // Everything the server sends until it closes, waiting at most timeout_sec.
@@ -124,21 +157,27 @@ TEST_F(ControlClients, HalfSentRequestGetsAnErrorAtItsDeadline)
 TEST_F(ControlClients, ClientsPastTheBoundAreRefusedClearly)
 {
 	ASSERT_TRUE(target.wait_ready());
+	// wait_ready's own client may still hold its slot for a moment (its thread ends
+	// after the reply): on a loaded machine the 16th connection below was refused
+	// instead of the 17th. Start with no client, and connect the 17th once the 16 are
+	// served.
+	ASSERT_TRUE(wait_client_threads(target.pid(), 0));
 	std::vector<int> held;
 	for (int i = 0; i < 16; i++) {
 		int fd = connect_to(dir, target.pid());
 		ASSERT_GE(fd, 0);
 		held.push_back(fd);
 	}
-	// Each connection is taken in order by the control thread: the 17th is refused
-	// once the 16 hold their slots. A served client that sends nothing gets nothing.
+	ASSERT_TRUE(wait_client_threads(target.pid(), 16));
+	// The 17th is refused while the 16 hold their slots. A served client that sends
+	// nothing gets nothing.
 	int extra = connect_to(dir, target.pid());
 	ASSERT_GE(extra, 0);
 	std::string got = read_until_closed(extra, 30);
 	close(extra);
 	EXPECT_NE(got.find("too many clients: 16 are connected to process " + pid),
 		  std::string::npos)
-		<< got;
+		<< "got: '" << got << "'; the runtime's log:\n" << graft_log(target.pid());
 	close(held.back());
 	held.pop_back();
 	bool served = false;
