@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test.sh - set up, build and run every test: GCC, Clang (warnings as errors), Clang with
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the shadow-variable tests under
-# ThreadSanitizer. Exits non-zero if anything fails.
+# AddressSanitizer + UndefinedBehaviorSanitizer (with the libFuzzer targets' short runs,
+# tests/fuzz), and the shadow-variable tests under ThreadSanitizer. Exits non-zero if anything fails.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -38,7 +38,7 @@ run_ctest "$gcc_dir"
 clang_dir=$(CC=clang CXX=clang++ bash scripts/build.sh clang -DGRAFT_WERROR=ON -DGRAFT_BUILD_BENCHMARKS=OFF)
 run_ctest "$clang_dir"
 
-asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_SANITIZE="address;undefined" \
+asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_FUZZERS=ON \
   -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=Debug)
 ASAN_OPTIONS=detect_leaks=0 run_ctest "$asan_dir"
 
