@@ -53,6 +53,26 @@ pid_t spawn_graft(const std::vector<std::string> &args)
 	return pid;
 }
 
+// Polls until pid has one socket left (the control socket's listener): the requests of
+// clients that have gone were served.
+bool wait_sockets_closed(pid_t pid)
+{
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+	std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+	while (std::chrono::steady_clock::now() < deadline) {
+		int sockets = 0;
+		std::error_code ec;
+		for (auto it = std::filesystem::directory_iterator(dir, ec);
+		     !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+			sockets += std::filesystem::read_symlink(it->path(), ec).string().rfind(
+					   "socket:", 0) == 0;
+		if (sockets <= 1)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 bool patch_listed(pid_t pid, const std::string &name)
 {
 	CmdResult list = run_graft({"list", std::to_string(pid)});
@@ -76,6 +96,9 @@ public:
 	// i.e. listed and enabled with the new answer, or absent with the old one.
 	void expect_whole_or_nothing()
 	{
+		// A request left by a client that gave up is served concurrently with ours:
+		// first wait until the server has closed every connection but its listener.
+		EXPECT_TRUE(wait_sockets_closed(target.pid()));
 		TransitionStatus st;
 		EXPECT_TRUE(wait_no_transition(target.pid(), 60, &st)) << st.raw;
 		std::string answer = target.ask("answer");

@@ -165,6 +165,9 @@ TEST(Soak, LoadEnableDisableUnloadCycles)
 	EXPECT_LE(after.fds, before.fds) << "descriptors leak";
 	// Mappings: the patch module comes and goes (a neighbour merge may differ by one).
 	EXPECT_LE(after.maps, before.maps + 2) << "mappings leak";
-	// RSS: allocator caches and the log ring settle within a few MiB.
+#ifndef GRAFT_TEST_ASAN
+	// RSS: allocator caches and the log ring settle within a few MiB. (Not with
+	// AddressSanitizer: its quarantine keeps up to 256 MiB of freed memory.)
 	EXPECT_LE(after.rss_kb, before.rss_kb + 8 * 1024) << "memory grows";
+#endif
 }
