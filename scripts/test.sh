@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # test.sh - set up, build and run every test: GCC (-O2), Clang (-O2) with AddressSanitizer
 # + UndefinedBehaviorSanitizer, both with warnings as errors, and the shadow-variable
-# tests under ThreadSanitizer. Exits non-zero if anything fails.
+# tests under ThreadSanitizer; the sanitized build also runs the libFuzzer targets briefly
+# (tests/fuzz). Exits non-zero if anything fails.
 #
 # One Clang configuration, not two: a plain Clang run of the suite (its build and 185 s
 # of tests) found nothing the sanitized -O2 one does not, and the suite must stay under
@@ -42,7 +43,7 @@ gcc_dir=$(CC=gcc CXX=g++ bash scripts/build.sh gcc -DGRAFT_WERROR=ON)
 run_ctest "$gcc_dir"
 
 asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_WERROR=ON \
-  -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_FUZZERS=ON -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 ASAN_OPTIONS=detect_leaks=0 run_ctest "$asan_dir"
 
 # ThreadSanitizer: the shadow-variable tests (lock-free reads, concurrent get_or_alloc).

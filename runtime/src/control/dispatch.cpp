@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <new>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -298,6 +299,12 @@ Reply handle_request(std::string_view line, uid_t process_euid)
 		if (!req)
 			return {error_reply(why), true};
 		return handle_parsed(*req, process_euid);
+	} catch (const std::bad_alloc &) {
+		// A fixed reply: building another string may fail too (it fits the reserve
+		// of core/new_reserve.cpp when malloc fails).
+		return {R"({"v":1,"ok":false,"error":"out of memory in the process while handling )"
+			R"(the request: see 'graft list' for what it did, free memory and try again"})",
+			true};
 	} catch (const std::exception &e) {
 		return {error_reply(std::string("internal error: ") + e.what()), true};
 	} catch (...) {

@@ -262,6 +262,23 @@ void start_client(int fd)
 					  strerror(err));
 }
 
+// Out of memory, the refusal itself (a string, a JSON reply) throws std::bad_alloc;
+// escaping the control thread it would terminate the process (found by the fault test
+// Faults.AllocationFailuresDuringLoad). Only the refusal paths can throw, and there
+// the descriptor is still this thread's: close it, and keep serving.
+void start_client_or_drop(int fd)
+{
+	try {
+		start_client(fd);
+	} catch (...) {
+		close(fd);
+		try {
+			log::printf("graft: control connection dropped: out of memory");
+		} catch (...) {
+		}
+	}
+}
+
 void *control_thread(void *arg)
 {
 	int lfd = int(reinterpret_cast<intptr_t>(arg));
@@ -281,7 +298,7 @@ void *control_thread(void *arg)
 				usleep(100 * 1000);  // out of fds or memory: let it pass
 			continue;
 		}
-		start_client(fd);
+		start_client_or_drop(fd);
 	}
 	if (listen_fd.load() != lfd) {
 		close(lfd);  // control_stop() shut it down: the descriptor is still ours

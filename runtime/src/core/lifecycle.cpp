@@ -154,6 +154,26 @@ static Result disable_locked(Patch &patch)
 	return {};
 }
 
+// Under patch_mutex: removes a patch whose enable failed before its transition started.
+static void forget_unstarted(Patch &patch)
+{
+	if (transition_patch() == &patch)
+		cancel_transition(patch);
+	for (auto it = patches.begin(); it != patches.end(); ++it)
+		if (it->get() == &patch) {
+			patches.erase(it);
+			return;
+		}
+}
+
+static bool handle_in_use(void *handle)
+{
+	for (auto &p : patches)
+		if (p->handle == handle)
+			return true;
+	return false;
+}
+
 // Under patch_mutex: everything after the module is open. On failure the caller closes
 // the module (outside the lock).
 static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
@@ -174,7 +194,18 @@ static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
 	patches.push_back(std::move(patch));
 	if (!enable)
 		return {};
-	Result r = enable_locked(p);
+	Result r;
+	try {
+		r = enable_locked(p);
+	} catch (...) {
+		// Out of memory (the only exception here) before the transition started: take
+		// the patch out again, as a refusal does (found by the fault test
+		// Faults.AllocationFailuresDuringLoad: the load was reported failed and the
+		// patch stayed loaded). Once started, the transition is a consistent state.
+		if (!p.enabled)
+			forget_unstarted(p);
+		throw;
+	}
 	if (!r.ok)
 		patches.pop_back();
 	return r;
@@ -195,9 +226,18 @@ Result patch_load(const std::string &path, bool enable)
 	Result r;
 	if (enable)
 		transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
-	{
+	bool in_use = true;
+	try {
 		std::lock_guard<std::mutex> guard(patch_mutex);
 		r = load_locked(std::move(patch), enable);
+	} catch (...) {
+		{
+			std::lock_guard<std::mutex> guard(patch_mutex);
+			in_use = handle_in_use(handle);
+		}
+		if (!in_use)
+			dlclose(handle);
+		throw;
 	}
 	if (!r.ok)
 		dlclose(handle);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 
 #include "arch/x86_64/site.hpp"
 #include "core/callbacks.hpp"
@@ -286,7 +287,8 @@ void start_transition(Patch &patch)
 		switch_everyone();
 }
 
-bool try_complete_transition(Patch &patch)
+// One round of try_complete_transition.
+static bool try_complete_round(Patch &patch)
 {
 	if (in_transition != &patch)
 		return true;
@@ -298,8 +300,9 @@ bool try_complete_transition(Patch &patch)
 	// A fresh set for each round: the stacks of threads created since the last round
 	// are mapped now. Threads switching themselves in select read it concurrently, so
 	// it is never changed once published.
-	auto *set = new tr::CheckSet(checks);
-	set->read_maps();
+	auto owned = std::make_unique<tr::CheckSet>(checks);
+	owned->read_maps();
+	tr::CheckSet *set = owned.release();
 	tr::publish_checks(set);
 	last_round = tr::try_switch_all(*set, p, true, signal_sleepers);
 	if (last_round.signalled_sleepers && !signaled_logged) {
@@ -313,6 +316,21 @@ bool try_complete_transition(Patch &patch)
 	}
 	ensure_worker();
 	return false;
+}
+
+bool try_complete_transition(Patch &patch)
+{
+	try {
+		return try_complete_round(patch);
+	} catch (...) {
+		// Out of memory in a round (its check set, the maps it reads): the transition
+		// stays as it was and the background thread tries again. Escaping, the
+		// exception left a started transition that nothing retried (its enable
+		// reported failed, found by Faults.AllocationFailuresDuringLoad), or ended
+		// the background thread and the process.
+		ensure_worker();
+		return false;
+	}
 }
 
 void cancel_transition(Patch &patch)
