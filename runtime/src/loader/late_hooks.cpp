@@ -5,6 +5,8 @@
 // re-resolved). Instead libc's own entries are redirected, with graft's entry patching
 // (a site per function, outside any patch's function stack, as fcontext_static.cpp),
 // to the wrappers below, which reach libc's code through the sites' relocated entries.
+// dlopen and dlmopen hold the load gate around the loader, whose breakpoint
+// (debug_state.cpp) patches what they load before its constructors.
 // What each mode sees is tabled in docs/architecture.md.
 #include <dlfcn.h>
 #include <link.h>
@@ -32,10 +34,10 @@ using CreateFn = int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
 
 // The relocated entries of libc's functions; set before the entries jump (release),
 // read by the wrappers (acquire).
-std::atomic<uintptr_t> libc_create{0}, libc_dlopen{0};
+std::atomic<uintptr_t> libc_create{0}, libc_dlopen{0}, libc_dlmopen{0};
 
-// Per thread: a dlopen made while this thread is inside the wrapper (pinning a library)
-// goes straight through.
+// Per thread: a dlopen made while this thread is inside the wrapper (pinning a library,
+// a constructor's dlopen) goes straight through, under the outer load's gate.
 thread_local bool in_dlopen;
 
 struct Start {
@@ -79,6 +81,36 @@ void log_refusal(const std::string &why)
 		    "dlopen): %s", why.c_str());
 }
 
+// A load into the program's namespace: patch_mutex before the loader's locks
+// (core/library.hpp), so that the loader's breakpoint (debug_state.cpp) patches the new
+// objects before their constructors, under this gate.
+template <typename Load> void *gated_load(const char *file, Load load)
+{
+	in_dlopen = true;
+	Loaded before;
+	bool track = true;
+	try {
+		before = snapshot();
+	} catch (...) {
+		track = false; // out of memory: the load goes on unpatched
+	}
+	core::load_gate_enter();
+	if (track)
+		debug_state_begin(&before);
+	void *handle = load();
+	after_load_pins();
+	try {
+		// What the breakpoint did not see (no hook, a load inside glibc since).
+		if (handle && track)
+			patch_new_objects(before, log_refusal);
+	} catch (...) {
+		log::printf("graft: out of memory while '%s' loaded: not patched", file);
+	}
+	core::load_gate_exit();
+	in_dlopen = false;
+	return handle;
+}
+
 // Reached by the jump at libc's dlopen entry, so its return address is the
 // application's: the real dlopen is called as from there (dlopen_with), as the
 // preloaded wrapper does.
@@ -88,27 +120,24 @@ __attribute__((noinline)) void *late_dlopen(const char *file, int mode)
 	auto real = reinterpret_cast<void *>(libc_dlopen.load(std::memory_order_acquire));
 	if (in_dlopen || !file)
 		return dlopen_with(real, file, mode, caller);
-	in_dlopen = true;
-	Loaded before;
-	bool track = true;
-	try {
-		before = snapshot();
-	} catch (...) {
-		track = false; // out of memory: the load goes on unpatched
-	}
-	void *handle = dlopen_with(real, file, mode, caller);
-	try {
-		if (handle && track)
-			patch_new_objects(before, log_refusal);
-	} catch (...) {
-		log::printf("graft: out of memory while '%s' loaded: not patched", file);
-	}
-	in_dlopen = false;
-	return handle;
+	return gated_load(file, [&] { return dlopen_with(real, file, mode, caller); });
 }
 
-// libc's definition of name (the global scope: libgraft.so is not in it) and its size.
-bool find_libc(const char *name, uintptr_t *addr, size_t *size)
+// dlmopen into the program's namespace loads as dlopen does; other namespaces are not
+// patched (as with the audit module).
+__attribute__((noinline)) void *late_dlmopen(Lmid_t lmid, const char *file, int mode)
+{
+	const void *caller = __builtin_return_address(0);
+	auto real = reinterpret_cast<void *>(libc_dlmopen.load(std::memory_order_acquire));
+	if (in_dlopen || !file || lmid != LM_ID_BASE)
+		return dlmopen_with(real, lmid, file, mode, caller);
+	return gated_load(file, [&] { return dlmopen_with(real, lmid, file, mode, caller); });
+}
+
+} // namespace
+
+// The global scope's definition of name (libgraft.so is not in it) and its size.
+bool find_symbol(const char *name, uintptr_t *addr, size_t *size)
 {
 	void *sym = dlsym(RTLD_DEFAULT, name);
 	Dl_info info;
@@ -121,12 +150,14 @@ bool find_libc(const char *name, uintptr_t *addr, size_t *size)
 	return true;
 }
 
+namespace {
+
 bool redirect(const char *name, uintptr_t to, std::atomic<uintptr_t> *original,
 	      std::string *why)
 {
 	uintptr_t addr = 0;
 	size_t size = 0;
-	if (!find_libc(name, &addr, &size)) {
+	if (!find_symbol(name, &addr, &size)) {
 		*why = std::string("cannot find libc's ") + name;
 		return false;
 	}
@@ -151,6 +182,12 @@ bool late_hooks_install(std::string *why)
 		return false;
 	if (!redirect("dlopen", reinterpret_cast<uintptr_t>(late_dlopen), &libc_dlopen, why))
 		return false;
+	if (!redirect("dlmopen", reinterpret_cast<uintptr_t>(late_dlmopen), &libc_dlmopen, why))
+		return false;
+	std::string no_hook;
+	if (!debug_state_hook_install(&no_hook))
+		log::printf("graft: %s: libraries loaded from now on are patched when dlopen "
+			    "returns, after their constructors", no_hook.c_str());
 	return true;
 }
 
