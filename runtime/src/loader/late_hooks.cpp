@@ -25,6 +25,8 @@
 #include "loader/late.hpp"
 #include "loader/loader.hpp"
 #include "symbols/symbols.hpp"
+#include "transition/fcontext_static.hpp"
+#include "transition/late_fibers.hpp"
 #include "transition/thread_state.hpp"
 
 namespace graft::loader {
@@ -152,25 +154,68 @@ bool find_symbol(const char *name, uintptr_t *addr, size_t *size)
 
 namespace {
 
+// Redirects the n functions named to `to`, all or none (one batch): each original's
+// relocated entry is published before its entry jumps, so a call that reaches a wrapper
+// finds the original's code.
+bool redirect_all(const char *const *names, const uintptr_t *to,
+		  std::atomic<uintptr_t> *const *originals, size_t n, std::string *why)
+{
+	arch::Site *sites[3];
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t addr = 0;
+		size_t size = 0;
+		if (!find_symbol(names[i], &addr, &size)) {
+			*why = std::string("cannot find ") + names[i];
+			return false;
+		}
+		if (!(sites[i] = arch::site_prepare(addr, size, names[i], why)))
+			return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		originals[i]->store(arch::site_original(sites[i]), std::memory_order_release);
+		arch::site_set_target(sites[i], to[i]);
+	}
+	if (arch::sites_install(sites, n, why))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		originals[i]->store(0, std::memory_order_release);
+	return false;
+}
+
 bool redirect(const char *name, uintptr_t to, std::atomic<uintptr_t> *original,
 	      std::string *why)
 {
+	return redirect_all(&name, &to, &original, 1, why);
+}
+
+// Fibers: libc's ucontext functions, and a Boost.Context shared library already loaded
+// (not one linked into the program: fcontext_redirect_static did that), redirected to
+// the interposers. Fibers made before the attach stay untracked (documented).
+void redirect_fibers()
+{
+	static const char *const uc_names[3] = {"makecontext", "swapcontext", "setcontext"};
+	std::atomic<uintptr_t> *const uc_orig[3] = {&transition::late_make, &transition::late_swap,
+						    &transition::late_set};
+	uintptr_t to[3];
+	std::string why;
+	transition::ucontext_interposers(to);
+	if (!redirect_all(uc_names, to, uc_orig, 3, &why))
+		log::printf("graft: ucontext fibers are not tracked (%s)", why.c_str());
 	uintptr_t addr = 0;
 	size_t size = 0;
-	if (!find_symbol(name, &addr, &size)) {
-		*why = std::string("cannot find libc's ") + name;
-		return false;
-	}
-	arch::Site *site = arch::site_prepare(addr, size, name, why);
-	if (!site)
-		return false;
-	// Before the entry jumps: a call that reaches the wrapper finds libc's code.
-	original->store(arch::site_original(site), std::memory_order_release);
-	arch::site_set_target(site, to);
-	if (arch::sites_install(&site, 1, why))
-		return true;
-	original->store(0, std::memory_order_release);
-	return false;
+	if (transition::static_make.load(std::memory_order_acquire) ||
+	    !find_symbol("make_fcontext", &addr, &size))
+		return;
+	static const char *const fc_names[3] = {"make_fcontext", "jump_fcontext",
+						"ontop_fcontext"};
+	std::atomic<uintptr_t> *const fc_orig[3] = {&transition::static_make,
+						    &transition::static_jump,
+						    &transition::static_ontop};
+	transition::fcontext_interposers(to);
+	if (redirect_all(fc_names, to, fc_orig, 3, &why))
+		log::printf("graft: tracking the Boost.Context of the program's libraries");
+	else
+		log::printf("graft: Boost.Context fibers are not tracked (%s)", why.c_str());
 }
 
 } // namespace
@@ -184,6 +229,7 @@ bool late_hooks_install(std::string *why)
 		return false;
 	if (!redirect("dlmopen", reinterpret_cast<uintptr_t>(late_dlmopen), &libc_dlmopen, why))
 		return false;
+	redirect_fibers();
 	std::string no_hook;
 	if (!debug_state_hook_install(&no_hook))
 		log::printf("graft: %s: libraries loaded from now on are patched when dlopen "
