@@ -126,7 +126,8 @@ void on_delete()
 // Called by the loader instead of its `ret`, with its lock held. Never throws.
 extern "C" void graft_loader_debug_state()
 {
-	if (!before || !core::load_gate_held())
+	// The gate first (this thread's own flag): `before` belongs to its holder.
+	if (!core::load_gate_held() || !before)
 		return;
 	switch (base_debug()->r_state) {
 	case r_debug::RT_CONSISTENT:

@@ -166,11 +166,13 @@ TEST(AttachSleeper, TheBorrowedThreadsNanosleepKeepsItsTime)
 }
 
 // Each attach borrows the spinner (the only thread it may), whose xmm0-15 and MXCSR
-// must come back exactly. A fresh process each time: the runtime is loaded once.
+// must come back exactly. A fresh process each time: the runtime is loaded once. 40 in
+// the suite; GRAFT_TEST_ATTACH_ROUNDS=1000 by hand (docs/performance.md records it).
 TEST(AttachVectors, TheBorrowedThreadsVectorStateIsRestored)
 {
 	RuntimeDir dir;
-	const int kProcesses = 40;
+	const char *rounds = getenv("GRAFT_TEST_ATTACH_ROUNDS");
+	const int kProcesses = rounds ? atoi(rounds) : 40;
 	for (int i = 0; i < kProcesses; i++) {
 		Target t(Target::Direct{}, att_dir() + "/vector-spinner");
 		std::string first = t.read_line();
