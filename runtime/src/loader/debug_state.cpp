@@ -18,8 +18,8 @@
 // acts only when that thread holds patch_mutex through the load gate (the redirected
 // dlopen entered it before calling the loader, as the preloaded wrapper does). A load
 // that did not come through dlopen's or dlmopen's entry (glibc's own NSS/iconv loads)
-// is left to the fallback after the next dlopen returns. New objects are those absent
-// from the snapshot the gated load took before calling the loader.
+// is not patched (taking patch_mutex here would invert the lock order). New objects
+// are those absent from the snapshot the gated load took before calling the loader.
 #include <link.h>
 
 #include <cstring>
