@@ -89,6 +89,13 @@ AttachPlan preflight(pid_t pid)
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	check_state(pid, p.status);
 	p.maps = read_maps(pid);
+	// The kernel shows a process's maps only to who may read it (PTRACE_MODE_READ):
+	// the same user is refused when the process is non-dumpable.
+	if (!p.maps.readable)
+		throw refuse("not permitted to read the memory map of process " + pid_s(pid) +
+			     ": it is non-dumpable (it changed its user, or called "
+			     "prctl(PR_SET_DUMPABLE, 0)): run graft as root (or with "
+			     "CAP_SYS_PTRACE)");
 	if (p.maps.has_runtime)
 		throw refuse("process " + pid_s(pid) + " has the graft runtime but its control "
 			     "socket does not answer at '" + control_socket_of(pid) +

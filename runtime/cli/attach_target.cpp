@@ -128,6 +128,7 @@ ProcMaps read_maps(pid_t pid)
 	std::ifstream in(proc(pid, "maps"));
 	std::string line;
 	while (std::getline(in, line)) {
+		m.readable = true; // every process maps something: empty means refused
 		unsigned long start = 0, end = 0, off = 0;
 		char range[80] = "";
 		int path_at = 0;

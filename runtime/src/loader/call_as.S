@@ -36,4 +36,33 @@ graft_loader_call_as:
 	.cfi_endproc
 	.size graft_loader_call_as, .-graft_loader_call_as
 
+/* graft_loader_call_as3(fn, a, b, c, ret_byte): fn(a, b, c) the same way (dlmopen). */
+	.p2align 4
+	.globl graft_loader_call_as3
+	.hidden graft_loader_call_as3
+	.type graft_loader_call_as3, @function
+graft_loader_call_as3:
+	.cfi_startproc
+	push %rbp
+	.cfi_def_cfa_offset 16
+	.cfi_offset %rbp, -16
+	mov %rsp, %rbp
+	.cfi_def_cfa_register %rbp
+	and $-16, %rsp
+	mov %rdi, %rax          /* fn */
+	mov %rsi, %rdi          /* a */
+	mov %rdx, %rsi          /* b */
+	mov %rcx, %rdx          /* c */
+	lea 1f(%rip), %rcx
+	sub $8, %rsp
+	push %rcx               /* where the borrowed ret returns: 1 below */
+	push %r8                /* the return address fn sees: the ret byte */
+	jmp *%rax
+1:
+	leave
+	.cfi_def_cfa %rsp, 8
+	ret
+	.cfi_endproc
+	.size graft_loader_call_as3, .-graft_loader_call_as3
+
 	.section .note.GNU-stack,"",@progbits

@@ -27,6 +27,7 @@
 #include "symbols/symbols.hpp"
 
 extern "C" void *graft_loader_call_as(void *fn, const char *a, int b, uintptr_t ret);
+extern "C" void *graft_loader_call_as3(void *fn, long a, const char *b, int c, uintptr_t ret);
 
 namespace graft::loader {
 namespace {
@@ -177,6 +178,14 @@ void *dlopen_with(void *real, const char *file, int mode, const void *caller_pc)
 	if (!ret)
 		return reinterpret_cast<DlopenFn>(real)(file, mode);
 	return graft_loader_call_as(real, file, mode, ret);
+}
+
+void *dlmopen_with(void *real, long lmid, const char *file, int mode, const void *caller_pc)
+{
+	uintptr_t ret = ret_byte_near(caller_pc);
+	if (!ret)
+		return reinterpret_cast<void *(*)(long, const char *, int)>(real)(lmid, file, mode);
+	return graft_loader_call_as3(real, lmid, file, mode, ret);
 }
 
 void pin_library(const std::string &path)

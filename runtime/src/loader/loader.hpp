@@ -46,6 +46,9 @@ void set_refusal(const std::string &why);
 // every mode goes through it.
 void *dlopen_with(void *real, const char *file, int mode, const void *caller_pc);
 
+// The same for dlmopen (attach mode redirects it too).
+void *dlmopen_with(void *real, long lmid, const char *file, int mode, const void *caller_pc);
+
 // Without the audit module: makes the loaded library at path RTLD_NODELETE, so that a
 // dlclose never unmaps code that is patched (its unload could not be seen in time).
 void pin_library(const std::string &path);

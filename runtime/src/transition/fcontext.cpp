@@ -247,9 +247,20 @@ ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t))
 	return translate(t);
 }
 
+// Hidden aliases: the interposers themselves, even where the global scope binds the
+// exported names to libboost_context.so's (libgraft.so loaded late, by graft attach).
+extern "C" {
+__attribute__((visibility("hidden"), alias("make_fcontext"))) fcontext_t
+graft_fc_make(void *, size_t, void (*)(transfer_t));
+__attribute__((visibility("hidden"), alias("jump_fcontext"))) transfer_t
+graft_fc_jump(fcontext_t, void *);
+__attribute__((visibility("hidden"), alias("ontop_fcontext"))) transfer_t
+graft_fc_ontop(fcontext_t, void *, transfer_t (*)(transfer_t));
+}
+
 void graft::transition::fcontext_interposers(uintptr_t out[3])
 {
-	out[0] = reinterpret_cast<uintptr_t>(&make_fcontext);
-	out[1] = reinterpret_cast<uintptr_t>(&jump_fcontext);
-	out[2] = reinterpret_cast<uintptr_t>(&ontop_fcontext);
+	out[0] = reinterpret_cast<uintptr_t>(&graft_fc_make);
+	out[1] = reinterpret_cast<uintptr_t>(&graft_fc_jump);
+	out[2] = reinterpret_cast<uintptr_t>(&graft_fc_ontop);
 }

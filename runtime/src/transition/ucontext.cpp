@@ -23,6 +23,7 @@
 
 #include "base/log.hpp"
 #include "transition/context.hpp"
+#include "transition/late_fibers.hpp"
 #include "transition/switch_routines.hpp"
 
 namespace graft::transition {
@@ -58,8 +59,16 @@ void *real_sym(const char *name, void *missing)
 	return sym;
 }
 
+} // namespace
+
+std::atomic<uintptr_t> late_make, late_swap, late_set;
+
+namespace {
+
 make_fn real_make()
 {
+	if (uintptr_t s = late_make.load(std::memory_order_acquire))
+		return reinterpret_cast<make_fn>(s);
 	static make_fn fn = reinterpret_cast<make_fn>(real_sym("makecontext", reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
@@ -67,6 +76,8 @@ make_fn real_make()
 // their first call.
 swap_fn real_swap()
 {
+	if (uintptr_t s = late_swap.load(std::memory_order_acquire))
+		return reinterpret_cast<swap_fn>(s);
 	static swap_fn fn = [] {
 		void *s = real_sym("swapcontext", reinterpret_cast<void *>(&missing_swap));
 		note_switch_routine(s);
@@ -76,6 +87,8 @@ swap_fn real_swap()
 }
 set_fn real_set()
 {
+	if (uintptr_t s = late_set.load(std::memory_order_acquire))
+		return reinterpret_cast<set_fn>(s);
 	static set_fn fn = [] {
 		void *s = real_sym("setcontext", reinterpret_cast<void *>(&missing_set));
 		note_switch_routine(s);
@@ -234,4 +247,21 @@ setcontext(const ucontext_t *ucp)
 	// until a ucontext_t that holds it is resumed or it is freed with its makecontext.
 	context_switch_out(to, stack_pointer(), uintptr_t(__builtin_return_address(0)));
 	return set(ucp);
+}
+
+// Hidden aliases: their addresses are the interposers themselves, whatever the global
+// scope binds the exported names to (libc's, when libgraft.so was loaded late).
+extern "C" {
+__attribute__((visibility("hidden"), alias("makecontext"))) void
+graft_uc_make(ucontext_t *, void (*)(), int, ...) noexcept;
+__attribute__((visibility("hidden"), alias("swapcontext"))) int
+graft_uc_swap(ucontext_t *, const ucontext_t *) noexcept;
+__attribute__((visibility("hidden"), alias("setcontext"))) int graft_uc_set(const ucontext_t *) noexcept;
+}
+
+void graft::transition::ucontext_interposers(uintptr_t out[3])
+{
+	out[0] = reinterpret_cast<uintptr_t>(&graft_uc_make);
+	out[1] = reinterpret_cast<uintptr_t>(&graft_uc_swap);
+	out[2] = reinterpret_cast<uintptr_t>(&graft_uc_set);
 }

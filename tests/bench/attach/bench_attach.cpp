@@ -69,6 +69,26 @@ void finish(Child &c)
 	close(c.out);
 }
 
+// The target's main thread asleep in read(2) (syscall 0), not on its way there inside
+// libc, where graft rightly does not borrow it: up to 10 s.
+bool asleep_in_read(pid_t pid)
+{
+	std::string path = "/proc/" + std::to_string(pid) + "/syscall";
+	for (int i = 0; i < 10000; i++) {
+		FILE *f = fopen(path.c_str(), "r");
+		long nr = -1;
+		if (f) {
+			if (fscanf(f, "%ld", &nr) != 1)
+				nr = -1;
+			fclose(f);
+		}
+		if (nr == 0)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 double median(std::vector<double> v)
 {
 	std::sort(v.begin(), v.end());
@@ -84,8 +104,12 @@ void BM_Attach(benchmark::State &state)
 		Child target = spawn({dir + "/bench-attach/threads-target",
 				      std::to_string(state.range(0))});
 		char ready[6];
-		if (read(target.out, ready, sizeof(ready)) != sizeof(ready))
-			state.SkipWithError("the target did not start");
+		if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
+		    !asleep_in_read(target.pid)) {
+			finish(target);
+			state.SkipWithError("the target did not start or never slept in read");
+			break;
+		}
 		state.ResumeTiming();
 		auto t0 = std::chrono::steady_clock::now();
 		Child graft = spawn({dir + "/bin/graft", "attach", std::to_string(target.pid),
@@ -100,13 +124,13 @@ void BM_Attach(benchmark::State &state)
 		state.PauseTiming();
 		close(graft.out);
 		nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-		if (status != 0 || !j.is_object() || !j.value("attached", false))
-			state.SkipWithError(("graft attach failed: " + out).c_str());
-		else {
-			stopped.push_back(j["stopped_us"].get<double>());
-			total.push_back(ms);
-		}
 		finish(target);
+		if (status != 0 || !j.is_object() || !j.value("attached", false)) {
+			state.SkipWithError(("graft attach failed: " + out).c_str());
+			break; // no ResumeTiming after an error (google benchmark checks it)
+		}
+		stopped.push_back(j["stopped_us"].get<double>());
+		total.push_back(ms);
 		state.ResumeTiming();
 	}
 	state.counters["stopped_us_median"] = median(stopped);

@@ -199,6 +199,13 @@ static void command(const char *line)
 		void *h = dlopen(path, RTLD_NOW);
 		int (*fn)(void) = h ? (int (*)(void))dlsym(h, "plug_answer") : NULL;
 		printf("lib %d\n", fn ? fn() : -1);
+	} else if (!strcmp(line, "ctor") || !strcmp(line, "ctor-dlmopen")) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/libattach-ctor.so", plug_dir);
+		void *h = line[4] ? dlmopen(LM_ID_BASE, path, RTLD_NOW) : dlopen(path, RTLD_NOW);
+		int (*seen)(void) = h ? (int (*)(void))dlsym(h, "ctor_seen") : NULL;
+		int (*now)(void) = h ? (int (*)(void))dlsym(h, "ctor_answer") : NULL;
+		printf("ctor %d now %d\n", seen ? seen() : -1, now ? now() : -1);
 	} else if (!strcmp(line, "tls")) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/libattach-tls.so", plug_dir);

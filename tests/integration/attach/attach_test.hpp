@@ -11,6 +11,8 @@
 #include <string>
 
 #include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -59,6 +61,35 @@ inline nlohmann::json attach_json(pid_t pid, CmdResult *r)
 	*r = run_graft({"attach", std::to_string(pid), "--json"}, 120);
 	nlohmann::json j = nlohmann::json::parse(r->out, nullptr, false);
 	return r->status == 0 && j.is_object() ? j : nlohmann::json();
+}
+
+// graft run as user nobody (65534): its exit status, stderr in *err. Needs root.
+inline int run_graft_as_nobody(const std::vector<std::string> &args, std::string *err)
+{
+	int out[2];
+	if (pipe(out) != 0)
+		return -1;
+	pid_t child = fork();
+	if (child == 0) {
+		dup2(out[1], 2);
+		if (setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(99);
+		std::string graft = out_dir() + "/bin/graft";
+		std::vector<char *> argv{const_cast<char *>("graft")};
+		for (const std::string &a : args)
+			argv.push_back(const_cast<char *>(a.c_str()));
+		argv.push_back(nullptr);
+		execv(graft.c_str(), argv.data());
+		_exit(98);
+	}
+	close(out[1]);
+	char buf[512];
+	for (ssize_t n; (n = read(out[0], buf, sizeof(buf))) > 0;)
+		err->append(buf, size_t(n));
+	close(out[0]);
+	int status = 0;
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // A test with the C service started without graft (its own runtime directory), once it

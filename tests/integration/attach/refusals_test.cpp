@@ -4,6 +4,8 @@
 // without the runtime.
 #include "attach_test.hpp"
 
+#include "transition.hpp"
+
 #include <csignal>
 
 #include <sys/ptrace.h>
@@ -75,26 +77,8 @@ TEST_F(AttachRefusal, AnotherUsersProcessIsRefused)
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root to run graft as another user";
 	// graft as user nobody (65534) against root's service.
-	int out[2];
-	ASSERT_EQ(pipe(out), 0);
-	pid_t child = fork();
-	if (child == 0) {
-		dup2(out[1], 2);
-		if (setgid(65534) != 0 || setuid(65534) != 0)
-			_exit(99);
-		std::string graft = out_dir() + "/bin/graft";
-		execl(graft.c_str(), "graft", "attach", pid().c_str(), nullptr);
-		_exit(98);
-	}
-	close(out[1]);
 	std::string err;
-	char buf[512];
-	for (ssize_t n; (n = read(out[0], buf, sizeof(buf))) > 0;)
-		err.append(buf, size_t(n));
-	close(out[0]);
-	int status = 0;
-	waitpid(child, &status, 0);
-	EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+	EXPECT_EQ(run_graft_as_nobody({"attach", pid()}, &err), 1) << err;
 	EXPECT_THAT(err, HasSubstr("not permitted to attach to process " + pid()));
 	EXPECT_THAT(err, HasSubstr("as root"));
 	expect_untouched();
@@ -138,6 +122,8 @@ TEST(AttachRefusalSeccomp, AFilterForbiddingThreadsIsNamed)
 	RuntimeDir dir;
 	Target t(Target::Direct{}, att_dir() + "/seccomp-target");
 	ASSERT_EQ(t.read_line(), "ready");
+	// Asleep in read, not inside libc on its way there (that thread is not borrowed).
+	ASSERT_TRUE(wait_thread_asleep(t.pid(), t.pid()));
 	CmdResult r = run_graft({"attach", std::to_string(t.pid())});
 	EXPECT_EQ(r.status, 1);
 	EXPECT_THAT(r.err, HasSubstr("Operation not permitted"));
