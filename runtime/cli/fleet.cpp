@@ -197,7 +197,9 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 	}
 	int failed = summary["failed"], bare = summary["without runtime"];
 	int covered = summary["patched"] + summary["already"] + summary["disabled"];
-	int would = summary["would patch"] + summary["would disable"];
+	int would = 0; // counted without adding "would" keys to a real run's summary
+	for (const char *k : {"would patch", "would disable"})
+		would += summary.count(k) ? summary.at(k) : 0;
 	if (opt.json) {
 		json doc = {{"ok", failed == 0 && bare == 0}, {"processes", list},
 			    {"summary", summary}, {"dry_run", opt.dry_run}};

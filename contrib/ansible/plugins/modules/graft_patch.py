@@ -176,6 +176,10 @@ def records(doc, before, after):
     return out
 
 
+def store_line(name, present):
+    return "store: %s %s\n" % (name, "installed" if present else "absent")
+
+
 def predicted(doc, before):
     """The states after the run, from graft's outcomes (check mode: what would be)."""
     after = dict(before)
@@ -225,11 +229,11 @@ def main():
                   store_changed=store_change != "unchanged", uncovered=uncovered(doc),
                   elapsed_ms=int((time.monotonic() - started) * 1000))
     if module._diff:
-        store_line = lambda present: "store: %s %s\n" % (name, "installed" if present else "absent")
         result["diff"] = {
             "before_header": "%s before" % name, "after_header": "%s after" % name,
-            "before": store_line(stored) + render_states(procs, "before"),
-            "after": store_line(p["state"] == "present" or (stored and p["state"] == "disabled"))
+            "before": store_line(name, stored) + render_states(procs, "before"),
+            "after": store_line(name, p["state"] == "present" or
+                                (stored and p["state"] == "disabled"))
             + render_states(procs, "after")}
     failed = failures(doc)
     if rc == EXIT_FAILED or failed:
