@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   binutils passwd patch
   go-md2man man-db lintian dpkg-dev
+  ansible-core ansible-lint
 )
 
 missing=()

@@ -40,6 +40,7 @@ struct Options {
 	int timeout_sec = kDefaultTimeoutSec;
 	bool no_wait = false;  // return once the transition has started
 	bool attach = false;   // load: attach first if the process has no runtime
+	bool dry_run = false;  // install, apply --all, disable --all: report, change nothing
 };
 
 // "1234" -> 1234; anything else is a usage error.

@@ -81,6 +81,8 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 	std::string state = patch_state(p, f.name);
 	if (state == "enabled")
 		return "already";
+	if (opt.dry_run)
+		return "would patch";
 	json req = state.empty() ? json{{field::cmd, control::cmd::load}, {field::path, f.path},
 					{field::enable, true}}
 				 : json{{field::cmd, control::cmd::enable}, {field::name, f.name}};
@@ -111,7 +113,7 @@ Outcome apply_one(const ProcInfo &p, const std::vector<Fleet> &patches, const Op
 				"maps " + why + " but has no graft runtime"};
 		try {
 			std::string r = put(p, f, opt);
-			if (o.result.empty() || r == "patched")
+			if (o.result.empty() || r != "already")
 				o.result = r;
 			o.detail += (o.detail.empty() ? "" : ", ") + f.name;
 		} catch (const Failure &e) {
@@ -181,7 +183,7 @@ Fit fit_of(const ProcInfo &p, const ModuleInfo &info, std::string *why)
 	return other ? Fit::other_build : match ? Fit::applies : Fit::none;
 }
 
-int report_outcomes(std::vector<Outcome> outcomes, const Options &opt)
+int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const json &extra)
 {
 	std::map<std::string, int> summary;
 	json list = json::array();
@@ -195,10 +197,19 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt)
 	}
 	int failed = summary["failed"], bare = summary["without runtime"];
 	int covered = summary["patched"] + summary["already"] + summary["disabled"];
-	if (opt.json)
-		print_json({{"ok", failed == 0 && bare == 0}, {"processes", list},
-			    {"summary", summary}});
-	else {
+	int would = 0; // counted without adding "would" keys to a real run's summary
+	for (const char *k : {"would patch", "would disable"})
+		would += summary.count(k) ? summary.at(k) : 0;
+	if (opt.json) {
+		json doc = {{"ok", failed == 0 && bare == 0}, {"processes", list},
+			    {"summary", summary}, {"dry_run", opt.dry_run}};
+		doc.update(extra);
+		print_json(doc);
+	} else if (opt.dry_run) {
+		std::printf("dry run: %d would change, %d already, %d not applicable, %d failed, "
+			    "%d without runtime; nothing was changed\n", would, summary["already"],
+			    summary["not applicable"], failed, bare);
+	} else {
 		std::printf("%d covered (%d now, %d already), %d not applicable, %d failed, "
 			    "%d without runtime\n", covered, summary["patched"] + summary["disabled"],
 			    summary["already"], summary["not applicable"], failed, bare);
@@ -208,7 +219,7 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt)
 }
 
 int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
-		       const Options &opt)
+		       const Options &opt, const json &extra)
 {
 	std::vector<ProcInfo> procs = scan_selected(sel);
 	std::vector<const ProcInfo *> todo;
@@ -227,7 +238,7 @@ int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
 		out[i] = apply_one(*todo[i], patches, opt);
 		progress.step();
 	});
-	return report_outcomes(std::move(out), opt);
+	return report_outcomes(std::move(out), opt, extra);
 }
 
 int cmd_apply_all(const std::string &store, const std::string &file, bool from_store,
@@ -251,6 +262,23 @@ int cmd_apply_all(const std::string &store, const std::string &file, bool from_s
 	return apply_to_processes(patches, sel, opt);
 }
 
+// The patch disabled in one process that has the runtime: "disabled", "would disable"
+// (--dry-run), "" (it was not enabled), or throws.
+static std::string take_out(const ProcInfo &p, const std::string &name, const Options &opt)
+{
+	if (patch_state(p, name) != "enabled")
+		return "";
+	if (opt.dry_run)
+		return "would disable";
+	json r = req_at(p, {{field::cmd, control::cmd::disable}, {field::name, name}},
+			opt.timeout_sec);
+	if (!r[field::ok].get<bool>())
+		throw Failure{kExitFailed, reply_error(r)};
+	if (!wait_transition(p, name, Clock::now() + std::chrono::seconds(opt.timeout_sec)))
+		throw Failure{kExitTransition, "still unpatching"};
+	return "disabled";
+}
+
 int cmd_disable_all(const std::string &name, const Selector &sel, const Options &opt)
 {
 	std::vector<ProcInfo> procs = scan_selected(sel);
@@ -262,16 +290,7 @@ int cmd_disable_all(const std::string &name, const Selector &sel, const Options 
 		out[i] = {p.pid, p.comm, "", ""};
 		if (p.has_runtime)
 			try {
-				if (patch_state(p, name) == "enabled") {
-					json r = req_at(p, {{field::cmd, control::cmd::disable},
-							    {field::name, name}}, opt.timeout_sec);
-					if (!r[field::ok].get<bool>())
-						throw Failure{kExitFailed, reply_error(r)};
-					auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_sec);
-					if (!wait_transition(p, name, deadline))
-						throw Failure{kExitTransition, "still unpatching"};
-					out[i].result = "disabled";
-				}
+				out[i].result = take_out(p, name, opt);
 			} catch (const Failure &e) {
 				out[i] = {p.pid, p.comm, "failed", e.message};
 			}

@@ -30,11 +30,14 @@ void parallel_for(size_t n, int jobs, const std::function<void(size_t)> &fn);
 struct Outcome {
 	pid_t pid = 0;
 	std::string comm;
-	std::string result; // patched, already, disabled, not applicable, failed, without runtime
+	std::string result; // patched, already, disabled, not applicable, failed, without runtime;
+			    // --dry-run: would patch, would disable
 	std::string detail;
 };
 
-// Prints the outcomes (lines or JSON) and the summary; returns the exit code.
-int report_outcomes(std::vector<Outcome> outcomes, const Options &opt);
+// Prints the outcomes (lines or JSON, with extra's fields added) and the summary;
+// returns the exit code.
+int report_outcomes(std::vector<Outcome> outcomes, const Options &opt,
+		    const json &extra = json::object());
 
 } // namespace graft::cli

@@ -126,8 +126,12 @@ int cmd_status_all(const std::string &store, const Selector &sel, const Options 
 		list.push_back(std::move(r));
 	}
 	int failed = summary["failed"], bare = summary["without runtime"];
+	json stored = json::array();
+	for (const StorePatch &sp : patches)
+		stored.push_back(to_json(sp));
 	if (opt.json)
-		print_json({{"ok", failed == 0 && bare == 0}, {"processes", list},
+		print_json({{"ok", failed == 0 && bare == 0}, {"version", GRAFT_VERSION},
+			    {"store_dir", store}, {"store", stored}, {"processes", list},
 			    {"summary", summary}});
 	else
 		std::printf("%d patched, %d not applicable, %d failed, %d without runtime, "

@@ -54,8 +54,12 @@ int cmd_preload(const std::string &verb, const Options &opt);
 
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a
 // line (or a JSON record) per process and a summary; the exit code.
+// extra: fields added to the JSON document (install's "store").
 int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
-		       const Options &opt);
+		       const Options &opt, const json &extra = json::object());
+
+// The manifest's record of an installed patch (also status --all --json's "store").
+json to_json(const StorePatch &p);
 
 // The build-id of an ELF file on disk ("" when none or unreadable): only for `gc`'s
 // question "does an installed file still have it".

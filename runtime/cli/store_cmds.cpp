@@ -74,16 +74,6 @@ struct StoreLock {
 	~StoreLock() { close(fd); }
 };
 
-json to_json(const StorePatch &p)
-{
-	json objs = json::array();
-	for (const ModuleObject &o : p.info.objects)
-		objs.push_back({{"name", o.name ? json(*o.name) : json(nullptr)},
-				{"build_id", o.build_id}});
-	return {{"name", p.name},       {"file", p.file},   {"abi_version", p.info.abi_version},
-		{"replace", p.info.replace}, {"objects", objs}, {"targets", p.targets}};
-}
-
 void write_manifest(const std::string &dir, const std::vector<StorePatch> &patches)
 {
 	json list = json::array();
@@ -173,7 +163,36 @@ std::vector<std::string> targets_of(const ModuleInfo &info, std::vector<std::str
 	return {out.begin(), out.end()};
 }
 
+// What installing file as name changes in the store: "added", "replaced" or "unchanged"
+// (the same bytes are installed under that name and every --target is recorded).
+std::string store_change(const std::string &dir, const std::vector<StorePatch> &patches,
+			 const std::string &name, const std::string &data,
+			 const std::vector<std::string> &targets)
+{
+	auto it = std::find_if(patches.begin(), patches.end(),
+			       [&](const StorePatch &p) { return p.name == name; });
+	if (it == patches.end())
+		return "added";
+	std::ifstream in(dir + "/" + it->file, std::ios::binary);
+	std::ostringstream old;
+	old << in.rdbuf();
+	bool same = in && old.str() == data;
+	for (const std::string &t : targets)
+		same &= std::find(it->targets.begin(), it->targets.end(), t) != it->targets.end();
+	return same ? "unchanged" : "replaced";
+}
+
 } // namespace
+
+json to_json(const StorePatch &p)
+{
+	json objs = json::array();
+	for (const ModuleObject &o : p.info.objects)
+		objs.push_back({{"name", o.name ? json(*o.name) : json(nullptr)},
+				{"build_id", o.build_id}});
+	return {{"name", p.name},       {"file", p.file},   {"abi_version", p.info.abi_version},
+		{"replace", p.info.replace}, {"objects", objs}, {"targets", p.targets}};
+}
 
 std::string store_dir(const std::string &option)
 {
@@ -218,22 +237,35 @@ int cmd_install(const std::string &dir, const std::string &file,
 	std::string name = name_of_module(file);
 	check_installable(file, name, info);
 	std::string rel = std::string(store::kModulesDir) + "/" + name + ".so";
-	{
+	std::string data = read_all(file), change;
+	if (opt.dry_run) {
+		change = store_change(dir, read_manifest(dir), name, data, targets);
+	} else {
 		StoreLock lock(dir);
 		std::vector<StorePatch> patches = read_manifest(dir);
-		patches.erase(std::remove_if(patches.begin(), patches.end(),
-					     [&](const StorePatch &p) { return p.name == name; }),
-			      patches.end());
-		write_file(dir + "/" + rel, read_all(file));
-		patches.push_back(StorePatch{name, rel, info, targets_of(info, targets)});
-		write_manifest(dir, patches);
-		write_index(dir, patches);
+		change = store_change(dir, patches, name, data, targets);
+		if (change != "unchanged") { // the same bytes again: the store stays as it is
+			patches.erase(std::remove_if(patches.begin(), patches.end(),
+						     [&](const StorePatch &p) { return p.name == name; }),
+				      patches.end());
+			write_file(dir + "/" + rel, data);
+			patches.push_back(StorePatch{name, rel, info, targets_of(info, targets)});
+			write_manifest(dir, patches);
+			write_index(dir, patches);
+		}
 	}
+	json store = {{"store", {{"name", name}, {"dir", dir}, {"change", change}}}};
 	if (!opt.json)
-		std::cout << "installed patch '" << name << "' in " << dir << "\n";
-	if (!apply)
+		std::cout << (opt.dry_run ? "dry run: would install" : "installed") << " patch '"
+			  << name << "' in " << dir << " (" << change << ")\n";
+	if (!apply) {
+		if (opt.json) {
+			store.update({{"ok", true}, {"dry_run", opt.dry_run}});
+			print_json(store);
+		}
 		return kExitOk;
-	return apply_to_processes({Fleet{name, dir + "/" + rel, info}}, sel, opt);
+	}
+	return apply_to_processes({Fleet{name, dir + "/" + rel, info}}, sel, opt, store);
 }
 
 int cmd_uninstall(const std::string &dir, const std::string &name, const Options &opt)

@@ -14,7 +14,7 @@ struct SystemWideArgs {
 	std::string store, file, name, verb;
 	std::vector<std::string> pids, targets;
 	Selector sel;
-	bool all = false, from_store = false, no_apply = false;
+	bool all = false, from_store = false, no_apply = false, dry_run = false;
 };
 SystemWideArgs sw;
 
@@ -41,6 +41,7 @@ void add_selector(CLI::App *sub, Options &opt)
 		->check(CLI::PositiveNumber);
 	sub->add_option("--timeout", opt.timeout_sec, "seconds per process (default 30)")
 		->check(CLI::PositiveNumber);
+	sub->add_flag("--dry-run", opt.dry_run, "report what would change, change nothing");
 	add_store(sub);
 }
 
@@ -55,6 +56,9 @@ void add_all_options(CLI::App *sub)
 	sub->add_option("--jobs", sw.sel.jobs, "with --all: processes handled at once (16)")
 		->check(CLI::PositiveNumber);
 	add_store(sub);
+	if (std::string(sub->get_name()) == "disable")
+		sub->add_flag("--dry-run", sw.dry_run,
+			      "with --all: report what would be disabled, change nothing");
 }
 
 bool all_requested()
@@ -69,7 +73,9 @@ int run_status_all(const Options &opt)
 
 int run_disable_all(const std::string &name, const Options &opt)
 {
-	return cmd_disable_all(name, selector(), opt);
+	Options o = opt;
+	o.dry_run = sw.dry_run;
+	return cmd_disable_all(name, selector(), o);
 }
 
 void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *action)
