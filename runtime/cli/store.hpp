@@ -29,6 +29,8 @@ std::vector<StorePatch> read_manifest(const std::string &dir);
 struct Selector {
 	std::string exe;          // --exe PATH: processes of this program
 	std::string lib;          // --lib NAME: processes mapping a library of this name
+	std::string unit;         // --unit NAME: processes of the systemd unit's cgroup
+	std::string cgroup;       // --cgroup DIR: processes of this control group
 	std::vector<pid_t> pids;  // PIDS: these processes only
 	int jobs = 16;            // processes handled at once
 };
