@@ -239,8 +239,10 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt)
 	json list = json::array();
 	for (const Outcome &o : outcomes) {
 		summary[o.result]++;
-		list.push_back({{"pid", o.pid}, {"comm", o.comm}, {"result", o.result},
-				{"detail", o.detail}});
+		json rec{{"pid", o.pid}, {"comm", o.comm}, {"result", o.result}, {"detail", o.detail}};
+		if (o.ms >= 0)
+			rec["ms"] = o.ms;
+		list.push_back(std::move(rec));
 		if (!opt.json)
 			std::printf("%7d %-16s %s%s%s\n", int(o.pid), o.comm.c_str(), o.result.c_str(),
 				    o.detail.empty() ? "" : ": ", o.detail.c_str());
@@ -276,7 +278,10 @@ int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
 	Progress progress;
 	progress.total = todo.size();
 	parallel_for(todo.size(), sel.jobs, [&](size_t i) {
+		auto t0 = Clock::now();
 		out[i] = apply_one(*todo[i], patches, opt);
+		if (out[i].result == "patched")
+			out[i].ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 		progress.step();
 	});
 	return report_outcomes(std::move(out), opt);

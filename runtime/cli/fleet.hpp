@@ -32,6 +32,7 @@ struct Outcome {
 	std::string comm;
 	std::string result; // patched, already, disabled, not applicable, failed, without runtime
 	std::string detail;
+	double ms = -1; // apply --all: from its first request to its transition's end (-1: none)
 };
 
 // Prints the outcomes (lines or JSON) and the summary; returns the exit code.
