@@ -6,7 +6,8 @@
  *   fork N        forks N children that keep reading nothing and sleep (a prefork
  *                 server); prints their pids on one line
  *   mdwe          prctl(PR_SET_MDWE): no writable+executable memory from now on
- *   wx            tries a writable+executable mmap: prints "wx: refused" or "wx: allowed"
+ *   wx            tries a writable+executable mmap, and mprotect of a writable page to
+ *                 executable: "wx: mmap refused|allowed, mprotect refused|allowed"
  * Started as `store_prog mdwe`, it sets PR_SET_MDWE and executes itself again (same pid,
  * same environment): the whole program, runtime included, runs under the ban. Started
  * as `store_prog seccomp-wx`, it does the same with the seccomp filter systemd installs
@@ -80,9 +81,15 @@ int main(int argc, char **argv)
 		} else if (strcmp(line, "wx") == 0) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			printf("wx: %s\n", p == MAP_FAILED ? "refused" : "allowed");
+			void *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				       -1, 0);
+			int x = q == MAP_FAILED ? -1 : mprotect(q, 4096, PROT_READ | PROT_EXEC);
+			printf("wx: mmap %s, mprotect %s\n", p == MAP_FAILED ? "refused" : "allowed",
+			       x != 0 ? "refused" : "allowed");
 			if (p != MAP_FAILED)
 				munmap(p, 4096);
+			if (q != MAP_FAILED)
+				munmap(q, 4096);
 		} else if (strcmp(line, "mdwe") == 0) {
 			int r = prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
 			printf("mdwe %s\n", r == 0 ? "on" : "unavailable");

@@ -84,6 +84,29 @@ TEST_F(Select, AttachGivesTheRuntimeToBareProcessesAndReportsARefusal)
 				     "(--attach attaches it)"));
 }
 
+// --attach where the process is hard to reach: one in its own mount namespace with a
+// private /tmp (its socket is reached through /proc/PID/root), one under systemd's
+// MemoryDenyWriteExecute seccomp filter (the attached runtime writes code through
+// /proc/self/mem).
+TEST_F(Select, AttachReachesAPrivateTmpAndAWriteExecuteBan)
+{
+	Target ns(Target::Direct{}, "unshare",
+		  {"-m", "--propagation", "private", "sh", "-c", private_tmp_then(prog())});
+	Target banned(Target::Direct{}, prog(), {"seccomp-wx"});
+	for (Target *t : {&ns, &banned}) {
+		ASSERT_EQ(t->read_line(), "main: old");
+		ASSERT_TRUE(wait_thread_asleep(t->pid(), t->pid()));
+	}
+	CmdResult r = graft({"apply", "--all", "--attach", module("10-fix"), "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	for (Target *t : {&ns, &banned})
+		EXPECT_THAT(r.out, HasSubstr(pid_str(t->pid()) +
+					     " store_prog       patched: 10-fix (runtime attached)"));
+	EXPECT_EQ(ns.ask("call"), "call: fixed");
+	EXPECT_EQ(banned.ask("call"), "call: fixed");
+	EXPECT_EQ(banned.ask("wx"), "wx: mmap refused, mprotect refused");
+}
+
 // A control group named like a systemd unit, made in the cgroup2 tree (or the v1
 // name=systemd tree of a hybrid layout), as systemd makes one per unit; removed at the end
 // (its processes are gone by then).
