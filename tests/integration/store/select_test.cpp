@@ -87,21 +87,26 @@ TEST_F(Select, AttachGivesTheRuntimeToBareProcessesAndReportsARefusal)
 // --attach where the process is hard to reach: one in its own mount namespace with a
 // private /tmp (its socket is reached through /proc/PID/root), one under systemd's
 // MemoryDenyWriteExecute seccomp filter (the attached runtime writes code through
-// /proc/self/mem).
+// /proc/self/mem), and a bare prefork parent with a child forked before (each attached).
 TEST_F(Select, AttachReachesAPrivateTmpAndAWriteExecuteBan)
 {
 	Target ns(Target::Direct{}, "unshare",
 		  {"-m", "--propagation", "private", "sh", "-c", private_tmp_then(prog())});
 	Target banned(Target::Direct{}, prog(), {"seccomp-wx"});
-	for (Target *t : {&ns, &banned}) {
+	Target prefork(Target::Direct{}, prog());
+	for (Target *t : {&ns, &banned, &prefork})
 		ASSERT_EQ(t->read_line(), "main: old");
-		ASSERT_TRUE(wait_thread_asleep(t->pid(), t->pid()));
-	}
+	std::string kids = prefork.ask("fork 1"); // "children: PID"
+	ASSERT_EQ(kids.rfind("children: ", 0), 0u) << kids;
+	pid_t child = std::stoi(kids.substr(10));
+	for (pid_t pid : {ns.pid(), banned.pid(), prefork.pid(), child})
+		ASSERT_TRUE(wait_thread_asleep(pid, pid));
 	CmdResult r = graft({"apply", "--all", "--attach", module("10-fix"), "--exe", prog()});
 	EXPECT_EQ(r.status, 0) << r.out << r.err;
-	for (Target *t : {&ns, &banned})
-		EXPECT_THAT(r.out, HasSubstr(pid_str(t->pid()) +
+	for (pid_t pid : {ns.pid(), banned.pid(), prefork.pid(), child})
+		EXPECT_THAT(r.out, HasSubstr(pid_str(pid) +
 					     " store_prog       patched: 10-fix (runtime attached)"));
+	EXPECT_EQ(prefork.ask("call"), "call: fixed");
 	EXPECT_EQ(ns.ask("call"), "call: fixed");
 	EXPECT_EQ(banned.ask("call"), "call: fixed");
 	EXPECT_EQ(banned.ask("wx"), "wx: mmap refused, mprotect refused");
