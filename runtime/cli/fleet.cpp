@@ -191,6 +191,15 @@ std::vector<pid_t> selected_pids(const Selector &sel)
 
 } // namespace
 
+void check_selector(const Selector &sel)
+{
+	char exe[PATH_MAX];
+	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))
+		throw Failure{kExitFailed, "program '" + sel.exe + "' does not exist"};
+	if (!sel.unit.empty() || !sel.cgroup.empty())
+		selected_pids(sel);
+}
+
 std::vector<ProcInfo> scan_selected(const Selector &sel)
 {
 	std::vector<pid_t> pids = selected_pids(sel);

@@ -54,6 +54,10 @@ int cmd_disable_all(const std::string &name, const Selector &sel, const Options 
 int cmd_status_all(const std::string &store, const Selector &sel, const Options &opt);
 int cmd_preload(const std::string &verb, const Options &opt);
 
+// Throws Failure when sel names what does not exist (a program, a unit that is not
+// running, a directory that is no control group): install checks it before storing.
+void check_selector(const Selector &sel);
+
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a
 // line (or a JSON record) per process and a summary; the exit code.
 int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,

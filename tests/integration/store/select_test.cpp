@@ -173,6 +173,11 @@ TEST_F(Select, UnitSelectsTheProcessesOfItsControlGroup)
 	EXPECT_EQ(bad.status, 1) << bad.out << bad.err;
 	EXPECT_THAT(bad.err, HasSubstr("unit 'graft-no-such-unit.service' has no control group"));
 	EXPECT_EQ(out.ask("call"), "call: old");
+	// install checks the selector before it stores anything.
+	bad = graft({"install", module("10-fix"), "--unit", "graft-no-such-unit"});
+	EXPECT_EQ(bad.status, 1) << bad.out << bad.err;
+	EXPECT_THAT(bad.err, HasSubstr("unit 'graft-no-such-unit.service' has no control group"));
+	EXPECT_FALSE(fs::exists(store() + "/modules/10-fix.so"));
 
 	std::string base = unit.name().substr(0, unit.name().size() - 8); // without .service
 	CmdResult r = graft({"install", module("10-fix"), "--unit", base});
