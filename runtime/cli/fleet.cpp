@@ -15,8 +15,11 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "attach.hpp"
+#include "cgroup.hpp"
 #include "control/protocol.hpp"
 #include "fleet.hpp"
 #include "proc_scan.hpp"
@@ -95,7 +98,22 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 	return "patched";
 }
 
-Outcome apply_one(const ProcInfo &p, const std::vector<Fleet> &patches, const Options &opt)
+// --attach: loads the runtime into p (graft attach's own code, every refusal of it
+// included). An attached runtime may enable the store's patches itself as it starts;
+// put() then finds them enabled, and they count as patched now, not as already there.
+void attach_runtime(ProcInfo *p, const Options &opt)
+{
+	InjectStats stats;
+	try {
+		attach_process(p->pid, opt.timeout_sec, &stats);
+	} catch (const Failure &e) {
+		throw Failure{kExitFailed, "attaching the runtime failed: " + e.message};
+	}
+	p->has_runtime = true;
+	p->attached = true;
+}
+
+Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &opt)
 {
 	Outcome o{p.pid, p.comm, "", ""};
 	bool any = false;
@@ -108,11 +126,20 @@ Outcome apply_one(const ProcInfo &p, const std::vector<Fleet> &patches, const Op
 		if (fit != Fit::applies)
 			continue;
 		any = true;
-		if (!p.has_runtime)
+		if (!p.has_runtime && !opt.attach)
 			return {p.pid, p.comm, "without runtime",
-				"maps " + why + " but has no graft runtime"};
+				"maps " + why + " but has no graft runtime (--attach attaches it)"};
 		try {
-			std::string r = put(p, f, opt);
+			std::string r;
+			if (!p.has_runtime && opt.dry_run) {
+				r = "would patch"; // after attaching it: a dry run attaches nothing
+			} else {
+				if (!p.has_runtime)
+					attach_runtime(&p, opt);
+				r = put(p, f, opt);
+				if (p.attached) // enabled by us or by the attached runtime's store
+					r = "patched";
+			}
 			if (o.result.empty() || r != "already")
 				o.result = r;
 			o.detail += (o.detail.empty() ? "" : ", ") + f.name;
@@ -122,6 +149,8 @@ Outcome apply_one(const ProcInfo &p, const std::vector<Fleet> &patches, const Op
 	}
 	if (!any)
 		return {p.pid, p.comm, "not applicable", other};
+	if (p.attached)
+		o.detail += " (runtime attached)";
 	return o;
 }
 
@@ -141,9 +170,46 @@ void parallel_for(size_t n, int jobs, const std::function<void(size_t)> &fn)
 		t.join();
 }
 
+namespace {
+
+// The pids to look at: PIDS, the unit's or cgroup's processes (both: those of PIDS in
+// the group), else every process.
+std::vector<pid_t> selected_pids(const Selector &sel)
+{
+	std::vector<std::string> groups;
+	if (!sel.unit.empty())
+		groups = unit_cgroups(sel.unit);
+	if (!sel.cgroup.empty())
+		groups.push_back(sel.cgroup);
+	if (groups.empty())
+		return sel.pids.empty() ? list_pids() : sel.pids;
+	std::set<pid_t> in_groups;
+	for (const std::string &g : groups)
+		for (pid_t pid : cgroup_pids(g))
+			in_groups.insert(pid);
+	if (sel.pids.empty())
+		return {in_groups.begin(), in_groups.end()};
+	std::vector<pid_t> out;
+	for (pid_t pid : sel.pids)
+		if (in_groups.count(pid))
+			out.push_back(pid);
+	return out;
+}
+
+} // namespace
+
+void check_selector(const Selector &sel)
+{
+	char exe[PATH_MAX];
+	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))
+		throw Failure{kExitFailed, "program '" + sel.exe + "' does not exist"};
+	if (!sel.unit.empty() || !sel.cgroup.empty())
+		selected_pids(sel);
+}
+
 std::vector<ProcInfo> scan_selected(const Selector &sel)
 {
-	std::vector<pid_t> pids = sel.pids.empty() ? list_pids() : sel.pids;
+	std::vector<pid_t> pids = selected_pids(sel);
 	std::vector<ProcInfo> all(pids.size());
 	parallel_for(pids.size(), sel.jobs, [&](size_t i) { all[i] = scan_process(pids[i]); });
 	char exe[PATH_MAX] = {};
@@ -189,8 +255,10 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 	json list = json::array();
 	for (const Outcome &o : outcomes) {
 		summary[o.result]++;
-		list.push_back({{"pid", o.pid}, {"comm", o.comm}, {"result", o.result},
-				{"detail", o.detail}});
+		json rec{{"pid", o.pid}, {"comm", o.comm}, {"result", o.result}, {"detail", o.detail}};
+		if (o.ms >= 0)
+			rec["ms"] = o.ms;
+		list.push_back(std::move(rec));
 		if (!opt.json)
 			std::printf("%7d %-16s %s%s%s\n", int(o.pid), o.comm.c_str(), o.result.c_str(),
 				    o.detail.empty() ? "" : ": ", o.detail.c_str());
@@ -235,7 +303,10 @@ int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
 	Progress progress;
 	progress.total = todo.size();
 	parallel_for(todo.size(), sel.jobs, [&](size_t i) {
+		auto t0 = Clock::now();
 		out[i] = apply_one(*todo[i], patches, opt);
+		if (out[i].result == "patched")
+			out[i].ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 		progress.step();
 	});
 	return report_outcomes(std::move(out), opt, extra);

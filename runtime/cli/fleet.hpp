@@ -33,6 +33,7 @@ struct Outcome {
 	std::string result; // patched, already, disabled, not applicable, failed, without runtime;
 			    // --dry-run: would patch, would disable
 	std::string detail;
+	double ms = -1; // apply --all: from its first request to its transition's end (-1: none)
 };
 
 // Prints the outcomes (lines or JSON, with extra's fields added) and the summary;

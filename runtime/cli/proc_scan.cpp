@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "attach.hpp"
 #include "control/protocol.hpp"
 #include "store.hpp"
 
@@ -247,8 +248,11 @@ std::string socket_of(const ProcInfo &proc)
 	std::string graft_dir = environ_value(env, "GRAFT_RUNTIME_DIR");
 	std::string xdg = environ_value(env, "XDG_RUNTIME_DIR");
 	std::string dir = control::runtime_dir_from(graft_dir.c_str(), xdg.c_str(), proc.uid);
-	return "/proc/" + std::to_string(proc.pid) + "/root" +
-	       control::socket_path(dir, proc.nspid);
+	std::string path = "/proc/" + std::to_string(proc.pid) + "/root" +
+			   control::socket_path(dir, proc.nspid);
+	if (access(path.c_str(), F_OK) != 0)
+		return control_socket_of(proc.pid);
+	return path;
 }
 
 } // namespace graft::cli

@@ -28,6 +28,7 @@ struct ProcInfo {
 	std::string comm;
 	std::vector<ProcObject> objects; // the executable first
 	bool has_runtime = false;        // libgraft.so is mapped
+	bool attached = false;           // graft attached the runtime just now (--attach)
 	std::string error;               // why it could not be read ("" when it could)
 
 	const ProcObject *find(const std::string &name, bool main) const;
@@ -42,7 +43,9 @@ ProcInfo scan_process(pid_t pid);
 
 // Where pid's runtime listens, reached through /proc/PID/root so that a private /tmp or
 // another mount namespace does not hide it: the process's GRAFT_RUNTIME_DIR,
-// XDG_RUNTIME_DIR/graft or /tmp/graft-<uid>, and its pid inside its namespace.
+// XDG_RUNTIME_DIR/graft or /tmp/graft-<uid>, and its pid inside its namespace. A
+// runtime attached by `graft attach` listens where attach chose (control_socket_of):
+// that is used when the first is absent.
 std::string socket_of(const ProcInfo &proc);
 
 } // namespace graft::cli

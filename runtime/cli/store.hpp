@@ -29,6 +29,8 @@ std::vector<StorePatch> read_manifest(const std::string &dir);
 struct Selector {
 	std::string exe;          // --exe PATH: processes of this program
 	std::string lib;          // --lib NAME: processes mapping a library of this name
+	std::string unit;         // --unit NAME: processes of the systemd unit's cgroup
+	std::string cgroup;       // --cgroup DIR: processes of this control group
 	std::vector<pid_t> pids;  // PIDS: these processes only
 	int jobs = 16;            // processes handled at once
 };
@@ -51,6 +53,10 @@ int cmd_apply_all(const std::string &store, const std::string &file, bool from_s
 int cmd_disable_all(const std::string &name, const Selector &sel, const Options &opt);
 int cmd_status_all(const std::string &store, const Selector &sel, const Options &opt);
 int cmd_preload(const std::string &verb, const Options &opt);
+
+// Throws Failure when sel names what does not exist (a program, a unit that is not
+// running, a directory that is no control group): install checks it before storing.
+void check_selector(const Selector &sel);
 
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a
 // line (or a JSON record) per process and a summary; the exit code.

@@ -236,6 +236,8 @@ int cmd_install(const std::string &dir, const std::string &file,
 	ModuleInfo info = read_module_info(file);
 	std::string name = name_of_module(file);
 	check_installable(file, name, info);
+	if (apply)
+		check_selector(sel);
 	std::string rel = std::string(store::kModulesDir) + "/" + name + ".so";
 	std::string data = read_all(file), change;
 	if (opt.dry_run) {

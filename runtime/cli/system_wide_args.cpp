@@ -32,11 +32,24 @@ void add_store(CLI::App *sub)
 			"the patch store (default $GRAFT_STORE, else /var/lib/graft)");
 }
 
+// --unit and --cgroup: the processes of a systemd unit or of a control group.
+void add_groups(CLI::App *sub, const std::string &with)
+{
+	sub->add_option("--unit", sw.sel.unit,
+			with + "only processes of this systemd unit (its control group; "
+			       "NAME without a suffix means NAME.service)");
+	sub->add_option("--cgroup", sw.sel.cgroup,
+			with + "only processes of this control group directory (and below)");
+}
+
 // Which running processes install and apply --all reach, and how.
 void add_selector(CLI::App *sub, Options &opt)
 {
 	sub->add_option("--exe", sw.sel.exe, "only processes of this program");
 	sub->add_option("--lib", sw.sel.lib, "only processes that map a library of this name");
+	add_groups(sub, "");
+	sub->add_flag("--attach", opt.attach,
+		      "attach the runtime to matching processes that have none (graft attach)");
 	sub->add_option("--jobs", sw.sel.jobs, "processes handled at once (default 16)")
 		->check(CLI::PositiveNumber);
 	sub->add_option("--timeout", opt.timeout_sec, "seconds per process (default 30)")
@@ -53,6 +66,7 @@ void add_all_options(CLI::App *sub)
 	sub->add_option("--exe", sw.sel.exe, "with --all: only processes of this program");
 	sub->add_option("--lib", sw.sel.lib,
 			"with --all: only processes that map a library of this name");
+	add_groups(sub, "with --all: ");
 	sub->add_option("--jobs", sw.sel.jobs, "with --all: processes handled at once (16)")
 		->check(CLI::PositiveNumber);
 	add_store(sub);
@@ -86,6 +100,7 @@ void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *acti
 	install->add_option("--target", sw.targets,
 			    "a file with the patched build-id, kept in mind by gc (repeatable)");
 	install->add_flag("--no-apply", sw.no_apply, "only store it");
+	install->add_option("PIDS", sw.pids, "apply it to these processes only");
 	add_selector(install, opt);
 	install->callback([&opt, action] {
 		*action = [&opt] {

@@ -6,15 +6,22 @@
  *   fork N        forks N children that keep reading nothing and sleep (a prefork
  *                 server); prints their pids on one line
  *   mdwe          prctl(PR_SET_MDWE): no writable+executable memory from now on
+ *   wx            tries a writable+executable mmap, and mprotect of a writable page to
+ *                 executable: "wx: mmap refused|allowed, mprotect refused|allowed"
  * Started as `store_prog mdwe`, it sets PR_SET_MDWE and executes itself again (same pid,
- * same environment): the whole program, runtime included, runs under the ban. */
+ * same environment): the whole program, runtime included, runs under the ban. Started
+ * as `store_prog seccomp-wx`, it does the same with the seccomp filter systemd installs
+ * for MemoryDenyWriteExecute=yes (wx_filter.h). */
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include "wx_filter.h"
 
 const char *tgt_version(void);
 
@@ -23,12 +30,22 @@ const char *tgt_version(void);
 #define PR_MDWE_REFUSE_EXEC_GAIN 1
 #endif
 
+/* Sets the ban named by mode; 0 on success. */
+static int ban(const char *mode)
+{
+	if (strcmp(mode, "mdwe") == 0)
+		return prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
+	if (strcmp(mode, "seccomp-wx") == 0)
+		return install_wx_filter();
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	char line[512];
-	if (argc > 1 && strcmp(argv[1], "mdwe") == 0) {
-		if (prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0) {
-			printf("main: mdwe unavailable\n");
+	if (argc > 1) {
+		if (ban(argv[1]) != 0) {
+			printf("main: %s unavailable\n", argv[1]);
 			return 1;
 		}
 		char self[4096];
@@ -61,6 +78,18 @@ int main(int argc, char **argv)
 				snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), " %d", (int)pid);
 			}
 			printf("%s\n", pids);
+		} else if (strcmp(line, "wx") == 0) {
+			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			void *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				       -1, 0);
+			int x = q == MAP_FAILED ? -1 : mprotect(q, 4096, PROT_READ | PROT_EXEC);
+			printf("wx: mmap %s, mprotect %s\n", p == MAP_FAILED ? "refused" : "allowed",
+			       x != 0 ? "refused" : "allowed");
+			if (p != MAP_FAILED)
+				munmap(p, 4096);
+			if (q != MAP_FAILED)
+				munmap(q, 4096);
 		} else if (strcmp(line, "mdwe") == 0) {
 			int r = prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0);
 			printf("mdwe %s\n", r == 0 ? "on" : "unavailable");

@@ -35,6 +35,7 @@ protected:
 		// A copy of the program per test: --exe then selects this test's processes
 		// only, even while other tests run theirs.
 		fs::copy_file(out_dir() + "/itest-store/store_prog", prog());
+		fs::copy_file(out_dir() + "/itest-store/store_other", other_prog());
 		use_lib("x");
 		setenv("GRAFT_STORE", store().c_str(), 1);
 		setenv("GRAFT_CONFIG_DIR", (dir_ + "/etc").c_str(), 1);
@@ -53,6 +54,7 @@ protected:
 	std::string store() const { return dir_ + "/store"; }
 	std::string lib_path() const { return dir_ + "/lib/libstoretgt.so.1"; }
 	std::string prog() const { return dir_ + "/store_prog"; }
+	std::string other_prog() const { return dir_ + "/store_other"; }
 	static std::string module(const std::string &name)
 	{
 		return out_dir() + "/itest-store/modules/" + name + ".so";

@@ -176,6 +176,13 @@ TEST_F(Store, UpgradeOnDiskThenGc)
 	EXPECT_EQ(f["verdict"], "not applicable");
 	EXPECT_EQ(f["objects"][0]["deleted"], false);
 	EXPECT_THAT(f["notes"].dump(), HasSubstr("is build-id " STORE_ID_Y "; no patch for it"));
+	// apply --all says the same for the new process, and counts it as no failure.
+	CmdResult again = graft({"apply", "--all", "--from-store", "--exe", prog()});
+	EXPECT_EQ(again.status, 0) << again.out << again.err;
+	EXPECT_THAT(again.out, HasSubstr(pid_str(fresh) + " store_prog       not applicable: '" +
+					 lib_path() + "' is build-id " STORE_ID_Y
+					 "; no patch for it (the patch is for " STORE_ID_X ")"));
+	EXPECT_THAT(again.out, HasSubstr(pid_str(old) + " store_prog       already: 10-fix"));
 
 	CmdResult gc = graft({"gc"});
 	EXPECT_EQ(gc.status, 0);

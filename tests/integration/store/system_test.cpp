@@ -7,6 +7,7 @@
 // machine's /etc/ld.so.preload is never written).
 #include "store_fixture.hpp"
 
+#include <fstream>
 #include <sstream>
 
 using namespace graft::test;
@@ -87,6 +88,47 @@ TEST_F(System, InstallCoversMdwePrivateTmpPreforkAndReportsTheBareProcess)
 		EXPECT_TRUE(n.contains(key)) << key;
 	EXPECT_EQ(n["objects"][0]["build_id"], STORE_ID_X);
 	EXPECT_EQ(n["patches"][0]["state"], "enabled");
+}
+
+// The Seccomp line of /proc/PID/status: 2 when a filter is installed.
+std::string seccomp_mode(pid_t pid)
+{
+	std::ifstream in("/proc/" + pid_str(pid) + "/status");
+	for (std::string line; std::getline(in, line);)
+		if (line.rfind("Seccomp:", 0) == 0)
+			return words(line).back();
+	return "";
+}
+
+// §2.8: one library, mapped by processes of two programs, one of them under the seccomp
+// filter of systemd's MemoryDenyWriteExecute=yes (no mmap W+X, no mprotect to X at all):
+// one `graft install` patches all three. The runtime's mprotect(RWX) window is refused
+// there and its code writes go through /proc/self/mem; its stubs are mapped R+X.
+TEST_F(System, InstallCoversTwoProgramsAndTheSeccompWriteExecuteBan)
+{
+	Target one(prog()), two(other_prog()), banned(prog(), {"seccomp-wx"});
+	for (Target *t : {&one, &two, &banned})
+		ASSERT_EQ(t->read_line(), "main: old");
+	ASSERT_TRUE(one.wait_ready() && two.wait_ready() && banned.wait_ready());
+	ASSERT_EQ(banned.ask("wx"), "wx: mmap refused, mprotect refused");
+	ASSERT_EQ(one.ask("wx"), "wx: mmap allowed, mprotect allowed");
+	EXPECT_EQ(seccomp_mode(banned.pid()), "2");
+
+	// Both programs by the library they map, limited to this test's processes.
+	CmdResult r = graft({"install", module("10-fix"), "--lib", "libstoretgt.so.1",
+			     pid_str(one.pid()), pid_str(two.pid()), pid_str(banned.pid())});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_THAT(r.out, HasSubstr(pid_str(one.pid()) + " store_prog       patched: 10-fix"));
+	EXPECT_THAT(r.out, HasSubstr(pid_str(two.pid()) + " store_other      patched: 10-fix"));
+	EXPECT_THAT(r.out, HasSubstr(pid_str(banned.pid()) + " store_prog       patched: 10-fix"));
+	for (Target *t : {&one, &two, &banned})
+		EXPECT_EQ(t->ask("call"), "call: fixed");
+	EXPECT_EQ(banned.ask("wx"), "wx: mmap refused, mprotect refused"); // the ban is still in force
+
+	// Disabled and enabled again under the ban: the code is written back both ways.
+	CmdResult d = graft({"disable", pid_str(banned.pid()), "10-fix"});
+	EXPECT_EQ(d.status, 0) << d.out << d.err;
+	EXPECT_EQ(banned.ask("call"), "call: old");
 }
 
 // graft preload enable/disable and the kill switch, in a mount namespace whose /etc is an
