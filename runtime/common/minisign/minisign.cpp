@@ -215,9 +215,12 @@ bool hash_fd(const Sodium &s, int fd, Hash512 *blake2b, Hash256 *sha256, std::st
 	}
 	s.generichash_init(b2, nullptr, 0, blake2b->size());
 	s.sha256_init(sh);
-	static thread_local unsigned char buf[65536];
+	// On the heap: in the runtime, thread-local storage is the loader's scarce static
+	// TLS, and a client thread's stack is not the place for 64 KiB either.
+	std::vector<unsigned char> chunk(65536);
+	unsigned char *buf = chunk.data();
 	for (off_t at = 0;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), at);
+		ssize_t n = pread(fd, buf, chunk.size(), at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -48,11 +48,12 @@ std::string value(const std::string &v)
 
 std::string audit_line(const AuditRecord &r)
 {
-	return "action=" + r.action + " result=" + value(r.result) +
-	       " client_uid=" + std::to_string(r.client_uid) +
-	       " client_pid=" + std::to_string(r.client_pid) + " pid=" + std::to_string(r.pid) +
-	       " exe=" + value(r.exe) + " patch=" + value(r.patch) + " sha256=" + value(r.sha256) +
-	       " key=" + value(r.key);
+	std::string process = r.exe.empty() ? std::string()
+					    : " pid=" + std::to_string(r.pid) + " exe=" + value(r.exe);
+	return "action=" + r.action + " client_uid=" + std::to_string(r.client_uid) +
+	       " client_pid=" + std::to_string(r.client_pid) + process +
+	       " patch=" + value(r.patch) + " sha256=" + value(r.sha256) + " key=" + value(r.key) +
+	       " result=" + value(r.result);
 }
 
 void audit_record(AuditRecord r)
@@ -77,12 +78,12 @@ void audit_record(AuditRecord r)
 		if (ring.size() > kAuditKeep)
 			ring.pop_front();
 	}
-	// The log is the process's own and its lines are short (240 bytes): no pid, no exe.
+	// The log is the process's own and its lines are short (240 bytes): no pid and exe
+	// there, and the result, which may be long, comes last.
 	AuditRecord brief = r;
 	brief.exe.clear();
-	std::string line = audit_line(brief);
-	log::printf("graft: audit: %s", line.substr(0, line.find(" pid=")).c_str());
-	line = audit_line(r);
+	log::printf("graft: audit: %s", audit_line(brief).c_str());
+	std::string line = audit_line(r);
 	os::syslog_send(LOG_AUTHPRIV | LOG_NOTICE, "graft-audit", line);
 }
 

@@ -36,7 +36,8 @@ void audit_record(AuditRecord r);
 // The records kept, oldest first.
 std::vector<AuditRecord> audit_read();
 
-// One line: "action=load result=ok client_uid=0 ..."; the same in the log and syslog.
+// One line: "action=load client_uid=0 client_pid=.. pid=.. exe=.. patch=.. sha256=..
+// key=.. result=ok" (pid and exe left out when exe is empty: the runtime's own log).
 std::string audit_line(const AuditRecord &r);
 
 } // namespace graft::trust
