@@ -184,6 +184,8 @@ void serve_requests(int fd, Client &client)
 	}
 }
 
+void drain_request(int fd);
+
 // The kernel's rule for who may inject code (trust/admission.hpp) decides who is
 // served at all; a refusal is audited.
 void serve_client(int fd)
@@ -198,7 +200,9 @@ void serve_client(int fd)
 		log::printf("graft: refused control connection from pid %d uid %u", int(cred.pid),
 			    unsigned(cred.uid));
 		audit("connect", core::Result::fail(refusal), client, "");
+		drain_request(fd);
 		send_line(fd, error_reply(refusal));
+		shutdown(fd, SHUT_WR);
 		return;
 	}
 	timeval tv{kSendTimeoutSec, 0};
@@ -253,12 +257,11 @@ int take_slot(int fd)
 
 // The refusal must reach the client: closing a Unix socket whose request was not read
 // resets the connection, and the client sees no reply at all. So the request is read
-// first, waiting at most 1 s for it (this runs on the accepting thread; a client that
-// connects and sends its request later than that, while the bound is reached, sees a
-// closed connection instead of the refusal).
-void refuse_client(int fd, const std::string &why)
+// first, waiting at most 1 s for it (this may run on the accepting thread; a client that
+// connects and sends its request later than that sees a closed connection instead of
+// the refusal).
+void drain_request(int fd)
 {
-	log::printf("graft: control connection refused: %s", why.c_str());
 	char sink[4096];
 	int64_t deadline = now_ms() + 1000;
 	for (bool got_line = false; !got_line;) {
@@ -273,6 +276,12 @@ void refuse_client(int fd, const std::string &why)
 	}
 	timeval tv{1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+void refuse_client(int fd, const std::string &why)
+{
+	log::printf("graft: control connection refused: %s", why.c_str());
+	drain_request(fd);
 	send_line(fd, busy_reply(why));
 	shutdown(fd, SHUT_WR);
 	close(fd);

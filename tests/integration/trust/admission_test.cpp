@@ -45,11 +45,12 @@ TEST_F(Admission, SquattingSocketRefused)
 	close(fd);
 }
 
-// Runs graft as uid/gid 65534 (nobody).
+// Runs graft as uid/gid 65534 (nobody), with nobody's default socket directory.
 CmdResult graft_as_nobody(const std::vector<std::string> &args)
 {
 	std::vector<std::string> argv{"setpriv", "--reuid=65534", "--regid=65534",
-				      "--clear-groups", out_dir() + "/bin/graft"};
+				      "--clear-groups", "env", "-u", "GRAFT_RUNTIME_DIR", "-u",
+				      "XDG_RUNTIME_DIR", out_dir() + "/bin/graft"};
 	argv.insert(argv.end(), args.begin(), args.end());
 	return run(argv);
 }
@@ -69,13 +70,12 @@ TEST_F(Admission, NonDumpableRefusesItsOwnUser)
 {
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root to run the target and graft as another user";
-	// The target and the client both run as nobody, with a socket directory of nobody's.
-	std::string rdir = dir + "/run";
-	mkdir(rdir.c_str(), 0700);
-	ASSERT_EQ(chown(rdir.c_str(), 65534, 65534), 0);
-	setenv("GRAFT_RUNTIME_DIR", rdir.c_str(), 1);
+	// The target and the client both run as nobody, with nobody's default socket
+	// directory (where root's graft looks for a process of that user).
+	std::string rdir = "/tmp/graft-65534";
 	Target t(Target::Direct{}, "/usr/bin/setpriv",
-		 {"--reuid=65534", "--regid=65534", "--clear-groups", "env",
+		 {"--reuid=65534", "--regid=65534", "--clear-groups", "env", "-u",
+		  "GRAFT_RUNTIME_DIR", "-u", "XDG_RUNTIME_DIR",
 		  "LD_PRELOAD=" + out_dir() + "/lib/libgraft.so", trust_out() + "/trust_prog"});
 	ASSERT_EQ(t.read_line(), "ready");
 	ASSERT_TRUE(wait_for_file(rdir + "/" + std::to_string(t.pid()) + ".sock"));
@@ -94,7 +94,6 @@ TEST_F(Admission, NonDumpableRefusesItsOwnUser)
 	CmdResult hist = run_graft({"history", pid});
 	EXPECT_NE(hist.out.find("connect"), std::string::npos) << "the refusal is audited: "
 							       << hist.out;
-	setenv("GRAFT_RUNTIME_DIR", runtime.path().c_str(), 1);
 }
 
 } // namespace
