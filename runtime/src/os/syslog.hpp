@@ -8,7 +8,9 @@
 
 namespace graft::os {
 
-// Sends "<priority>tag[pid]: message" as one datagram; false when no log listens.
-bool syslog_send(int priority, const std::string &tag, const std::string &message);
+// Sends "<priority>tag[pid]: message" as one datagram to the socket at path (/dev/log);
+// false when no log listens there.
+bool syslog_send(const char *path, int priority, const std::string &tag,
+		 const std::string &message);
 
 } // namespace graft::os

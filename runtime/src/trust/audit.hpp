@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // audit.hpp - the audit trail: every load, enable, disable, force, unload, refusal and
 // attach, with who asked, to which process, which patch (name, SHA-256, signing key)
-// and the outcome. Each record goes to the system log (LOG_AUTHPRIV, "graft-audit"),
-// to the runtime's log ("graft: audit: ...") and to a ring of the last kAuditKeep
-// records that `graft history` reads.
+// and the outcome. Each record goes to the system log (LOG_AUTHPRIV, "graft-audit";
+// /dev/log, or the datagram socket GRAFT_SYSLOG_SOCKET names, for tests) and to a ring
+// of the last kAuditKeep records that `graft history` reads.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ void audit_record(AuditRecord r);
 std::vector<AuditRecord> audit_read();
 
 // One line: "action=load client_uid=0 client_pid=.. pid=.. exe=.. patch=.. sha256=..
-// key=.. result=ok" (pid and exe left out when exe is empty: the runtime's own log).
+// key=.. result=ok" (pid and exe left out when exe is empty).
 std::string audit_line(const AuditRecord &r);
 
 } // namespace graft::trust

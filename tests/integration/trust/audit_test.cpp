@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <fstream>
 
@@ -38,6 +43,41 @@ int second_thread(pid_t pid, const std::string &comm)
 	return found;
 }
 
+// A datagram socket standing in for /dev/log (GRAFT_SYSLOG_SOCKET, for the targets
+// started while it exists).
+class SyslogSink {
+public:
+	explicit SyslogSink(const std::string &path) : path_(path)
+	{
+		fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		strcpy(addr.sun_path, path.c_str());
+		bind(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr));
+		setenv("GRAFT_SYSLOG_SOCKET", path.c_str(), 1);
+	}
+	~SyslogSink()
+	{
+		unsetenv("GRAFT_SYSLOG_SOCKET");
+		close(fd_);
+		unlink(path_.c_str());
+	}
+	// Every datagram received so far, in order (each was sent before its request's
+	// reply, so all are here once the last command returned).
+	std::vector<std::string> read()
+	{
+		std::vector<std::string> out;
+		char buf[4096];
+		for (ssize_t n; (n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT)) > 0;)
+			out.emplace_back(buf, size_t(n));
+		return out;
+	}
+
+private:
+	std::string path_;
+	int fd_ = -1;
+};
+
 class Audit : public TrustDir {};
 
 TEST_F(Audit, LoadForceDisableUnloadRecorded)
@@ -49,6 +89,7 @@ TEST_F(Audit, LoadForceDisableUnloadRecorded)
 	std::string sha = run({"sha256sum", fix}).out.substr(0, 64);
 	std::string unsigned_fix = patch_copy("unsigned");
 
+	SyslogSink syslog(dir + "/log.sock");
 	Target t(trust_out() + "/trust_prog");
 	ASSERT_EQ(t.read_line(), "ready");
 	ASSERT_TRUE(t.wait_ready());
@@ -102,28 +143,31 @@ TEST_F(Audit, LoadForceDisableUnloadRecorded)
 				  std::string::npos);
 	}
 
-	// The same records, one per line, in the runtime's log.
-	std::vector<std::string> audit_lines;
-	for (const std::string &l : lines_of(graft_log(t.pid())))
-		if (l.find("graft: audit: ") != std::string::npos)
-			audit_lines.push_back(l.substr(l.find("graft: audit: ") + 14));
-	ASSERT_EQ(audit_lines.size(), 5u);
-	for (size_t i = 0; i < audit_lines.size(); i++) {
-		const std::string &l = audit_lines[i];
+	// The same records, one datagram each, in the system log (a socket of the test's
+	// standing in for /dev/log).
+	std::vector<std::string> lines = syslog.read();
+	ASSERT_EQ(lines.size(), 5u);
+	std::string head = "<85>graft-audit[" + pid + "]: action=";
+	std::string process = " pid=" + pid + " exe=" + trust_out() + "/trust_prog";
+	for (size_t i = 0; i < lines.size(); i++) {
+		const std::string &l = lines[i];
 		SCOPED_TRACE(l);
 		EXPECT_EQ(l.substr(0, l.find(" client_pid=")),
-			  std::string("action=") + actions[i] + " client_uid=0");
-		std::string tail = l.substr(l.find(" patch="));
+			  head + actions[i] + " client_uid=0");
+		std::string tail = l.substr(l.find(" pid="));
 		if (i == 0)
-			EXPECT_EQ(tail.rfind(" patch=unsigned sha256=", 0), 0u);
+			EXPECT_EQ(tail.rfind(process + " patch=unsigned sha256=", 0), 0u);
 		else if (i < 4)
-			EXPECT_EQ(tail, " patch=fix sha256=" + sha + " key=" + key_id + " result=ok");
+			EXPECT_EQ(tail, process + " patch=fix sha256=" + sha + " key=" + key_id +
+						" result=ok");
 		else
-			EXPECT_EQ(tail.rfind(" patch=fix sha256=" + sha + " key=" + key_id +
+			EXPECT_EQ(tail.rfind(process + " patch=fix sha256=" + sha + " key=" + key_id +
 						     " result=\"patch 'fix' had a transition forced",
 					     0),
 				  0u);
 	}
+	EXPECT_EQ(graft_log(t.pid()).find("action="), std::string::npos)
+		<< "audit records stay out of the runtime's log";
 }
 
 } // namespace

@@ -39,6 +39,7 @@ protected:
 		EXPECT_EQ(r.status, 0) << r.out << r.err;
 		EXPECT_EQ(t.ask("call"), "call: fixed");
 		EXPECT_FALSE(maps_crypto(t.pid())) << "libsodium is unmapped after verifying";
+		EXPECT_EQ(t.finish(), 0) << "the process exits cleanly after libsodium left";
 	}
 };
 
