@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +81,31 @@ std::string writable_by_client(int fd, const Client &client, const std::string &
 	       "install it owned by root";
 }
 
+int has_name(dl_phdr_info *info, size_t, void *data)
+{
+	return info->dlpi_name && strcmp(info->dlpi_name, static_cast<const char *>(data)) == 0;
+}
+
+// The name dlopen opens the descriptor by. glibc finds an already loaded object by its
+// name before it opens anything, and a descriptor's number is reused once closed: a
+// second patch loaded through the same number would get the first one back. So the
+// descriptor is duplicated to a number no loaded object is named after; the copies are
+// closed by the caller (*extra) after the dlopen.
+std::string fd_path(int fd, std::vector<int> *extra)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		std::string path = "/proc/self/fd/" + std::to_string(fd);
+		if (!dl_iterate_phdr(has_name, path.data()))
+			return path;
+		int copy = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+		if (copy < 0)
+			break;
+		extra->push_back(copy);
+		fd = copy;
+	}
+	return "/proc/self/fd/" + std::to_string(fd);
+}
+
 } // namespace
 
 void audit(const char *action, const core::Result &r, const Client &client,
@@ -132,7 +159,8 @@ LoadDone load_checked(const LoadAsked &asked, const Client &client, uid_t euid)
 	if (done.result.ok) {
 		core::LoadRequest req;
 		req.path = asked.path;
-		req.open_path = "/proc/self/fd/" + std::to_string(pfd.fd);
+		std::vector<int> copies;
+		req.open_path = fd_path(pfd.fd, &copies);
 		req.enable = asked.enable;
 		if (v.is_signed)
 			req.admit = [&v](const std::vector<core::DeclaredObject> &objs) {
@@ -143,6 +171,8 @@ LoadDone load_checked(const LoadAsked &asked, const Client &client, uid_t euid)
 				return refusal.empty() ? core::Result{} : core::Result::fail(refusal);
 			};
 		done.result = core::patch_load(req);
+		for (int copy : copies)
+			close(copy);
 	}
 	audit("load", done.result, client, name, done.sha256, done.key);
 	return done;
