@@ -58,6 +58,10 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME graft)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION admin)
+# libsodium is opened with dlopen (only while a patch is verified: security.md), so
+# dpkg-shlibdeps cannot see it. minisign is for operators who sign with it.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libsodium23")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "minisign")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "live patching for running processes
 graft loads a patch module into a running process and replaces functions
 while it keeps serving, the way the Linux kernel's livepatch patches a running

@@ -7,6 +7,7 @@
 #   cli, patchgen -> common                (the protocol, the store format, the symbol
 #                                           rule; never src/)
 #   control, loader -> store -> core -> transition -> arch -> os -> base
+#   control -> trust -> common (minisign), os, base
 #                               core -> common (symbols), shadow (its types)
 #   common -> os -> base                   (mapped files and build-ids are read via os/)
 #   shadow -> base                         (stands alone)
@@ -31,7 +32,8 @@ declare -A may=(
   [transition]="arch os base"
   [shadow]="base"
   [core]="transition arch shadow common os base"
-  [control]="core transition arch shadow common os base"
+  [control]="trust core transition arch shadow common os base"
+  [trust]="common os base"
   [store]="core transition arch shadow common os base"
   [loader]="store core transition arch shadow common os base"
   [cli]="common"

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libelf-dev liburcu-dev libzydis-dev libboost-context-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev
+  nlohmann-json3-dev libcli11-dev libsodium-dev minisign
   binutils passwd patch
   go-md2man man-db lintian dpkg-dev
   ansible-core ansible-lint

@@ -56,11 +56,14 @@ std::string libgraft_path();
 
 // One request to pid's runtime, one reply. Throws Failure for everything that is not a
 // reply (no such process, no runtime, timeout, process died); a reply with "ok":false
-// is returned as is for the caller to word.
-json request(pid_t pid, const json &req, int timeout_sec);
+// is returned as is for the caller to word. send_fd, if not -1, is passed to the process
+// with the request (SCM_RIGHTS): `load` sends the patch file. The socket must be served
+// by pid itself (SO_PEERCRED), else Failure ("squats its socket").
+json request(pid_t pid, const json &req, int timeout_sec, int send_fd = -1);
 
 // Same, on an already known socket path (used by `graft ps`).
-json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec);
+json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec,
+		int send_fd = -1);
 
 // The error text of an "ok":false reply.
 std::string reply_error(const json &reply);
@@ -92,6 +95,7 @@ int cmd_list(pid_t pid, const Options &opt);
 int cmd_log(pid_t pid, bool follow, bool no_time, const Options &opt);
 int cmd_status(pid_t pid, const Options &opt);
 int cmd_force(pid_t pid, const Options &opt);
+int cmd_history(pid_t pid, const Options &opt);
 }
 
 namespace CLI {
@@ -102,6 +106,8 @@ namespace graft::cli {
 // The system-wide commands (install, uninstall, gc, apply/disable/status --all,
 // preload): declared on app by system_wide_args.cpp.
 void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *action);
+// keygen, sign, history (sign.cpp, history.cpp; security.md).
+void declare_trust(CLI::App &app, Options &opt, std::function<int()> *action);
 // --all, --exe, --lib, --jobs, --store on `status` and `disable`; whether --all was given;
 // their --all forms (disable: NAME is the first positional).
 void add_all_options(CLI::App *sub);

@@ -83,6 +83,27 @@ Failure connect_failure(int err, const std::string &path, pid_t pid)
 					    "': " + strerror(err)};
 }
 
+// The socket must be served by the process itself: anyone who can create a file in the
+// socket directory could otherwise pose as the process and collect the patch, or lie
+// about its state. SO_PEERCRED names who listens (pid translated into our namespace).
+void check_server(int fd, const std::string &path, pid_t pid)
+{
+	ucred cred{};
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		int err = errno;
+		close(fd);
+		throw Failure{kExitFailed, "cannot tell who serves '" + path + "': " + strerror(err)};
+	}
+	if (cred.pid == pid)
+		return;
+	close(fd);
+	throw Failure{kExitFailed, "refused (policy): '" + path + "' is served by process " +
+					   pid_str(cred.pid) + " (uid " + std::to_string(cred.uid) +
+					   "), not by process " + pid_str(pid) +
+					   ": another program squats its socket; remove the file"};
+}
+
 int connect_to(const std::string &path, pid_t pid)
 {
 	sockaddr_un addr{};
@@ -103,6 +124,7 @@ int connect_to(const std::string &path, pid_t pid)
 		close(fd);
 		throw connect_failure(err, path, pid);
 	}
+	check_server(fd, path, pid);
 	return fd;
 }
 
@@ -142,16 +164,36 @@ Failure connection_lost(pid_t pid)
 					    " closed the connection without replying"};
 }
 
+// Sends part of a request; the descriptor, if any, rides with its first byte.
+ssize_t send_part(int fd, const char *data, size_t len, int send_fd)
+{
+	if (send_fd < 0)
+		return send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	iovec iov{const_cast<char *>(data), len};
+	alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	msghdr msg{};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &send_fd, sizeof(int));
+	return sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 void send_request(int fd, std::string line, pid_t pid, int timeout_sec,
-		  Clock::time_point deadline)
+		  Clock::time_point deadline, int send_fd)
 {
 	line += '\n';
 	size_t done = 0;
 	while (done < line.size()) {
 		if (!wait_for(fd, POLLOUT, deadline))
 			throw timed_out(pid, timeout_sec);
-		ssize_t n = send(fd, line.data() + done, line.size() - done,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send_part(fd, line.data() + done, line.size() - done,
+				      done == 0 ? send_fd : -1);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
@@ -228,13 +270,14 @@ std::string libgraft_path()
 	return dir + "/" GRAFT_PKGLIBDIR_FROM_BIN "/libgraft.so";
 }
 
-json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec)
+json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec,
+	       int send_fd)
 {
 	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
 	Fd sock{connect_to(path, pid)};
 	json full = req;
 	full[control::field::version] = control::kProtocolVersion;
-	send_request(sock.fd, full.dump(), pid, timeout_sec, deadline);
+	send_request(sock.fd, full.dump(), pid, timeout_sec, deadline, send_fd);
 	std::string line = read_reply(sock.fd, pid, timeout_sec, deadline);
 	json reply = json::parse(line, nullptr, false);
 	if (reply.is_discarded() || !reply.is_object() || !reply.contains(control::field::ok) ||
@@ -243,11 +286,11 @@ json request_at(const std::string &path, pid_t pid, const json &req, int timeout
 	return reply;
 }
 
-json request(pid_t pid, const json &req, int timeout_sec)
+json request(pid_t pid, const json &req, int timeout_sec, int send_fd)
 {
 	if (!process_alive(pid))
 		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
-	return request_at(control_socket_of(pid), pid, req, timeout_sec);
+	return request_at(control_socket_of(pid), pid, req, timeout_sec, send_fd);
 }
 
 std::string reply_error(const json &reply)

@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 	declare_views(app, args, &action);
 	declare_transition(app, args, &action);
 	declare_system_wide(app, args.opt, &action);
+	declare_trust(app, args.opt, &action);
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {

@@ -6,13 +6,17 @@
 // JSON object on one line ("\n"-terminated). A client sends a request, the server sends
 // exactly one reply; a connection may carry several requests in turn.
 //
-//   request  {"v":1,"cmd":"load","path":"/abs/fix.so","enable":true}
+//   request  {"v":1,"cmd":"load","path":"/abs/fix.so","enable":true,"signature":"..."}
+//            the patch file's descriptor rides along (SCM_RIGHTS) and is what is
+//            verified and mapped; "signature" is the text of its .minisig (optional:
+//            without it the runtime reads path + ".minisig" if there is one)
 //            {"v":1,"cmd":"enable"|"disable"|"unload","name":"fix"}
 //            {"v":1,"cmd":"list"}
 //            {"v":1,"cmd":"log","after":N,"max":M}
 //            {"v":1,"cmd":"info"}
 //            {"v":1,"cmd":"status"}      the running transition, or "transition":null
 //            {"v":1,"cmd":"force"}       finish the running transition at once
+//            {"v":1,"cmd":"history"}     the audit records kept (security.md)
 //   reply    {"v":1,"ok":true, ...command's fields}
 //            {"v":1,"ok":false,"error":"one line naming the cause and the fix"}
 //
@@ -89,6 +93,16 @@ constexpr const char *lines = "lines";
 constexpr const char *seq = "seq";
 constexpr const char *usec = "usec";
 constexpr const char *text = "text";
+// `load` (request) and `history`
+constexpr const char *signature = "signature";
+constexpr const char *records = "records";    // [{time_usec, action, result, ...}]
+constexpr const char *time_usec = "time_usec";
+constexpr const char *action = "action";
+constexpr const char *result = "result";
+constexpr const char *client_uid = "client_uid";
+constexpr const char *client_pid = "client_pid";
+constexpr const char *sha256 = "sha256";
+constexpr const char *key = "key";
 // reply of `info`
 constexpr const char *pid = "pid";
 constexpr const char *exe = "exe";
@@ -106,6 +120,7 @@ constexpr const char *log = "log";
 constexpr const char *info = "info";
 constexpr const char *status = "status";
 constexpr const char *force = "force";
+constexpr const char *history = "history";
 } // namespace cmd
 
 // The socket directory from the environment values given (either may be null or

@@ -7,11 +7,15 @@
 #include <new>
 #include <optional>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "control/checks.hpp"
+#include "control/load.hpp"
 #include "control/protocol.hpp"
 #include "core/api.hpp"
+#include "trust/audit.hpp"
 
 namespace graft::control {
 namespace {
@@ -104,27 +108,49 @@ json patch_json(const core::PatchView &p)
 		    {field::objects, std::move(objects)}};
 }
 
-json do_load(const json &req, uid_t euid)
+json do_load(const json &req, const Client &client, uid_t euid)
 {
 	std::string path = required_string(req, field::path);
 	bool enable = optional_bool(req, field::enable, true);
-	core::Result checked = check_patch_file(path, euid);
-	if (!checked.ok)
-		return fail_reply(checked.error);
-	json reply = from_result(core::patch_load(path, enable));
+	auto sig = req.find(field::signature);
+	if (sig != req.end() && !sig->is_string())
+		throw BadRequest{"field 'signature' must be a string"};
+	LoadAsked asked{path, enable, sig != req.end(),
+			sig != req.end() ? sig->get<std::string>() : std::string()};
+	LoadDone done = load_checked(asked, client, euid);
+	json reply = from_result(done.result);
 	if (reply[field::ok].get<bool>()) {
 		reply[field::name] = patch_name_of(path);
 		reply[field::enabled] = enable;
+		reply[field::sha256] = done.sha256;
+		reply[field::key] = done.key;
 	}
 	return reply;
 }
 
-json do_named(const json &req, core::Result (*op)(const std::string &))
+json do_named(const json &req, const Client &client, const char *action,
+	      core::Result (*op)(const std::string &))
 {
 	std::string name = required_string(req, field::name);
-	json reply = from_result(op(name));
+	core::Result r = op(name);
+	audit(action, r, client, name);
+	json reply = from_result(r);
 	if (reply[field::ok].get<bool>())
 		reply[field::name] = name;
+	return reply;
+}
+
+json do_history()
+{
+	json records = json::array();
+	for (const trust::AuditRecord &r : trust::audit_read())
+		records.push_back(json{{field::time_usec, r.time_usec}, {field::action, r.action},
+				       {field::result, r.result}, {field::client_uid, r.client_uid},
+				       {field::client_pid, r.client_pid}, {field::pid, r.pid},
+				       {field::exe, r.exe}, {field::patch, r.patch},
+				       {field::sha256, r.sha256}, {field::key, r.key}});
+	json reply = ok_reply();
+	reply[field::records] = std::move(records);
 	return reply;
 }
 
@@ -181,10 +207,12 @@ json do_status()
 
 // The reply names the patch that was forced (as seen just before), so the CLI can say
 // which patch can no longer be unloaded.
-json do_force()
+json do_force(const Client &client)
 {
 	core::TransitionView before = core::transition_status();
-	json reply = from_result(core::transition_force());
+	core::Result r = core::transition_force();
+	audit("force", r, client, before.patch);
+	json reply = from_result(r);
 	if (reply[field::ok].get<bool>() && before.active) {
 		reply[field::patch] = before.patch;
 		reply[field::direction] = before.direction;
@@ -203,17 +231,9 @@ json do_info()
 	return reply;
 }
 
-json dispatch(const json &req, uid_t euid)
+json dispatch(const json &req, const Client &client, uid_t euid)
 {
 	std::string c = required_string(req, field::cmd);
-	if (c == cmd::load)
-		return do_load(req, euid);
-	if (c == cmd::enable)
-		return do_named(req, core::patch_enable);
-	if (c == cmd::disable)
-		return do_named(req, core::patch_disable);
-	if (c == cmd::unload)
-		return do_named(req, core::patch_unload);
 	if (c == cmd::list)
 		return do_list();
 	if (c == cmd::log)
@@ -222,11 +242,28 @@ json dispatch(const json &req, uid_t euid)
 		return do_info();
 	if (c == cmd::status)
 		return do_status();
-	if (c == cmd::force)
-		return do_force();
-	return fail_reply("unknown command '" + c +
-			  "' (this runtime knows load, enable, disable, unload, list, log, info, "
-			  "status, force)");
+	if (c == cmd::history)
+		return do_history();
+	if (c != cmd::load && c != cmd::enable && c != cmd::disable && c != cmd::unload &&
+	    c != cmd::force)
+		return fail_reply("unknown command '" + c +
+				  "' (this runtime knows load, enable, disable, unload, list, log, "
+				  "info, status, force, history)");
+	std::string refusal = write_refusal(client, euid);
+	if (!refusal.empty()) {
+		audit(c.c_str(), core::Result::fail(refusal), client,
+		      req.value(field::name, patch_name_of(req.value(field::path, ""))));
+		return fail_reply(refusal);
+	}
+	if (c == cmd::load)
+		return do_load(req, client, euid);
+	if (c == cmd::enable)
+		return do_named(req, client, "enable", core::patch_enable);
+	if (c == cmd::disable)
+		return do_named(req, client, "disable", core::patch_disable);
+	if (c == cmd::unload)
+		return do_named(req, client, "unload", core::patch_unload);
+	return do_force(client);
 }
 
 // Parses the line into a JSON object, or returns the reason it is not one.
@@ -250,7 +287,7 @@ std::optional<json> parse_request(std::string_view line, std::string *why)
 	return req;
 }
 
-Reply handle_parsed(const json &req, uid_t euid)
+Reply handle_parsed(const json &req, const Client &client, uid_t euid)
 {
 	auto v = req.find(field::version);
 	if (v != req.end() && (!v->is_number_integer() || v->get<int64_t>() != kProtocolVersion)) {
@@ -263,7 +300,7 @@ Reply handle_parsed(const json &req, uid_t euid)
 			true};
 	}
 	try {
-		return {dump(dispatch(req, euid)), false};
+		return {dump(dispatch(req, client, euid)), false};
 	} catch (const BadRequest &bad) {
 		return {dump(fail_reply("malformed request: " + bad.error)), false};
 	}
@@ -293,12 +330,17 @@ std::string error_reply(const std::string &error)
 
 Reply handle_request(std::string_view line, uid_t process_euid)
 {
+	return handle_request(line, Client{process_euid, getegid(), 0, -1}, process_euid);
+}
+
+Reply handle_request(std::string_view line, const Client &client, uid_t process_euid)
+{
 	try {
 		std::string why;
 		std::optional<json> req = parse_request(line, &why);
 		if (!req)
 			return {error_reply(why), true};
-		return handle_parsed(*req, process_euid);
+		return handle_parsed(*req, client, process_euid);
 	} catch (const std::bad_alloc &) {
 		// A fixed reply: building another string may fail too (it fits the reserve
 		// of core/new_reserve.cpp when malloc fails).

@@ -30,8 +30,11 @@
 
 #include "control/checks.hpp"
 #include "control/dispatch.hpp"
+#include "control/load.hpp"
 #include "control/protocol.hpp"
 #include "base/log.hpp"
+#include "os/creds.hpp"
+#include "trust/admission.hpp"
 
 namespace graft::control {
 namespace {
@@ -80,9 +83,28 @@ int64_t now_ms()
 	return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// Reads more bytes into buf, waiting until deadline_ms (CLOCK_MONOTONIC). Returns >0
-// bytes read, 0 at EOF, -1 on error or when the deadline passed.
-ssize_t read_some(int fd, std::string &buf, int64_t deadline_ms)
+// The descriptor that came with the bytes of a message (SCM_RIGHTS), if any: kept for
+// the request it came with, one at a time (a newer one replaces and closes the older).
+void keep_fds(msghdr *msg, int *pending_fd)
+{
+	for (cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*pending_fd >= 0)
+				close(*pending_fd);
+			*pending_fd = fd;
+		}
+	}
+}
+
+// Reads more bytes into buf, waiting until deadline_ms (CLOCK_MONOTONIC); a descriptor
+// sent with them lands in *pending_fd. Returns >0 bytes read, 0 at EOF, -1 on error or
+// when the deadline passed.
+ssize_t read_some(int fd, std::string &buf, int64_t deadline_ms, int *pending_fd)
 {
 	for (;;) {
 		int64_t left = deadline_ms - now_ms();
@@ -95,9 +117,18 @@ ssize_t read_some(int fd, std::string &buf, int64_t deadline_ms)
 		if (r <= 0)
 			return -1;
 		char chunk[4096];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
+		alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
+		iovec iov{chunk, sizeof(chunk)};
+		msghdr msg{};
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n >= 0)
+			keep_fds(&msg, pending_fd);
 		if (n > 0)
 			buf.append(chunk, size_t(n));
 		return n;
@@ -105,20 +136,24 @@ ssize_t read_some(int fd, std::string &buf, int64_t deadline_ms)
 }
 
 // Returns false when the connection must end (refused, malformed request, peer gone).
-bool serve_one_line(int fd, std::string_view line)
+// The descriptor that came with the request is closed once it is served.
+bool serve_one_line(int fd, std::string_view line, Client &client)
 {
-	Reply reply = handle_request(line, geteuid());
+	Reply reply = handle_request(line, client, geteuid());
+	if (client.fd >= 0)
+		close(client.fd);
+	client.fd = -1;
 	return send_line(fd, std::move(reply.line)) && !reply.close;
 }
 
-void serve_requests(int fd)
+void serve_requests(int fd, Client &client)
 {
 	std::string buf;
 	int64_t deadline = now_ms() + kIdleTimeoutMs; // for the next request's first byte
 	for (;;) {
 		size_t nl = buf.find('\n');
 		if (nl != std::string::npos) {
-			if (!serve_one_line(fd, std::string_view(buf).substr(0, nl)))
+			if (!serve_one_line(fd, std::string_view(buf).substr(0, nl), client))
 				return;
 			buf.erase(0, nl + 1);
 			deadline = now_ms() + (buf.empty() ? kIdleTimeoutMs : kRequestDeadlineMs);
@@ -131,7 +166,7 @@ void serve_requests(int fd)
 			return;
 		}
 		bool started = !buf.empty();
-		ssize_t n = read_some(fd, buf, deadline);
+		ssize_t n = read_some(fd, buf, deadline, &client.fd);
 		if (n < 0) {
 			if (started)
 				send_line(fd, error_reply("request not complete within " +
@@ -143,28 +178,38 @@ void serve_requests(int fd)
 			deadline = now_ms() + kRequestDeadlineMs; // a request began
 		if (n == 0) {  // EOF: a last request without its newline still counts
 			if (!buf.empty())
-				serve_one_line(fd, buf);
+				serve_one_line(fd, buf, client);
 			return;
 		}
 	}
 }
 
+void drain_request(int fd);
+
+// The kernel's rule for who may inject code (trust/admission.hpp) decides who is
+// served at all; a refusal is audited.
 void serve_client(int fd)
 {
 	ucred cred{};
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
 		return;
-	uid_t euid = geteuid();
-	if (!peer_allowed(cred.uid, euid)) {
+	Client client{cred.uid, cred.gid, cred.pid, -1};
+	std::string refusal = trust::admission_refusal(cred.uid, cred.gid, os::own_creds());
+	if (!refusal.empty()) {
 		log::printf("graft: refused control connection from pid %d uid %u", int(cred.pid),
 			    unsigned(cred.uid));
-		send_line(fd, error_reply(peer_refusal(cred.uid, euid)));
+		audit("connect", core::Result::fail(refusal), client, "");
+		drain_request(fd);
+		send_line(fd, error_reply(refusal));
+		shutdown(fd, SHUT_WR);
 		return;
 	}
 	timeval tv{kSendTimeoutSec, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	serve_requests(fd);
+	serve_requests(fd, client);
+	if (client.fd >= 0)
+		close(client.fd);
 }
 
 // Transient accept failures (out of descriptors or memory) must not end the server.
@@ -212,12 +257,11 @@ int take_slot(int fd)
 
 // The refusal must reach the client: closing a Unix socket whose request was not read
 // resets the connection, and the client sees no reply at all. So the request is read
-// first, waiting at most 1 s for it (this runs on the accepting thread; a client that
-// connects and sends its request later than that, while the bound is reached, sees a
-// closed connection instead of the refusal).
-void refuse_client(int fd, const std::string &why)
+// first, waiting at most 1 s for it (this may run on the accepting thread; a client that
+// connects and sends its request later than that sees a closed connection instead of
+// the refusal).
+void drain_request(int fd)
 {
-	log::printf("graft: control connection refused: %s", why.c_str());
 	char sink[4096];
 	int64_t deadline = now_ms() + 1000;
 	for (bool got_line = false; !got_line;) {
@@ -232,6 +276,12 @@ void refuse_client(int fd, const std::string &why)
 	}
 	timeval tv{1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+void refuse_client(int fd, const std::string &why)
+{
+	log::printf("graft: control connection refused: %s", why.c_str());
+	drain_request(fd);
 	send_line(fd, busy_reply(why));
 	shutdown(fd, SHUT_WR);
 	close(fd);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,23 @@ struct Result {
 // object/func/sym resolvable and every function patchable) and, if enable, enable it.
 // The patch's name is the file name without ".so". Nothing changes on failure.
 Result patch_load(const std::string &path, bool enable);
+
+// A load whose module has been checked by its caller (control/: the descriptor it
+// received, verified by trust/): dlopen opens open_path (/proc/self/fd/N, the very
+// file that was verified), the patch is named and shown by path. admit, if set, sees
+// the objects the module declares (name, build-id or "") after dlopen and before
+// anything is resolved; a failure closes the module again and is returned as is.
+struct DeclaredObject {
+	std::string name;
+	std::string build_id;
+};
+struct LoadRequest {
+	std::string path;
+	std::string open_path;
+	bool enable = true;
+	std::function<Result(const std::vector<DeclaredObject> &)> admit;
+};
+Result patch_load(const LoadRequest &req);
 Result patch_enable(const std::string &name);
 Result patch_disable(const std::string &name);
 Result patch_unload(const std::string &name);

@@ -41,10 +41,10 @@ std::string patch_name_of(const std::string &path)
 }
 
 // dlopen + export + ABI checks. On failure the module is closed again.
-bool open_module(Patch &patch, std::string *why)
+bool open_module(Patch &patch, const std::string &open_path, std::string *why)
 {
 	dlerror();
-	patch.handle = dlopen(patch.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+	patch.handle = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
 	if (!patch.handle) {
 		const char *err = dlerror();
 		*why = std::string("cannot load patch module: ") + (err ? err : "unknown dlopen error");
@@ -211,25 +211,40 @@ static Result load_locked(std::unique_ptr<Patch> patch, bool enable)
 	return r;
 }
 
+// The objects the module declares, for LoadRequest::admit.
+static std::vector<DeclaredObject> declared_objects(const Patch &patch)
+{
+	std::vector<DeclaredObject> out;
+	for (const graft_object *o = patch.desc->objs; o && o->funcs; o = next_object(patch, o)) {
+		const char *id = patch.abi_version >= 3 ? o->build_id : nullptr;
+		out.push_back(DeclaredObject{o->name ? o->name : "", id ? id : ""});
+	}
+	return out;
+}
+
 // The module is opened and closed without patch_mutex: the loader's lock is taken
 // before patch_mutex when a library loads (library_coming runs under it), so holding
 // patch_mutex while calling into the loader could deadlock.
-Result patch_load(const std::string &path, bool enable)
+Result patch_load(const LoadRequest &req)
 {
 	auto patch = std::make_unique<Patch>();
-	patch->path = path;
-	patch->name = patch_name_of(path);
+	patch->path = req.path;
+	patch->name = patch_name_of(req.path);
 	std::string why;
-	if (!open_module(*patch, &why))
+	if (!open_module(*patch, req.open_path.empty() ? req.path : req.open_path, &why))
 		return Result::fail(why);
 	void *handle = patch->handle;
 	Result r;
-	if (enable)
+	if (req.admit)
+		r = req.admit(declared_objects(*patch));
+	if (r.ok && req.enable)
 		transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	bool in_use = true;
 	try {
-		std::lock_guard<std::mutex> guard(patch_mutex);
-		r = load_locked(std::move(patch), enable);
+		if (r.ok) {
+			std::lock_guard<std::mutex> guard(patch_mutex);
+			r = load_locked(std::move(patch), req.enable);
+		}
 	} catch (...) {
 		{
 			std::lock_guard<std::mutex> guard(patch_mutex);
@@ -242,6 +257,14 @@ Result patch_load(const std::string &path, bool enable)
 	if (!r.ok)
 		dlclose(handle);
 	return r;
+}
+
+Result patch_load(const std::string &path, bool enable)
+{
+	LoadRequest req;
+	req.path = path;
+	req.enable = enable;
+	return patch_load(req);
 }
 
 Result patch_enable(const std::string &name)

@@ -54,6 +54,29 @@ inline CliRun run_cli(const std::string &args, const std::string &cli = kCli)
 	return r;
 }
 
+// A stand-in for a process with the runtime: a child that calls listen() on lfd (bound
+// by the caller), so the socket's SO_PEERCRED names the child as `graft` requires, and
+// then sleeps until killed. The caller accepts on its own copy of lfd. -1 on failure.
+inline pid_t fork_listener(int lfd)
+{
+	int ready[2];
+	if (pipe(ready) != 0)
+		return -1;
+	pid_t child = fork();
+	if (child == 0) {
+		char ok = listen(lfd, 4) == 0 ? 1 : 0;
+		if (write(ready[1], &ok, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char ok = 0;
+	bool listening = child > 0 && read(ready[0], &ok, 1) == 1 && ok == 1;
+	close(ready[0]);
+	return listening ? child : -1;
+}
+
 class Cli : public ::testing::Test {
 protected:
 	void SetUp() override

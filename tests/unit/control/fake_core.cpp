@@ -68,6 +68,11 @@ Result patch_load(const std::string &path, bool enable)
 	return test::result();
 }
 
+Result patch_load(const LoadRequest &req)
+{
+	return patch_load(req.path, req.enable);
+}
+
 Result patch_enable(const std::string &name)
 {
 	record("enable " + name);

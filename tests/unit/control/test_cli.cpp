@@ -142,11 +142,18 @@ TEST_F(Cli, UsageAndMissingProcessErrors)
 // the process dies while the CLI waits: the CLI says so.
 TEST_F(Cli, TimeoutAndProcessDyingMidRequest)
 {
-	pid_t victim = fork();
-	if (victim == 0) {
-		pause();
-		_exit(0);
-	}
+	// The socket is bound here and listened on by the victim (graft checks who serves it).
+	std::string path = socket_path(test::server_dir(), getpid() + 100000);
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sockaddr_un a{};
+	a.sun_family = AF_UNIX;
+	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
+	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+	pid_t victim = test::fork_listener(lfd);
+	ASSERT_GT(victim, 0);
+	std::string vpath = socket_path(test::server_dir(), victim);
+	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
+	path = vpath;
 	struct Reaper {
 		pid_t pid;
 		~Reaper()
@@ -156,13 +163,6 @@ TEST_F(Cli, TimeoutAndProcessDyingMidRequest)
 		}
 	} reaper{victim};
 	std::string vpid = std::to_string(victim);
-	std::string path = socket_path(test::server_dir(), victim);
-	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	sockaddr_un a{};
-	a.sun_family = AF_UNIX;
-	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
-	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
-	ASSERT_EQ(listen(lfd, 4), 0);
 
 	CliRun r = run_cli("enable " + vpid + " fix --timeout 1");
 	EXPECT_EQ(r.status, 1);

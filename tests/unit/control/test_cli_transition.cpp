@@ -248,19 +248,19 @@ void serve_one(int lfd, const std::string &reply)
 
 TEST_F(Cli, ProcessExitingWhileWaiting)
 {
-	pid_t victim = fork();
-	if (victim == 0) {
-		pause();
-		_exit(0);
-	}
-	std::string vpid = std::to_string(victim);
-	std::string path = socket_path(test::server_dir(), victim);
+	// The socket is bound here and listened on by the victim (graft checks who serves it).
+	std::string path = socket_path(test::server_dir(), getpid() + 100000);
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sockaddr_un a{};
 	a.sun_family = AF_UNIX;
 	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
 	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
-	ASSERT_EQ(listen(lfd, 4), 0);
+	pid_t victim = test::fork_listener(lfd);
+	ASSERT_GT(victim, 0);
+	std::string vpid = std::to_string(victim);
+	std::string vpath = socket_path(test::server_dir(), victim);
+	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
+	path = vpath;
 	json transition = {{"patch", "fix"}, {"direction", "patching"}, {"threads_total", 2},
 			   {"threads_switched", 1}, {"elapsed_usec", 5}, {"holding", json::array()}};
 	std::thread server([&] {
