@@ -27,7 +27,8 @@ namespace {
 
 struct Args {
 	std::string src, patch, build, target, output, orig_tree, patched_tree, orig, patched;
-	std::string keep_work;
+	std::string keep_work, debug_file;
+	std::vector<std::string> debug_dirs;
 	bool verbose = false;
 };
 
@@ -62,7 +63,7 @@ std::vector<TuInput> collect(const Args &a, const Target &target, const std::str
 
 int generate(const Args &a)
 {
-	Target target = Target::open(fs::absolute(a.target).string());
+	Target target = Target::open(fs::absolute(a.target).string(), a.debug_file, a.debug_dirs);
 	char tmpl[] = "/tmp/graft-patchgen.XXXXXX";
 	if (a.keep_work.empty() && !mkdtemp(tmpl))
 		throw Refusal(std::string("cannot create a work directory in /tmp: ") + std::strerror(errno));
@@ -103,6 +104,10 @@ int main(int argc, char **argv)
 	app.add_option("--patch", a.patch, "the fix, a unified diff applied with patch -p1");
 	app.add_option("--build", a.build, "build command, run in --src with CC/CXX set to graft-cc");
 	app.add_option("--target", a.target, "the deployed executable or shared library")->required();
+	app.add_option("--debug-file", a.debug_file,
+		       "a stripped target's separate debug file (its build-id must be the target's)");
+	app.add_option("--debug-dir", a.debug_dirs,
+		       "where to look for DIR/.build-id/xx/yyyy.debug (default /usr/lib/debug)");
 	app.add_option("-o,--output", a.output, "the module to write (default: FIX.so)");
 	app.add_option("--orig-tree", a.orig_tree, "two-tree mode: the original build tree");
 	app.add_option("--patched-tree", a.patched_tree, "two-tree mode: the patched build tree");

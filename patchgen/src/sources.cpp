@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "line_fix.hpp"
+#include "producer.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -182,6 +183,7 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const Target &
 			      "compile with $CC/$CXX (graft-patchgen sets them to graft-cc); clean the "
 			      "tree and build the deployed program that way");
 	check_build_id(m, target);
+	check_producers(before, target);
 	for (const auto &[rel, obj] : before)
 		copy_record(obj, m.workdir + "/orig/" + rel);
 	patch_tree(m, fixed, false, false);
