@@ -6,6 +6,7 @@
 
 #include "target.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,29 @@ struct TuPlan {
 // funcs is empty and graft_s empty when the unit has no functional change.
 TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id);
 
+// What the module holds for one target: one graft_object.
+struct ObjectPlan {
+	const Target *target = nullptr;
+	std::vector<FuncEntry> funcs;
+	std::vector<SymEntry> syms;
+	std::set<std::string> seen_funcs;
+};
+
+// The units assembled for the link, with the driver that links them.
+struct Linked {
+	std::vector<std::string> objects;
+	std::string linker;
+	std::set<std::string> seen_cells;
+};
+
 struct ModuleResult {
 	bool empty = true; // no functional change anywhere: no module written
 	std::vector<std::string> report;
 };
 
-// Builds the module at output from every unit (workdir holds the intermediate files).
-ModuleResult build_module(const std::vector<TuInput> &tus, const Target &target,
+// Builds the module at output from every unit (workdir holds the intermediate files),
+// one graft_object per target a unit belongs to.
+ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Target> &targets,
 			  const std::string &output, const std::string &workdir);
 
 } // namespace graft::patchgen

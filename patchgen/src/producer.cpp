@@ -82,9 +82,12 @@ std::map<std::string, std::string> target_producers(const Target &target)
 
 } // namespace
 
-void check_producers(const std::map<std::string, std::string> &objects, const Target &target)
+void check_producers(const std::map<std::string, std::string> &objects,
+		     const std::vector<Target> &targets)
 {
-	auto units = target_producers(target);
+	std::map<std::string, std::string> units;
+	for (const Target &t : targets)
+		units.merge(target_producers(t)); // the first target's unit of a name wins
 	if (units.empty()) {
 		info("the target has no DWARF (DW_AT_producer): the compiler and flags of the rebuild "
 		     "are not compared with the target's");

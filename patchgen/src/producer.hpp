@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace graft::patchgen {
 
@@ -22,7 +23,9 @@ std::string without_graft_cc_flags(const std::string &producer);
 
 // Refuses when an original object (relative path -> file) was compiled by another
 // compiler or with other flags than the target's unit of the same source. Units or
-// files without DWARF are not checked (said with -v).
-void check_producers(const std::map<std::string, std::string> &objects, const Target &target);
+// files without DWARF are not checked (said with -v). With several targets, the unit
+// of that source in any of them.
+void check_producers(const std::map<std::string, std::string> &objects,
+		     const std::vector<Target> &targets);
 
 } // namespace graft::patchgen

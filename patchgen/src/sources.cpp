@@ -113,14 +113,14 @@ std::string scratch_copy(const SourceMode &m)
 	return copy;
 }
 
-void check_build_id(const SourceMode &m, const Target &target)
+void check_build_id(const SourceMode &m, const Target &target, const std::string &path)
 {
 	if (!target.graft_ready) {
 		info("built without graft-cc: the target is checked symbol by symbol (size of every "
 		     "function replaced and symbol used), not by build-id");
 		return;
 	}
-	std::string base = fs::path(m.target).filename().string();
+	std::string base = fs::path(path).filename().string();
 	for (auto it = fs::recursive_directory_iterator(m.src); it != fs::recursive_directory_iterator(); ++it) {
 		if (!it->is_regular_file() || it->path().filename() != base)
 			continue;
@@ -128,7 +128,7 @@ void check_build_id(const SourceMode &m, const Target &target)
 		if (built.build_id.empty() || target.build_id.empty())
 			continue;
 		if (built.build_id != target.build_id)
-			throw Refusal("target does not match the original build: " + m.target +
+			throw Refusal("target does not match the original build: " + path +
 				      " has build-id " + target.build_id + " but " + it->path().string() +
 				      " built from " + m.src + " has " + built.build_id +
 				      " (patch the tree the deployed binary was built from)");
@@ -167,10 +167,16 @@ void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, boo
 
 } // namespace
 
-std::vector<TuInput> objects_from_source(const SourceMode &given, const Target &target)
+std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vector<Target> &targets)
 {
 	SourceMode m = given;
-	m.graft_ready = target.graft_ready;
+	m.graft_ready = targets[0].graft_ready;
+	for (const Target &t : targets)
+		if (t.graft_ready != m.graft_ready)
+			throw Refusal("--target " + t.path + (t.graft_ready ? " was" : " was not") +
+				      " built through graft-cc and " + targets[0].path +
+				      (m.graft_ready ? " was" : " was not") + ": one module patches "
+				      "targets of one build only");
 	if (!m.graft_ready)
 		m.src = scratch_copy(m);
 	std::string fixed = m.workdir + "/fix.patch";
@@ -182,8 +188,9 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const Target &
 		throw Refusal("no object in " + m.src + " was built by graft-cc: the build command must "
 			      "compile with $CC/$CXX (graft-patchgen sets them to graft-cc); clean the "
 			      "tree and build the deployed program that way");
-	check_build_id(m, target);
-	check_producers(before, target);
+	for (size_t i = 0; i < targets.size(); i++)
+		check_build_id(m, targets[i], m.targets[i]);
+	check_producers(before, targets);
 	for (const auto &[rel, obj] : before)
 		copy_record(obj, m.workdir + "/orig/" + rel);
 	patch_tree(m, fixed, false, false);

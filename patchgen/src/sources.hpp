@@ -11,7 +11,8 @@
 namespace graft::patchgen {
 
 struct SourceMode {
-	std::string src, patch, build, target;
+	std::string src, patch, build;
+	std::vector<std::string> targets;
 	std::string tool_dir; // where graft-cc lives
 	std::string workdir;
 	bool graft_ready = true; // set from the target: false builds in a scratch copy
@@ -19,7 +20,7 @@ struct SourceMode {
 
 // Builds the original, checks the target is that build, applies the fix (with #line
 // fixing), rebuilds, restores the tree; returns the pairs of changed objects.
-std::vector<TuInput> objects_from_source(const SourceMode &m, const Target &target);
+std::vector<TuInput> objects_from_source(const SourceMode &m, const std::vector<Target> &targets);
 
 // Pairs graft-cc objects of two trees by their relative paths; only those that differ.
 std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// multi_test.cpp - one fix spanning an executable and its shared library: one module,
+// one graft_object for each, both patched in the running program at once.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "pg_support.hpp"
+
+using namespace graft::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Ask {
+	const char *ask, *wrong, *right;
+};
+
+// "pct 1 2" is computed by libcalc.so (wrong: 33), "grade 50" by the program (wrong:
+// fail); "pct 2 4" goes through both in two steps.
+const Ask kAsks[] = {{"pct 1 2", "33", "50"}, {"grade 50", "fail", "pass"},
+		     {"pct 9 10", "81", "90"}, {"grade 49", "fail", "fail"}};
+
+void expect_all(Target &t, bool fixed, const char *when)
+{
+	for (const Ask &a : kAsks)
+		EXPECT_EQ(t.ask(a.ask), fixed ? a.right : a.wrong) << when << ": " << a.ask;
+}
+
+TEST(PatchgenMulti, FixOfProgramAndLibraryIsOneModule)
+{
+	PgTree tree("multi", {"grades", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	Target t(tree.deployed("grades"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid()), fix = "pass-mark-and-percent";
+	expect_all(t, false, "before");
+	CmdResult g = run({out_dir() + "/bin/graft-patchgen", "--src", tree.dir(), "--patch",
+			   pg_source_dir() + "/fixes-multi/" + fix + ".patch", "--build", "make -s",
+			   "--target", tree.deployed("grades"), "--target", tree.deployed("libcalc.so"),
+			   "-o", tree.module(fix)},
+			  300);
+	ASSERT_EQ(g.status, 0) << g.out << g.err;
+	EXPECT_NE(g.out.find("graft_object: (the program)\ngraft_func: grade sympos 0"), std::string::npos)
+		<< g.out;
+	EXPECT_NE(g.out.find("graft_object: libcalc.so\ngraft_func: calc_percent sympos 0"),
+		  std::string::npos) << g.out;
+	CmdResult l = run_graft({"load", pid, tree.module(fix)});
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	expect_all(t, true, "loaded");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	expect_all(t, false, "disabled");
+	ASSERT_EQ(run_graft({"enable", pid, fix}).status, 0);
+	expect_all(t, true, "enabled again");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	ASSERT_EQ(run_graft({"unload", pid, fix}).status, 0);
+	expect_all(t, false, "unloaded");
+	EXPECT_EQ(t.finish(), 0);
+}
+
+// The same fix with only the program as --target: libcalc's unit belongs to none of
+// the targets given; refused naming the unit, no module (it was a module with the
+// program's half of the fix only, the library's change taken for inlined away).
+TEST(PatchgenMulti, UnitOfNoGivenTargetIsRefused)
+{
+	PgTree tree("multi", {"grades", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	std::string fix = "pass-mark-and-percent";
+	CmdResult g = run({out_dir() + "/bin/graft-patchgen", "--src", tree.dir(), "--patch",
+			   pg_source_dir() + "/fixes-multi/" + fix + ".patch", "--build", "make -s",
+			   "--target", tree.deployed("grades"), "-o", tree.module(fix)},
+			  300);
+	EXPECT_EQ(g.status, 1) << g.out << g.err;
+	EXPECT_NE(g.err.find("calc.c.o: none of its functions is in"), std::string::npos) << g.err;
+	EXPECT_FALSE(fs::exists(tree.module(fix)));
+}
+
+} // namespace
