@@ -56,7 +56,7 @@ std::vector<TuInput> collect(const Args &a, const std::vector<Target> &targets, 
 		return objects_from_source(m, targets);
 	}
 	if (!a.orig_tree.empty() && !a.patched_tree.empty())
-		return objects_from_trees(a.orig_tree, a.patched_tree);
+		return objects_from_trees(a.orig_tree, a.patched_tree, work);
 	if (!a.orig.empty() && !a.patched.empty())
 		return {objects_from_files(a.orig, a.patched)};
 	throw Refusal("give --src/--patch/--build, --orig-tree/--patched-tree, or --orig/--patched");

@@ -20,6 +20,7 @@ struct TuInput {
 				       // when absent: then refused)
 	std::string compiler;   // the driver that compiled it (gcc, clang++, ...)
 	std::string lang;       // "c", "c++", "asm" or "lto"
+	bool added = false;     // a source file the fix adds: orig_o is an empty object
 };
 
 struct FuncEntry {

@@ -27,10 +27,31 @@ size_t functions_in(const ElfObject &obj, const Target &target)
 	return n;
 }
 
+// A new unit has no function in any target: it goes with the target that defines most
+// of what it uses (the first target when none does).
+const Target &owner_of_new(const TuInput &tu, const std::vector<Target> &targets)
+{
+	ElfObject obj = ElfObject::read(tu.patched_o);
+	const Target *best = &targets[0];
+	size_t best_n = 0;
+	for (const Target &t : targets) {
+		size_t n = 0;
+		for (const Symbol &s : obj.symbols)
+			n += !s.defined() && !s.name.empty() && t.defines_global(s.name);
+		if (n > best_n) {
+			best = &t;
+			best_n = n;
+		}
+	}
+	return *best;
+}
+
 } // namespace
 
 const Target &owner_of(const TuInput &tu, const std::vector<Target> &targets)
 {
+	if (tu.added)
+		return owner_of_new(tu, targets);
 	ElfObject obj = ElfObject::read(tu.orig_o);
 	const Target *best = nullptr;
 	size_t best_n = 0;

@@ -13,6 +13,7 @@ namespace graft::patchgen {
 // name, same place by the old_sympos rule, same size). Refuses when none holds any (a
 // unit of a library not given: its change would be lost), or
 // two hold as many (a unit linked into both: patch them with one --target at a time).
+// A unit the fix adds goes with the target defining most of the symbols it uses.
 const Target &owner_of(const TuInput &tu, const std::vector<Target> &targets);
 
 } // namespace graft::patchgen

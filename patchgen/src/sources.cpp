@@ -3,6 +3,7 @@
 #include "sources.hpp"
 
 #include "common.hpp"
+#include "elf_object.hpp"
 #include "line_fix.hpp"
 #include "producer.hpp"
 
@@ -152,6 +153,39 @@ void check_restored(const SourceMode &m, const std::map<std::string, std::string
 				      "build reproducible");
 }
 
+// A translation unit the fix adds: paired with an empty object of the same language
+// and source name, so that everything in it is new (functions, data) and planned as
+// any new function is.
+TuInput added_unit(const std::string &rel, const std::string &patched, const std::string &workdir)
+{
+	TuInput tu = pair_of(rel, "", patched);
+	if (tu.lang != "c" && tu.lang != "c++")
+		throw Refusal("the fix adds " + rel + " (" + tu.lang + "): only new C and C++ "
+			      "sources are supported");
+	std::string empty = workdir + "/orig/" + rel;
+	fs::create_directories(fs::path(empty).parent_path());
+	ElfObject src = ElfObject::read(patched);
+	write_text(empty + ".graft.s", ".file \"" + src.file_symbol + "\"\n");
+	RunResult r = run({tu.compiler, "-c", "-x", "assembler", empty + ".graft.s", "-o", empty});
+	if (r.status != 0)
+		throw Refusal("cannot assemble an empty object for the new unit " + rel + ":\n" + r.output);
+	tu.orig_o = empty;
+	tu.orig_s = empty + ".graft.s";
+	tu.added = true;
+	info("the fix adds the translation unit " + rel + ": all of it is new code");
+	return tu;
+}
+
+// The objects the patched build added are not the tree's: the tree goes back to what
+// it built before the fix.
+void remove_added(const std::map<std::string, std::string> &before, const std::string &dir)
+{
+	for (const auto &[rel, obj] : graft_objects(dir))
+		if (!before.count(rel))
+			for (const char *sfx : {"", ".graft.s", ".graft.cmd"})
+				fs::remove(obj + sfx);
+}
+
 void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, bool dry)
 {
 	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s", "-d", m.src, "-i", fixed};
@@ -198,9 +232,11 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 	try {
 		build(m, "patched");
 		for (const auto &[rel, obj] : graft_objects(m.src)) {
-			if (!before.count(rel))
-				throw Refusal("the fix adds the translation unit " + rel +
-					      "; put new code into an existing source file");
+			if (!before.count(rel)) {
+				copy_record(obj, m.workdir + "/patched/" + rel);
+				tus.push_back(added_unit(rel, m.workdir + "/patched/" + rel, m.workdir));
+				continue;
+			}
 			std::string o = m.workdir + "/orig/" + rel, p = m.workdir + "/patched/" + rel;
 			if (read_text(o) == read_text(obj))
 				continue;
@@ -210,19 +246,22 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 	} catch (...) {
 		if (m.graft_ready) {
 			patch_tree(m, fixed, true, false);
+			remove_added(before, m.src);
 			build(m, "restoring");
 		}
 		throw;
 	}
 	if (m.graft_ready) { // a scratch copy is simply removed with the work directory
 		patch_tree(m, fixed, true, false);
+		remove_added(before, m.src);
 		build(m, "restoring");
 		check_restored(m, before);
 	}
 	return tus;
 }
 
-std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched)
+std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched,
+				       const std::string &work)
 {
 	auto a = graft_objects(orig), b = graft_objects(patched);
 	if (b.empty())
@@ -230,8 +269,10 @@ std::vector<TuInput> objects_from_trees(const std::string &orig, const std::stri
 	std::vector<TuInput> tus;
 	for (const auto &[rel, obj] : b) {
 		auto it = a.find(rel);
-		if (it == a.end())
-			throw Refusal("the patched tree adds the translation unit " + rel);
+		if (it == a.end()) {
+			tus.push_back(added_unit(rel, obj, work));
+			continue;
+		}
 		if (read_text(it->second) != read_text(obj))
 			tus.push_back(pair_of(rel, it->second, obj));
 	}

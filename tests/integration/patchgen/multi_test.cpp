@@ -77,4 +77,36 @@ TEST(PatchgenMulti, UnitOfNoGivenTargetIsRefused)
 	EXPECT_FALSE(fs::exists(tree.module(fix)));
 }
 
+// A fix that adds a source file (policy.c: a new function and a new global, the
+// makefile changed to link it): the new unit is all new code in the module; the
+// changed grade() calls into it. Loaded, disabled, enabled, unloaded.
+TEST(PatchgenMulti, FixAddingASourceFile)
+{
+	PgTree tree("multi", {"grades", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	Target t(tree.deployed("grades"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid()), fix = "pass-mark-in-new-file";
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	CmdResult g = tree.generate("fixes-multi", fix, "grades");
+	ASSERT_EQ(g.status, 0) << g.out << g.err;
+	EXPECT_NE(g.out.find("new: passes (.graft-grades/policy.c.o)"), std::string::npos) << g.out;
+	EXPECT_NE(g.out.find("graft_func: grade sympos 0"), std::string::npos) << g.out;
+	CmdResult l = run_graft({"load", pid, tree.module(fix)});
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	for (auto [ask, fixed] : {std::pair{"grade 50", "pass"}, std::pair{"grade 49", "fail"},
+				  std::pair{"grade 80", "pass"}})
+		EXPECT_EQ(t.ask(ask), fixed) << ask;
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	ASSERT_EQ(run_graft({"enable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("grade 50"), "pass");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	ASSERT_EQ(run_graft({"unload", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	EXPECT_EQ(t.finish(), 0);
+}
+
 } // namespace
