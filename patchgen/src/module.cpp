@@ -27,6 +27,19 @@ std::string c_string(const std::string &s)
 	return out + "\"";
 }
 
+// The graft_callbacks initialiser: the labels of the fix's callbacks, cast to their types.
+std::string callbacks(const ObjectPlan &p)
+{
+	std::string out = "{";
+	for (const char *kind : {"pre_patch", "post_patch", "pre_unpatch", "post_unpatch"}) {
+		auto it = p.callbacks.find(kind);
+		std::string type = std::string(kind) == "pre_patch" ? "graft_pre_patch_fn" : "graft_object_fn";
+		out += std::string(out.size() > 1 ? ", " : "") +
+		       (it == p.callbacks.end() ? "0" : "(" + type + ")" + it->second);
+	}
+	return out + "}";
+}
+
 std::string descriptor(const std::vector<ObjectPlan> &objects)
 {
 	std::ostringstream d;
@@ -39,6 +52,11 @@ std::string descriptor(const std::vector<ObjectPlan> &objects)
 			d << "extern char " << f.label << "[] __asm__(\"" << f.label << "\");\n";
 		for (const SymEntry &s : p.syms)
 			d << "extern void *graft_cell_" << cell++ << " __asm__(\"" << s.cell << "\");\n";
+		for (const auto &[kind, label] : p.callbacks)
+			d << "extern char " << label << "[] __asm__(\"" << label << "\");\n";
+		for (const std::string &label : p.shadow_types)
+			d << "extern const struct graft_shadow_type " << label << " __asm__(\"" << label
+			  << "\");\n";
 	}
 	cell = 0;
 	for (size_t o = 0; o < objects.size(); o++) {
@@ -49,13 +67,17 @@ std::string descriptor(const std::vector<ObjectPlan> &objects)
 		for (const SymEntry &s : objects[o].syms)
 			d << "\t{" << c_string(s.name) << ", " << s.sympos << ", &graft_cell_" << cell++
 			  << "},\n";
-		d << "\t{0, 0, 0}\n};\n";
+		d << "\t{0, 0, 0}\n};\nstatic const struct graft_shadow_type *const types_" << o
+		  << "[] = {";
+		for (const std::string &label : objects[o].shadow_types)
+			d << "&" << label << ", ";
+		d << "0};\n";
 	}
 	d << "static struct graft_object objs[] = {\n";
 	for (size_t o = 0; o < objects.size(); o++) {
 		const Target &t = *objects[o].target;
 		d << "\t{" << (t.object_name.empty() ? "0" : c_string(t.object_name)) << ", funcs_" << o
-		  << ", {0, 0, 0, 0}, syms_" << o << ", 0, "
+		  << ", " << callbacks(objects[o]) << ", syms_" << o << ", types_" << o << ", "
 		  << (t.build_id.empty() ? "0" : c_string(t.build_id)) << "},\n";
 	}
 	d << "\t{0, 0, {0, 0, 0, 0}, 0, 0, 0}\n};\n"
@@ -118,6 +140,14 @@ void add_unit(const TuInput &tu, size_t i, ObjectPlan &obj, const std::string &w
 	for (const SymEntry &e : plan.syms)
 		if (linked.seen_cells.insert(e.cell).second)
 			obj.syms.push_back(e);
+	for (const Hook &h : plan.hooks) {
+		if (h.kind == "shadow_type")
+			obj.shadow_types.push_back(h.label);
+		else if (!obj.callbacks.emplace(h.kind, h.label).second)
+			throw Refusal(tu.name + ": a second " + h.kind + " callback for " +
+				      obj.target->path + ": an object has one of each");
+		res.report.push_back(h.kind + ": " + h.target + " (" + tu.name + ")");
+	}
 }
 
 void link_module(const std::vector<ObjectPlan> &objects, const Linked &linked,
@@ -165,7 +195,9 @@ ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Tar
 			      " and none of its callers changed; a module would change nothing");
 	// An object the fix does not touch gets no graft_object: the runtime would wait for
 	// a library the patch does not need.
-	std::erase_if(objects, [](const ObjectPlan &o) { return o.funcs.empty() && o.syms.empty(); });
+	std::erase_if(objects, [](const ObjectPlan &o) {
+		return o.funcs.empty() && o.syms.empty() && o.callbacks.empty() && o.shadow_types.empty();
+	});
 	res.empty = false;
 	link_module(objects, linked, output, workdir);
 	verify_module(output, objects);

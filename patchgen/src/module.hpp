@@ -4,8 +4,10 @@
 // against the deployed target (module.cpp).
 #pragma once
 
+#include "hooks.hpp"
 #include "target.hpp"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,6 +43,7 @@ struct TuPlan {
 	std::vector<FuncEntry> funcs;
 	std::vector<SymEntry> syms;
 	std::vector<std::string> changed, added; // for the report
+	std::vector<Hook> hooks; // GRAFT_*_CALLBACK and GRAFT_SHADOW_TYPE of the fix
 };
 
 // Diffs, plans and rewrites one translation unit; id makes generated labels unique.
@@ -53,6 +56,8 @@ struct ObjectPlan {
 	std::vector<FuncEntry> funcs;
 	std::vector<SymEntry> syms;
 	std::set<std::string> seen_funcs;
+	std::map<std::string, std::string> callbacks; // pre_patch ... -> label
+	std::vector<std::string> shadow_types;        // labels
 };
 
 // The units assembled for the link, with the driver that links them.

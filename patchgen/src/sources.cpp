@@ -4,9 +4,11 @@
 
 #include "common.hpp"
 #include "elf_object.hpp"
+#include "graft_h.hpp"
 #include "line_fix.hpp"
 #include "producer.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -75,8 +77,14 @@ void copy_record(const std::string &obj, const std::string &to)
 
 void build(const SourceMode &m, const std::string &stage)
 {
+	// CPATH: <graft/graft.h> for a fix that writes callbacks or shadow types, its API
+	// weak (the program does not link libgraft.so). Not a flag: DW_AT_producer and the
+	// code of the original build stay as they are.
+	const char *cpath = getenv("CPATH");
 	std::vector<std::string> env = {"CC=" + m.tool_dir + "/graft-cc",
-					"CXX=" + m.tool_dir + "/graft-c++", "GRAFT_CC_REFUSE_LTO=1"};
+					"CXX=" + m.tool_dir + "/graft-c++", "GRAFT_CC_REFUSE_LTO=1",
+					"CPATH=" + m.workdir + "/include" +
+						(cpath && *cpath ? ":" + std::string(cpath) : "")};
 	// A target built normally has no patchable entries: the rebuilt original must
 	// have the same code, function for function.
 	if (!m.graft_ready)
@@ -213,6 +221,9 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 				      "targets of one build only");
 	if (!m.graft_ready)
 		m.src = scratch_copy(m);
+	fs::create_directories(m.workdir + "/include/graft");
+	write_text(m.workdir + "/include/graft/graft.h",
+		   "#define GRAFT_FIX_SOURCE 1\n" + std::string(kGraftHeader));
 	std::string fixed = m.workdir + "/fix.patch";
 	write_text(fixed, fix_patch_lines(read_text(m.patch)));
 	patch_tree(m, fixed, false, true);

@@ -109,4 +109,45 @@ TEST(PatchgenMulti, FixAddingASourceFile)
 	EXPECT_EQ(t.finish(), 0);
 }
 
+// Callbacks and a shadow variable type written in the fix itself with the macros of
+// <graft/graft.h>: patchgen puts them in the program's graft_object. pre_patch changes
+// the version the program reports, post_unpatch restores it; the fixed grade() counts
+// passes in a shadow variable of the typed API, which exists only while its type is
+// registered (NULL otherwise: no count).
+TEST(PatchgenMulti, CallbacksAndShadowTypeWrittenInTheFix)
+{
+	PgTree tree("multi", {"grades", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	Target t(tree.deployed("grades"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid()), fix = "pass-mark-with-callbacks";
+	EXPECT_EQ(t.ask("version"), "grades 1.0");
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	CmdResult g = tree.generate("fixes-multi", fix, "grades");
+	ASSERT_EQ(g.status, 0) << g.out << g.err;
+	for (const char *line : {"pre_patch: say_fixed", "post_unpatch: say_unfixed",
+				 "shadow_type: passes_type", "graft_func: grade sympos 0"})
+		EXPECT_NE(g.out.find(line), std::string::npos) << line << "\n" << g.out;
+	// main() only uses string literals the fix renumbers (.LC2 became .LC5): unchanged.
+	EXPECT_EQ(g.out.find("changed: main"), std::string::npos) << g.out;
+	CmdResult l = run_graft({"load", pid, tree.module(fix)});
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	EXPECT_EQ(t.ask("version"), "grades 1.0 (pass mark fixed live)");
+	EXPECT_EQ(t.ask("grade 50"), "pass #1");
+	EXPECT_EQ(t.ask("grade 49"), "fail");
+	EXPECT_EQ(t.ask("grade 70"), "pass #2");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("version"), "grades 1.0");
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	ASSERT_EQ(run_graft({"enable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("version"), "grades 1.0 (pass mark fixed live)");
+	EXPECT_EQ(t.ask("grade 50"), "pass #1") << "the shadow variables go with their type";
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	ASSERT_EQ(run_graft({"unload", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("version"), "grades 1.0");
+	EXPECT_EQ(t.finish(), 0);
+}
+
 } // namespace

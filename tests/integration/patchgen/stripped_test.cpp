@@ -74,7 +74,7 @@ TEST(PatchgenReal, StrippedTargetWithItsDebugLinkIsPatched)
 	EXPECT_EQ(t.ask("name: value=x"), "NAME=[name: value] VALUE=[x]");
 	CmdResult g = generate(tree, {});
 	ASSERT_EQ(g.status, 0) << g.out << g.err;
-	EXPECT_NE(g.out.find("graft_func: ini_parse sympos 0"), std::string::npos) << g.out;
+	EXPECT_NE(g.out.find("graft_func: ini_parse_stream sympos 0"), std::string::npos) << g.out;
 	CmdResult l = run_graft({"load", pid, tree.module(kInihFix)});
 	ASSERT_EQ(l.status, 0) << l.out << l.err;
 	EXPECT_EQ(t.ask("name: value=x"), "NAME=[name] VALUE=[value=x]");
