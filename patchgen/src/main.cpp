@@ -27,10 +27,11 @@ namespace {
 
 struct Args {
 	std::vector<std::string> targets;
-	std::string src, patch, build, output, orig_tree, patched_tree, orig, patched;
+	std::vector<std::string> patches;
+	std::string src, build, output, orig_tree, patched_tree, orig, patched;
 	std::string keep_work, debug_file;
 	std::vector<std::string> debug_dirs;
-	bool verbose = false;
+	bool verbose = false, replace = false;
 };
 
 std::string tool_dir()
@@ -42,17 +43,19 @@ std::string default_output(const Args &a)
 {
 	if (!a.output.empty())
 		return fs::absolute(a.output).string();
-	std::string stem = fs::path(a.patch.empty() ? a.patched : a.patch).stem().string();
+	std::string stem = fs::path(a.patches.empty() ? a.patched : a.patches.back()).stem().string();
 	return fs::absolute(stem + ".so").string();
 }
 
 std::vector<TuInput> collect(const Args &a, const std::vector<Target> &targets, const std::string &work)
 {
 	if (!a.src.empty()) {
-		if (a.patch.empty() || a.build.empty())
+		if (a.patches.empty() || a.build.empty())
 			throw Refusal("--src needs --patch and --build");
-		SourceMode m{fs::absolute(a.src).string(), fs::absolute(a.patch).string(), a.build,
-			     a.targets, tool_dir(), work};
+		std::vector<std::string> patches;
+		for (const std::string &p : a.patches)
+			patches.push_back(fs::absolute(p).string());
+		SourceMode m{fs::absolute(a.src).string(), patches, a.build, a.targets, tool_dir(), work};
 		return objects_from_source(m, targets);
 	}
 	if (!a.orig_tree.empty() && !a.patched_tree.empty())
@@ -79,7 +82,7 @@ int generate(const Args &a)
 	try {
 		std::vector<TuInput> tus = collect(a, targets, work);
 		std::string out = default_output(a);
-		ModuleResult r = build_module(tus, targets, out, work);
+		ModuleResult r = build_module(tus, targets, out, work, a.replace);
 		if (r.empty) {
 			std::cerr << "graft-patchgen: no functional change: the fix changes no function's "
 				     "code (comments, whitespace or unused declarations only); no module "
@@ -107,7 +110,13 @@ int main(int argc, char **argv)
 	CLI::App app{"graft-patchgen: build a graft live-patch module from a source fix"};
 	Args a;
 	app.add_option("--src", a.src, "source tree the deployed target was built from (with graft-cc)");
-	app.add_option("--patch", a.patch, "the fix, a unified diff applied with patch -p1");
+	app.add_option("--patch", a.patches,
+		       "the fix, a unified diff applied with patch -p1; repeated: a series of "
+		       "fixes applied in order, one module for all of them")
+		->expected(1)
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	app.add_flag("--replace", a.replace,
+		     "a cumulative module: enabling it replaces every enabled patch (atomic replace)");
 	app.add_option("--build", a.build, "build command, run in --src with CC/CXX set to graft-cc");
 	app.add_option("--target", a.targets,
 		       "the deployed executable or shared library; repeated for a fix spanning "

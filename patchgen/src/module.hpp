@@ -73,8 +73,9 @@ struct ModuleResult {
 };
 
 // Builds the module at output from every unit (workdir holds the intermediate files),
-// one graft_object per target a unit belongs to.
+// one graft_object per target a unit belongs to. replace: a cumulative module
+// (graft_patch.replace).
 ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Target> &targets,
-			  const std::string &output, const std::string &workdir);
+			  const std::string &output, const std::string &workdir, bool replace = false);
 
 } // namespace graft::patchgen

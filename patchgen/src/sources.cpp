@@ -194,6 +194,33 @@ void remove_added(const std::map<std::string, std::string> &before, const std::s
 				fs::remove(obj + sfx);
 }
 
+// A series of fixes as the one diff they make together (a cumulative module): applied in
+// order to a copy of the tree's sources, compared with another copy. One fix: itself.
+std::string series(const SourceMode &m)
+{
+	if (m.patches.size() == 1)
+		return m.patches[0];
+	std::string before = m.workdir + "/series/a", after = m.workdir + "/series/b";
+	for (const std::string &copy : {before, after}) {
+		fs::create_directories(fs::path(copy).parent_path());
+		fs::copy(m.src, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+	}
+	for (const std::string &p : m.patches) {
+		RunResult r = run({"patch", "-p1", "--forward", "-s", "-d", after, "-i", p});
+		if (r.status != 0)
+			throw Refusal("the fix " + p + " does not apply after the ones before it in " +
+				      m.src + ":\n" + r.output);
+	}
+	RunResult d = run({"diff", "-ruN", "a", "b"}, m.workdir + "/series");
+	if (d.status > 1)
+		throw Refusal("cannot compare the tree with the series of fixes applied:\n" + d.output);
+	std::string combined = m.workdir + "/series.patch";
+	write_text(combined, d.output);
+	fs::remove_all(m.workdir + "/series");
+	info("the series of " + std::to_string(m.patches.size()) + " fixes is one diff: " + combined);
+	return combined;
+}
+
 void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, bool dry)
 {
 	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s", "-d", m.src, "-i", fixed};
@@ -203,7 +230,7 @@ void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, boo
 		argv.push_back("--dry-run");
 	RunResult r = run(argv);
 	if (r.status != 0)
-		throw Refusal("the fix " + m.patch + (reverse ? " cannot be reverted" : " does not apply") +
+		throw Refusal("the fix " + m.patches.back() + (reverse ? " cannot be reverted" : " does not apply") +
 			      " in " + m.src + ":\n" + r.output);
 }
 
@@ -225,7 +252,7 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 	write_text(m.workdir + "/include/graft/graft.h",
 		   "#define GRAFT_FIX_SOURCE 1\n" + std::string(kGraftHeader));
 	std::string fixed = m.workdir + "/fix.patch";
-	write_text(fixed, fix_patch_lines(read_text(m.patch)));
+	write_text(fixed, fix_patch_lines(read_text(series(m))));
 	patch_tree(m, fixed, false, true);
 	build(m, "original");
 	auto before = graft_objects(m.src);

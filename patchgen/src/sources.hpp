@@ -11,7 +11,9 @@
 namespace graft::patchgen {
 
 struct SourceMode {
-	std::string src, patch, build;
+	std::string src;
+	std::vector<std::string> patches; // a series of fixes, applied in order: one module
+	std::string build;
 	std::vector<std::string> targets;
 	std::string tool_dir; // where graft-cc lives
 	std::string workdir;

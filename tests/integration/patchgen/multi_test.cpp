@@ -150,4 +150,54 @@ TEST(PatchgenMulti, CallbacksAndShadowTypeWrittenInTheFix)
 	EXPECT_EQ(t.finish(), 0);
 }
 
+// A series of fixes as one cumulative module: the first fix is loaded on its own, then
+// the module of the first and a second fix (rounded percentages) with --replace
+// replaces it atomically; the first can be unloaded, the cumulative one holds both
+// fixes, and disabling it leaves the original program.
+TEST(PatchgenMulti, CumulativeModuleOfASeriesReplacesTheFirstFix)
+{
+	PgTree tree("multi", {"grades", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	RuntimeDir rundir;
+	Target t(tree.deployed("grades"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid()), first = "pass-mark-and-percent",
+		    both = "percent-rounded";
+	auto generate = [&](const std::vector<std::string> &fixes, const std::string &out, bool replace) {
+		std::vector<std::string> argv = {out_dir() + "/bin/graft-patchgen", "--src", tree.dir(),
+						 "--build", "make -s", "--target", tree.deployed("grades"),
+						 "--target", tree.deployed("libcalc.so"), "-o",
+						 tree.module(out)};
+		for (const std::string &f : fixes)
+			argv.insert(argv.end(), {"--patch", pg_source_dir() + "/fixes-multi/" + f + ".patch"});
+		if (replace)
+			argv.push_back("--replace");
+		return run(argv, 300);
+	};
+	EXPECT_EQ(t.ask("pct 2 3"), "50");
+	CmdResult g1 = generate({first}, first, false);
+	ASSERT_EQ(g1.status, 0) << g1.out << g1.err;
+	CmdResult g2 = generate({first, both}, both, true);
+	ASSERT_EQ(g2.status, 0) << g2.out << g2.err;
+	EXPECT_NE(g2.out.find("replace: a cumulative module"), std::string::npos) << g2.out;
+	EXPECT_NE(g2.out.find("graft_func: grade sympos 0"), std::string::npos) << g2.out;
+	ASSERT_EQ(run_graft({"load", pid, tree.module(first)}).status, 0);
+	EXPECT_EQ(t.ask("pct 2 3"), "66");
+	EXPECT_EQ(t.ask("grade 50"), "pass");
+	CmdResult l = run_graft({"load", pid, tree.module(both)});
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	EXPECT_EQ(t.ask("pct 2 3"), "67");
+	EXPECT_EQ(t.ask("grade 50"), "pass");
+	CmdResult u = run_graft({"unload", pid, first});
+	EXPECT_EQ(u.status, 0) << "the replaced module is disabled: " << u.out << u.err;
+	EXPECT_EQ(t.ask("pct 2 3"), "67");
+	EXPECT_EQ(t.ask("grade 50"), "pass");
+	ASSERT_EQ(run_graft({"disable", pid, both}).status, 0);
+	EXPECT_EQ(t.ask("pct 2 3"), "50");
+	EXPECT_EQ(t.ask("grade 50"), "fail");
+	ASSERT_EQ(run_graft({"unload", pid, both}).status, 0);
+	EXPECT_EQ(t.finish(), 0);
+}
+
 } // namespace
