@@ -74,12 +74,18 @@ std::string target_key(const ElfObject &o, const Reloc &r, bool shallow = false)
 {
 	const Symbol &s = o.symbols[r.sym];
 	std::string type = std::to_string(r.type) + ":";
-	if (s.type != STT_SECTION)
+	// A string literal's label (.LC5) in a mergeable section (GNU as keeps relocations
+	// against it there): its number shifts when a fix adds a literal anywhere before it,
+	// so it is keyed by its content as a section-relative reference is.
+	bool literal = s.type == STT_NOTYPE && s.name.rfind(".L", 0) == 0 && s.defined() &&
+		       s.shndx < o.sections.size() && (o.sections[s.shndx].flags & SHF_STRINGS);
+	if (s.type != STT_SECTION && !literal)
 		return type + "s:" + normalize_name(s.name) + "+" + std::to_string(r.addend);
 	if (s.shndx >= o.sections.size())
 		return type + "abs";
 	const Section &sec = o.sections[s.shndx];
-	int64_t off = r.addend + (pc_relative(r.type) ? 4 : 0);
+	int64_t off = r.addend + (pc_relative(r.type) ? 4 : 0) +
+		      (literal ? static_cast<int64_t>(s.value) : 0);
 	if ((sec.flags & SHF_STRINGS) && off >= 0 && static_cast<size_t>(off) < sec.bytes.size())
 		return type + "str:" + std::string(reinterpret_cast<const char *>(sec.bytes.data()) + off,
 					   strnlen(reinterpret_cast<const char *>(sec.bytes.data()) + off,

@@ -4,8 +4,11 @@
 // against the deployed target (module.cpp).
 #pragma once
 
+#include "hooks.hpp"
 #include "target.hpp"
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,7 @@ struct TuInput {
 				       // when absent: then refused)
 	std::string compiler;   // the driver that compiled it (gcc, clang++, ...)
 	std::string lang;       // "c", "c++", "asm" or "lto"
+	bool added = false;     // a source file the fix adds: orig_o is an empty object
 };
 
 struct FuncEntry {
@@ -39,19 +43,39 @@ struct TuPlan {
 	std::vector<FuncEntry> funcs;
 	std::vector<SymEntry> syms;
 	std::vector<std::string> changed, added; // for the report
+	std::vector<Hook> hooks; // GRAFT_*_CALLBACK and GRAFT_SHADOW_TYPE of the fix
 };
 
 // Diffs, plans and rewrites one translation unit; id makes generated labels unique.
 // funcs is empty and graft_s empty when the unit has no functional change.
 TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id);
 
+// What the module holds for one target: one graft_object.
+struct ObjectPlan {
+	const Target *target = nullptr;
+	std::vector<FuncEntry> funcs;
+	std::vector<SymEntry> syms;
+	std::set<std::string> seen_funcs;
+	std::map<std::string, std::string> callbacks; // pre_patch ... -> label
+	std::vector<std::string> shadow_types;        // labels
+};
+
+// The units assembled for the link, with the driver that links them.
+struct Linked {
+	std::vector<std::string> objects;
+	std::string linker;
+	std::set<std::string> seen_cells;
+};
+
 struct ModuleResult {
 	bool empty = true; // no functional change anywhere: no module written
 	std::vector<std::string> report;
 };
 
-// Builds the module at output from every unit (workdir holds the intermediate files).
-ModuleResult build_module(const std::vector<TuInput> &tus, const Target &target,
-			  const std::string &output, const std::string &workdir);
+// Builds the module at output from every unit (workdir holds the intermediate files),
+// one graft_object per target a unit belongs to. replace: a cumulative module
+// (graft_patch.replace).
+ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Target> &targets,
+			  const std::string &output, const std::string &workdir, bool replace = false);
 
 } // namespace graft::patchgen

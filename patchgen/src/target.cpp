@@ -83,18 +83,79 @@ std::string files_of(const std::vector<const TargetSymbol *> &syms)
 
 } // namespace
 
-Target Target::open(const std::string &path)
+namespace {
+
+std::string debug_hint(const std::string &path, const std::string &build_id)
+{
+	std::string where = build_id.size() > 2 ? "/usr/lib/debug/.build-id/" + build_id.substr(0, 2) +
+							 "/" + build_id.substr(2) + ".debug"
+						  : std::string("(no build-id: only --debug-file)");
+	return "target: '" + path + "' is stripped (no .symtab) and no separate debug file of " +
+	       "its build was found (" + where + ", or by .gnu_debuglink): patchgen and the " +
+	       "runtime need its symbol table to find its static symbols; install its debug " +
+	       "symbols (Debian: the -dbgsym package) or give --debug-file";
+}
+
+// The table the runtime will read (the target's, or its separate debug file's): *used
+// is the file it came from.
+std::shared_ptr<symbols::SymbolTable> open_table(const std::string &path, const std::string &debug_file,
+						 const std::vector<std::string> &debug_dirs,
+						 std::string *used)
 {
 	std::string err;
+	auto table = symbols::SymbolTable::open(path, &err);
+	if (!table)
+		throw Refusal("target: " + err);
+	if (table->has_symtab()) {
+		*used = path;
+		return table;
+	}
+	if (debug_file.empty()) {
+		const auto &dirs = debug_dirs.empty() ? symbols::SymbolTable::default_debug_dirs() : debug_dirs;
+		auto found = symbols::SymbolTable::open_with_debug(path, path, dirs, &err, used);
+		if (!found || !found->has_symtab())
+			throw Refusal(debug_hint(path, table->build_id()));
+		return found;
+	}
+	auto debug = symbols::SymbolTable::open(debug_file, &err);
+	if (!debug || !debug->has_symtab())
+		throw Refusal("--debug-file: '" + debug_file + "' has no symbol table" +
+			      (debug ? std::string() : ": " + err));
+	if (table->build_id().empty() || debug->build_id() != table->build_id())
+		throw Refusal("--debug-file: '" + debug_file + "' (build-id '" + debug->build_id() +
+			      "') is not the debug file of '" + path + "' (build-id '" +
+			      table->build_id() + "'): its addresses would be another build's");
+	*used = debug_file;
+	return debug;
+}
+
+void read_symbols_of(const std::string &file, std::vector<TargetSymbol> &out)
+{
+	ElfHandle h;
+	h.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+	h.elf = h.fd >= 0 ? elf_begin(h.fd, ELF_C_READ_MMAP, nullptr) : nullptr;
+	Elf_Scn *scn = nullptr;
+	while (h.elf && (scn = elf_nextscn(h.elf, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			read_symtab(h.elf, scn, out);
+	}
+	if (!h.elf)
+		throw Refusal("target: cannot read '" + file + "'");
+}
+
+} // namespace
+
+Target Target::open(const std::string &path, const std::string &debug_file,
+		    const std::vector<std::string> &debug_dirs)
+{
 	Target t;
 	t.path = path;
-	t.table_ = symbols::SymbolTable::open(path, &err);
-	if (!t.table_)
-		throw Refusal("target: " + err);
-	if (!t.table_->has_symtab())
-		throw Refusal("target: '" + path + "' is stripped (no .symtab): patchgen needs the "
-			      "symbol table of the deployed binary to find its static symbols");
+	t.table_ = open_table(path, debug_file, debug_dirs, &t.symbols_path);
+	if (t.symbols_path != path)
+		info("target: symbols from the separate debug file '" + t.symbols_path + "'");
 	t.build_id = t.table_->build_id();
+	read_symbols_of(t.symbols_path, t.syms_);
 	ElfHandle h;
 	h.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
 	h.elf = h.fd >= 0 ? elf_begin(h.fd, ELF_C_READ_MMAP, nullptr) : nullptr;
@@ -109,8 +170,6 @@ Target Target::open(const std::string &path)
 		const char *sname = elf_strptr(h.elf, eh.e_shstrndx, sh.sh_name);
 		if (sname && std::strcmp(sname, "__patchable_function_entries") == 0)
 			t.graft_ready = true;
-		if (sh.sh_type == SHT_SYMTAB)
-			read_symtab(h.elf, scn, t.syms_);
 		else if (sh.sh_type == SHT_DYNAMIC)
 			soname = soname_of(h.elf, scn);
 	}

@@ -32,9 +32,15 @@ struct Located {
 
 class Target {
 public:
-	static Target open(const std::string &path);
+	// debug_file: the stripped target's separate debug file as given (--debug-file);
+	// empty: found by build-id in debug_dirs or by .gnu_debuglink, as the runtime does.
+	static Target open(const std::string &path, const std::string &debug_file = "",
+			   const std::vector<std::string> &debug_dirs = {});
 
 	std::string path;
+	// The file .symtab (and the DWARF, when it has any) is read from: path, or its
+	// separate debug file.
+	std::string symbols_path;
 	std::string object_name; // graft_object.name: empty for the main executable
 	std::string build_id;
 	// Built through graft-cc (it has patchable function entries); false: built

@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "differ.hpp"
 #include "elf_object.hpp"
+#include "hooks.hpp"
 #include "module.hpp"
 
 #include <elf.h>
@@ -153,6 +154,22 @@ void record(const Context &c, const RewriteOutput &out, TuPlan &plan)
 	}
 }
 
+// The fix's GRAFT_*_CALLBACK / GRAFT_SHADOW_TYPE: what they name must be the fix's new
+// code (the program's own functions are not callbacks); their records are no new data.
+std::vector<Hook> own_hooks(Context &c)
+{
+	std::vector<Hook> hooks = find_hooks(c.patched, c.tu.name);
+	for (const Hook &h : hooks) {
+		bool fresh = h.kind == "shadow_type" ? c.diff.new_data.count(h.target) != 0
+						     : c.diff.added.count(h.target) != 0;
+		if (!fresh)
+			throw Refusal(c.tu.name + ": " + h.kind + " '" + h.target + "' is not new in the " +
+				      "fix: a callback or shadow type must be defined by the fix itself");
+		c.diff.new_data.erase(h.record);
+	}
+	return hooks;
+}
+
 } // namespace
 
 TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
@@ -169,6 +186,7 @@ TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
 		return plan;
 	Context c{tu, target, ElfObject::read(tu.orig_o), ElfObject::read(tu.patched_o), {}, {}, {}, {}};
 	c.diff = diff_objects(c.orig, c.patched, tu.name);
+	std::vector<Hook> hooks = own_hooks(c);
 	if (!tu.orig_s.empty())
 		check_toplevel_asm(read_text(tu.orig_s), read_text(tu.patched_s), tu.name);
 	if (c.diff.changed.empty() && c.diff.added.empty())
@@ -185,6 +203,8 @@ TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
 	for (const std::string &n : c.diff.new_data)
 		warn(tu.name + ": new data '" + n + "' starts at its initial value when the module loads");
 	record(c, rewrite_asm(in), plan);
+	plan.graft_s += hook_labels(hooks, id);
+	plan.hooks = hooks;
 	plan.changed.assign(c.diff.changed.begin(), c.diff.changed.end());
 	plan.added.assign(c.diff.added.begin(), c.diff.added.end());
 	return plan;

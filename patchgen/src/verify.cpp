@@ -108,23 +108,28 @@ void add_exports(const std::string &path, std::set<std::string> &names)
 
 } // namespace
 
-void verify_module(const std::string &output, const Target &target,
-		   const std::vector<FuncEntry> &funcs, const std::vector<SymEntry> &syms)
+void verify_module(const std::string &output, const std::vector<ObjectPlan> &objects)
 {
 	std::string err;
-	for (const FuncEntry &f : funcs)
-		if (!target.resolves(f.old_name, f.sympos, f.value, &err))
-			fail(output, "check: graft_func '" + f.old_name + "': " + err);
-	for (const SymEntry &s : syms)
-		if (!target.resolves(s.name, s.sympos, s.value, &err))
-			fail(output, "check: graft_sym '" + s.name + "': " + err);
+	for (const ObjectPlan &o : objects) {
+		for (const FuncEntry &f : o.funcs)
+			if (!o.target->resolves(f.old_name, f.sympos, f.value, &err))
+				fail(output, "check: graft_func '" + f.old_name + "': " + err);
+		for (const SymEntry &s : o.syms)
+			if (!o.target->resolves(s.name, s.sympos, s.value, &err))
+				fail(output, "check: graft_sym '" + s.name + "': " + err);
+	}
 	Dynamic dyn = read_dynamic(output);
 	if (dyn.textrel)
 		fail(output, "check: the module has text relocations (internal error: a target "
 			     "reference escaped the rewrite)");
 	std::set<std::string> exported;
-	for (const std::string &lib : libraries_of(target))
-		add_exports(lib, exported);
+	std::string paths;
+	for (const ObjectPlan &o : objects) {
+		paths += (paths.empty() ? "" : ", ") + o.target->path;
+		for (const std::string &lib : libraries_of(*o.target))
+			add_exports(lib, exported);
+	}
 	// graft_*: libgraft.so, preloaded into every target. Sanitizer entry points: the
 	// sanitizer runtime, linked into a sanitized program's executable.
 	auto runtime = [](const std::string &n) {
@@ -136,7 +141,7 @@ void verify_module(const std::string &output, const Target &target,
 	for (const std::string &name : dyn.undefined)
 		if (!runtime(name) && !exported.count(name))
 			fail(output, "check: the module needs '" + name + "', which neither " +
-					     target.path + " nor its libraries export");
+					     paths + " nor their libraries export");
 }
 
 } // namespace graft::patchgen

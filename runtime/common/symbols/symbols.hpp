@@ -88,6 +88,23 @@ public:
 	// The GNU build-id as lowercase hex, empty when the file has none.
 	const std::string &build_id() const;
 	bool has_symtab() const; // false: stripped, lookups use .dynsym
+	// The name in .gnu_debuglink (a stripped file's separate debug file), or "".
+	const std::string &debuglink() const;
+
+	// Opens file (the ELF file to read: a path or /proc/self/exe) as open() does; when
+	// it is stripped, opens instead its separate debug file where gdb and the
+	// distributions put it: DIR/.build-id/xx/yyyy.debug for each of debug_dirs (by
+	// build-id), then by .gnu_debuglink next to path (the file's name as loaded), in
+	// its .debug/ and in DIR/<path's directory>/. A candidate counts only with a
+	// .symtab and the same build-id (its symbol values are the stripped file's: the
+	// same link). None found: the stripped file's own table (.dynsym). *used, if
+	// given, is set to the file read.
+	static std::shared_ptr<SymbolTable> open_with_debug(const std::string &file,
+							    const std::string &path,
+							    const std::vector<std::string> &debug_dirs,
+							    std::string *err, std::string *used = nullptr);
+	// Where distributions install debug files.
+	static const std::vector<std::string> &default_debug_dirs();
 
 	struct Impl;
 	explicit SymbolTable(std::unique_ptr<Impl> impl);

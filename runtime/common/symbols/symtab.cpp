@@ -31,6 +31,7 @@ struct SymbolTable::Impl {
 	std::string strtab; // a copy of the string table: the map's keys point into it
 	std::unordered_map<std::string_view, std::vector<Entry>> by_name;
 	std::string build_id;
+	std::string debuglink; // .gnu_debuglink: the file name of its separate debug file
 	bool has_symtab = false;
 };
 
@@ -176,14 +177,31 @@ std::string build_id_of_note(Elf_Data *data)
 	return {};
 }
 
-// Walks the sections once: the symbol table to use and the build-id note.
+// The file name .gnu_debuglink holds (a NUL-terminated name, then padding and a CRC).
+std::string debuglink_of(Elf *elf, Elf_Scn *scn, const GElf_Shdr &shdr, size_t shstrndx)
+{
+	const char *name = elf_strptr(elf, shstrndx, shdr.sh_name);
+	if (!name || std::strcmp(name, ".gnu_debuglink") != 0)
+		return {};
+	Elf_Data *data = elf_getdata(scn, nullptr);
+	if (!data || !data->d_buf || data->d_size == 0)
+		return {};
+	const char *p = static_cast<const char *>(data->d_buf);
+	return std::string(p, strnlen(p, data->d_size));
+}
+
+// Walks the sections once: the symbol table to use, the build-id note, the debug link.
 bool read_file(Elf *elf, SymbolTable::Impl &impl)
 {
 	Elf_Scn *symtab = nullptr, *dynsym = nullptr, *scn = nullptr;
+	size_t shstrndx = 0;
+	elf_getshdrstrndx(elf, &shstrndx);
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr shdr;
 		if (!gelf_getshdr(scn, &shdr))
 			continue;
+		if (shdr.sh_type == SHT_PROGBITS && impl.debuglink.empty())
+			impl.debuglink = debuglink_of(elf, scn, shdr, shstrndx);
 		if (shdr.sh_type == SHT_SYMTAB)
 			symtab = scn;
 		else if (shdr.sh_type == SHT_DYNSYM)
@@ -296,5 +314,7 @@ size_t SymbolTable::size_at(uintptr_t value) const
 const std::string &SymbolTable::build_id() const { return impl_->build_id; }
 
 bool SymbolTable::has_symtab() const { return impl_->has_symtab; }
+
+const std::string &SymbolTable::debuglink() const { return impl_->debuglink; }
 
 } // namespace graft::symbols

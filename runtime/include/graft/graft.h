@@ -37,6 +37,10 @@ extern "C" {
 
 #if defined(GRAFT_BUILDING_RUNTIME)
 #define GRAFT_API __attribute__((visibility("default")))
+#elif defined(GRAFT_FIX_SOURCE)
+/* A fix's source compiled into the program itself (graft-patchgen's builds): the
+ * program does not link libgraft.so; the module's calls bind to it when it loads. */
+#define GRAFT_API __attribute__((weak))
 #else
 #define GRAFT_API
 #endif
@@ -269,6 +273,35 @@ GRAFT_API void graft_context_switch(struct graft_context *to);
 GRAFT_API void graft_context_switched(void);
 /* A context that will not run again (not the running one). */
 GRAFT_API void graft_context_unregister(struct graft_context *ctx);
+
+/*
+ * Callbacks and shadow variable types written in a fix's own source, for modules that
+ * graft-patchgen generates (the kernel's KPATCH_PRE_PATCH_CALLBACK and friends). Each
+ * macro records its argument in a section of the unit; graft-patchgen puts it in the
+ * graft_object of the object the unit belongs to. fn and type must be defined in the
+ * fix (new code): e.g.
+ *   static int warm_cache(struct graft_object *obj) { ...; return 0; }
+ *   GRAFT_PRE_PATCH_CALLBACK(warm_cache);
+ * The program built from the fixed source does not run them (they are data nothing
+ * reads). Modules written by hand fill graft_object.callbacks and .shadow_types instead.
+ */
+typedef int (*graft_pre_patch_fn)(struct graft_object *obj);
+typedef void (*graft_object_fn)(struct graft_object *obj);
+#define GRAFT_HOOK_(sect, type, name, value)                                          \
+	static type const name __attribute__((section(sect), used)) = (value)
+#define GRAFT_PRE_PATCH_CALLBACK(fn)                                                    \
+	GRAFT_HOOK_(".graft.callbacks.pre_patch", graft_pre_patch_fn, graft_pre_patch_##fn, fn)
+#define GRAFT_POST_PATCH_CALLBACK(fn)                                                   \
+	GRAFT_HOOK_(".graft.callbacks.post_patch", graft_object_fn, graft_post_patch_##fn, fn)
+#define GRAFT_PRE_UNPATCH_CALLBACK(fn)                                                  \
+	GRAFT_HOOK_(".graft.callbacks.pre_unpatch", graft_object_fn, graft_pre_unpatch_##fn, fn)
+#define GRAFT_POST_UNPATCH_CALLBACK(fn)                                                 \
+	GRAFT_HOOK_(".graft.callbacks.post_unpatch", graft_object_fn, graft_post_unpatch_##fn, fn)
+/* A struct graft_shadow_type of the fix, listed in its object's shadow_types. */
+#define GRAFT_SHADOW_TYPE(type)                                                         \
+	GRAFT_HOOK_(".graft.shadow_types", const struct graft_shadow_type *,                \
+		    graft_shadow_type_##type, \
+		    &(type))
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,9 @@ std::shared_ptr<symbols::SymbolTable> table_for(const symbols::Object &obj, std:
 	auto it = tables.find(obj.file);
 	if (it != tables.end())
 		return it->second;
-	auto table = symbols::SymbolTable::open(obj.file, why);
+	// A stripped program's .symtab is in its separate debug file, when installed.
+	auto table = symbols::SymbolTable::open_with_debug(
+		obj.file, obj.path, symbols::SymbolTable::default_debug_dirs(), why);
 	if (table)
 		tables.emplace(obj.file, table);
 	return table;

@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -263,4 +264,64 @@ TEST(SymbolTable, ThousandLookupsInABigBinary)
 	// getpid: a libc function no sanitizer interposes, so dlsym finds libc's own.
 	ASSERT_TRUE(t_libc->find("getpid", 0, libc->base, "libc.so.6", &s, nullptr));
 	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, "getpid")));
+}
+
+namespace {
+
+// A debug directory laid out as a -dbgsym package installs it, in a fresh temp dir.
+struct DebugDir {
+	std::string root;
+	DebugDir()
+	{
+		char tmpl[] = "/tmp/graft-debugdir.XXXXXX";
+		root = mkdtemp(tmpl);
+	}
+	~DebugDir()
+	{
+		std::error_code ec;
+		std::filesystem::remove_all(root, ec);
+	}
+	// Installs from as the debug file of build-id id; returns its path.
+	std::string install(const std::string &id, const char *from) const
+	{
+		std::string dir = root + "/.build-id/" + id.substr(0, 2);
+		std::filesystem::create_directories(dir);
+		std::string to = dir + "/" + id.substr(2) + ".debug";
+		std::ifstream in(from, std::ios::binary);
+		std::ofstream(to, std::ios::binary) << in.rdbuf();
+		return to;
+	}
+};
+
+const char *kFixId = "0123456789abcdef0123456789abcdef01234567";
+
+} // namespace
+
+// A stripped file's .symtab comes from DIR/.build-id/xx/yyyy.debug when its build-id is
+// the stripped file's: the statics .dynsym lacks are found there.
+TEST(SymbolTable, StrippedFileReadsItsDebugFileByBuildId)
+{
+	DebugDir dbg;
+	std::string debug = dbg.install(kFixId, FIX_LIB); // the unstripped file: same build
+	std::string err, used;
+	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err, &used);
+	ASSERT_TRUE(t) << err;
+	EXPECT_TRUE(t->has_symtab());
+	EXPECT_EQ(used, debug);
+	EXPECT_EQ(t->build_id(), kFixId);
+	EXPECT_GT(find_ok(*t, "only_static", 0).size, 0u);
+}
+
+// A debug file of another build at the build-id's place is not used (its addresses
+// would be wrong): the stripped file's own .dynsym, as without any.
+TEST(SymbolTable, DebugFileOfAnotherBuildIsNotUsed)
+{
+	DebugDir dbg;
+	dbg.install(kFixId, FIX_SYMVER);
+	std::string err, used;
+	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err, &used);
+	ASSERT_TRUE(t) << err;
+	EXPECT_FALSE(t->has_symtab());
+	EXPECT_EQ(used, FIX_LIB_STRIPPED);
+	EXPECT_NE(find_error(*t, "only_static", 0), "");
 }
