@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// lazy_libs.cpp - dlopen of libelf and Zydis on first need (lazy_libs.hpp). Depends on
+// nothing of graft (no log): the CLI links it too. Failures reach the user through the
+// callers' errors (lazy_libs_load's *why, elf_errmsg).
+#include "os/lazy_libs.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <mutex>
+
+namespace graft::os {
+
+namespace {
+
+struct Lib {
+	const char *soname;
+	const char *package;
+	std::atomic<void *> handle{nullptr};
+	std::once_flag once;
+	std::string error; // set once, under once
+};
+
+Lib libs[2] = {{GRAFT_LIBELF_SONAME, "libelf1"}, {GRAFT_ZYDIS_SONAME, "libzydis4.0"}};
+
+Lib &lib_of(LazyLib which)
+{
+	return libs[which == LazyLib::elf ? 0 : 1];
+}
+
+// RTLD_LOCAL: the library's names stay out of the global scope, so the program's own
+// copy (if it has one) is never interposed by ours, nor ours by it. RTLD_NODELETE: the
+// handle is kept for the life of the process anyway, and a forwarded pointer must
+// never dangle.
+void open_lib(Lib &lib)
+{
+	dlerror();
+	void *h = dlopen(lib.soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!h) {
+		const char *err = dlerror();
+		lib.error = std::string("cannot load ") + lib.soname + " (" +
+			    (err ? err : "unknown dlopen error") + "): install the package " +
+			    lib.package;
+		return;
+	}
+	lib.handle.store(h, std::memory_order_release); // after the library is fully loaded
+}
+
+bool load(Lib &lib, std::string *why)
+{
+	std::call_once(lib.once, open_lib, lib);
+	if (lib.handle.load(std::memory_order_acquire))
+		return true;
+	if (why)
+		*why = lib.error;
+	return false;
+}
+
+} // namespace
+
+bool lazy_libs_load(std::string *why)
+{
+	return load(libs[0], why) && load(libs[1], why);
+}
+
+void *lazy_symbol(LazyLib which, const char *name)
+{
+	Lib &lib = lib_of(which);
+	if (!load(lib, nullptr))
+		return nullptr;
+	return dlsym(lib.handle.load(std::memory_order_acquire), name);
+}
+
+bool lazy_loaded(LazyLib which)
+{
+	return lib_of(which).handle.load(std::memory_order_acquire) != nullptr;
+}
+
+} // namespace graft::os

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// lazy_libs.hpp - the libraries the runtime needs only once it patches (libelf for
+// symbol tables, Zydis for decoding prologues), loaded on first need rather than with
+// libgraft.so: preloaded into every process of a machine, their mappings, relocations
+// and resident pages were a cost every process paid, patched or not (docs/performance.md).
+//
+// The calls into them go through forwarding definitions of the same names
+// (lazy_elf.cpp, lazy_zydis.cpp) that resolve each function once, with dlsym.
+#pragma once
+
+#include <string>
+
+namespace graft::os {
+
+enum class LazyLib { elf, zydis };
+
+// Loads both now (once; later calls return at once). Call it outside graft's locks before
+// anything that may patch: a dlopen under patch_mutex could deadlock against a thread
+// inside dlopen that waits for patch_mutex (core/lifecycle.cpp). False and *why, naming
+// the library and the package to install, when one cannot be loaded.
+bool lazy_libs_load(std::string *why);
+
+// The address of name in lib, loading lib if needed (a forwarding function reached
+// before lazy_libs_load: the library is then opened where the call is made).
+// nullptr when the library cannot be loaded or lacks the symbol.
+void *lazy_symbol(LazyLib lib, const char *name);
+
+// Whether lib has been loaded by this process's runtime (for tests and status).
+bool lazy_loaded(LazyLib lib);
+
+} // namespace graft::os
