@@ -16,7 +16,6 @@
 #include "core/shadow_types.hpp"
 #include "core/state.hpp"
 #include "core/transition.hpp"
-#include "os/lazy_libs.hpp"
 
 namespace graft::core {
 
@@ -190,10 +189,6 @@ Result patch_load(const std::string &path, bool enable)
 	patch->path = path;
 	patch->name = patch_name_of(path);
 	std::string why;
-	// libelf and Zydis, loaded with the first patch rather than at start: here, outside
-	// patch_mutex, as the module's own dlopen below (os/lazy_libs.hpp).
-	if (!os::lazy_libs_load(&why))
-		return Result::fail("cannot load patch module: " + why);
 	if (!open_module(*patch, &why))
 		return Result::fail(why);
 	void *handle = patch->handle;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // forward_elf.cpp - the libelf functions graft calls, defined here with the same names:
 // each resolves the real one in libelf, loaded on first need (os/lazy_libs.hpp), once.
-// Linked into libgraft.so and the CLI instead of libelf itself, so neither loads libelf
-// (and its libz and libzstd) before it reads a symbol table. When libelf cannot be
+// Linked into the CLI instead of libelf itself, so it does not load libelf (and its
+// libz and libzstd) before it reads a symbol table. When libelf cannot be
 // loaded each call fails the way libelf reports a failure (nullptr, -1, 0), and
 // elf_errmsg says why.
 #include <gelf.h>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// lazy_libs.cpp - dlopen of libelf and Zydis on first need (lazy_libs.hpp). Depends on
-// nothing of graft (no log): the CLI links it too. Failures reach the user through the
-// callers' errors (lazy_libs_load's *why, elf_errmsg).
+// lazy_libs.cpp - dlopen of libelf on first need (lazy_libs.hpp). Depends on nothing of
+// graft (no log). Failures reach the user through the callers' errors (elf_errmsg).
 #include "os/lazy_libs.hpp"
 
 #include <dlfcn.h>
@@ -21,11 +20,11 @@ struct Lib {
 	std::string error; // set once, under once
 };
 
-Lib libs[2] = {{GRAFT_LIBELF_SONAME, "libelf1"}, {GRAFT_ZYDIS_SONAME, "libzydis4.0"}};
+Lib libs[1] = {{GRAFT_LIBELF_SONAME, "libelf1"}};
 
 Lib &lib_of(LazyLib which)
 {
-	return libs[which == LazyLib::elf ? 0 : 1];
+	return libs[int(which)];
 }
 
 // RTLD_LOCAL: the library's names stay out of the global scope, so the program's own
@@ -58,9 +57,9 @@ bool load(Lib &lib, std::string *why)
 
 } // namespace
 
-bool lazy_libs_load(std::string *why)
+bool lazy_load(LazyLib which, std::string *why)
 {
-	return load(libs[0], why) && load(libs[1], why);
+	return load(lib_of(which), why);
 }
 
 void *lazy_symbol(LazyLib which, const char *name)
@@ -69,11 +68,6 @@ void *lazy_symbol(LazyLib which, const char *name)
 	if (!load(lib, nullptr))
 		return nullptr;
 	return dlsym(lib.handle.load(std::memory_order_acquire), name);
-}
-
-bool lazy_loaded(LazyLib which)
-{
-	return lib_of(which).handle.load(std::memory_order_acquire) != nullptr;
 }
 
 } // namespace graft::os

@@ -1,31 +1,23 @@
 // SPDX-License-Identifier: MIT
-// lazy_libs.hpp - the libraries the runtime needs only once it patches (libelf for
-// symbol tables, Zydis for decoding prologues), loaded on first need rather than with
-// libgraft.so: preloaded into every process of a machine, their mappings, relocations
-// and resident pages were a cost every process paid, patched or not (docs/performance.md).
-//
-// The calls into them go through forwarding definitions of the same names
-// (lazy_elf.cpp, lazy_zydis.cpp) that resolve each function once, with dlsym.
+// lazy_libs.hpp - libelf loaded on first need, for the graft command: `graft --help` and
+// most commands never read a symbol table, and loading libelf (and its libz) was part of
+// every command's start (docs/performance.md). The calls go through forwarding
+// definitions of the same names (forward_elf.cpp) that resolve each function once, with
+// dlsym. Linked into the CLI only (graft_cli_lazy); libgraft.so links libelf itself.
 #pragma once
 
 #include <string>
 
 namespace graft::os {
 
-enum class LazyLib { elf, zydis };
+enum class LazyLib { elf };
 
-// Loads both now (once; later calls return at once). Call it outside graft's locks before
-// anything that may patch: a dlopen under patch_mutex could deadlock against a thread
-// inside dlopen that waits for patch_mutex (core/lifecycle.cpp). False and *why, naming
-// the library and the package to install, when one cannot be loaded.
-bool lazy_libs_load(std::string *why);
+// Loads lib now (once; later calls return at once). False and *why, naming the library
+// and the package to install, when it cannot be loaded.
+bool lazy_load(LazyLib lib, std::string *why);
 
-// The address of name in lib, loading lib if needed (a forwarding function reached
-// before lazy_libs_load: the library is then opened where the call is made).
-// nullptr when the library cannot be loaded or lacks the symbol.
+// The address of name in lib, loading lib if needed. nullptr when the library cannot be
+// loaded or lacks the symbol.
 void *lazy_symbol(LazyLib lib, const char *name);
-
-// Whether lib has been loaded by this process's runtime (for tests and status).
-bool lazy_loaded(LazyLib lib);
 
 } // namespace graft::os
