@@ -4,6 +4,7 @@
 // library_going. The module lives in its own link namespace, so dl_iterate_phdr and
 // dlsym from here cannot see it: it is found through _r_debug's list of namespaces
 // (glibc >= 2.35, r_version 2) and its entry point through its ELF symbol table.
+#include <dlfcn.h>
 #include <link.h>
 
 #include <cstring>
@@ -84,15 +85,17 @@ link_map *find_audit_module()
 	return nullptr;
 }
 
+// The module's exported graft_audit_attach, found with dlsym on its link_map (glibc's
+// handles are link_maps): not through a symbol table read with libelf, which would load
+// libelf into every process `graft run` starts (it is loaded on first patch otherwise).
 bool attach(link_map *module, std::string *why)
 {
-	auto table = symbols::SymbolTable::open(module->l_name, why);
-	if (!table)
+	void *sym = dlsym(module, "graft_audit_attach");
+	if (!sym) {
+		*why = "it exports no graft_audit_attach: it is not graft's audit module";
 		return false;
-	symbols::Symbol sym;
-	if (!table->find("graft_audit_attach", 0, module->l_addr, kAuditModule, &sym, why))
-		return false;
-	auto fn = reinterpret_cast<int (*)(const AuditOps *)>(sym.addr);
+	}
+	auto fn = reinterpret_cast<int (*)(const AuditOps *)>(sym);
 	if (fn(&ops) != 0) {
 		*why = "it is from another version of graft";
 		return false;

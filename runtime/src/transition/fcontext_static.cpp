@@ -6,13 +6,14 @@
 // outside any patch's function stack), and the interposers forward to the copy through
 // its sites' relocated entries.
 //
-// Cost: one pass over the executable's .symtab with libelf (no table is built), at
-// every start; shared libraries are not searched (see docs/architecture.md).
+// Cost: one pass over the executable's .symtab (a private mapping of the file, no table
+// is built), at every start; shared libraries are not searched (see docs/architecture.md).
+#include <elf.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <limits.h>
 #include <link.h>
-#include <libelf.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -37,22 +38,39 @@ struct Found {
 	bool all() const { return addr[0] && addr[1] && addr[2]; }
 };
 
-void scan_symtab(Elf *elf, Found *f)
+// The section table of an ELF64 image mapped at [img, img + len), bounds-checked: a
+// malformed file yields nothing rather than a read past the mapping.
+template <typename T> const T *at(const uint8_t *img, size_t len, uint64_t off, uint64_t n = 1)
 {
-	for (Elf_Scn *scn = nullptr; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+	if (off > len || n > (len - off) / sizeof(T))
+		return nullptr;
+	return reinterpret_cast<const T *>(img + off);
+}
+
+void scan_symtab(const uint8_t *img, size_t len, Found *f)
+{
+	const auto *eh = at<Elf64_Ehdr>(img, len, 0);
+	if (!eh || std::memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr))
+		return;
+	const auto *sh = at<Elf64_Shdr>(img, len, eh->e_shoff, eh->e_shnum);
+	for (size_t s = 0; sh && s < eh->e_shnum; s++) {
+		if (sh[s].sh_type != SHT_SYMTAB || sh[s].sh_entsize != sizeof(Elf64_Sym) ||
+		    sh[s].sh_link >= eh->e_shnum)
 			continue;
-		Elf_Data *data = elf_getdata(scn, nullptr);
-		size_t n = data ? sh.sh_size / sh.sh_entsize : 0;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Sym sym;
-			if (!gelf_getsym(data, int(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    sym.st_shndx == SHN_UNDEF)
+		const Elf64_Shdr &strs = sh[sh[s].sh_link];
+		size_t n = sh[s].sh_size / sizeof(Elf64_Sym);
+		const auto *syms = at<Elf64_Sym>(img, len, sh[s].sh_offset, n);
+		const char *names = at<char>(img, len, strs.sh_offset, strs.sh_size);
+		for (size_t i = 0; syms && names && i < n; i++) {
+			const Elf64_Sym &sym = syms[i];
+			if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+			    sym.st_name >= strs.sh_size)
 				continue;
-			const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			for (int k = 0; name && k < 3; k++)
-				if (std::strcmp(name, kNames[k]) == 0) {
+			const char *name = names + sym.st_name;
+			size_t room = strs.sh_size - sym.st_name; // the name must end inside the table
+			for (int k = 0; k < 3; k++)
+				if (strnlen(name, room) < room && std::strcmp(name, kNames[k]) == 0) {
 					f->addr[k] = sym.st_value;
 					f->size[k] = sym.st_size;
 				}
@@ -60,19 +78,23 @@ void scan_symtab(Elf *elf, Found *f)
 	}
 }
 
-// The executable's own copy: the three functions defined in its .symtab.
+// The executable's own copy: the three functions defined in its .symtab. Read from a
+// private mapping of the file, not with libelf: this runs at every start, and loading
+// libelf (and its libz) into every process cost start-up time and resident memory.
 bool find_copy(const std::string &path, Found *f)
 {
 	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-	if (elf)
-		scan_symtab(elf, f);
-	if (elf)
-		elf_end(elf);
+	struct stat st;
+	void *img = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		img = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (img == MAP_FAILED)
+		return false;
+	scan_symtab(static_cast<const uint8_t *>(img), size_t(st.st_size), f);
+	munmap(img, size_t(st.st_size));
 	return f->all();
 }
 

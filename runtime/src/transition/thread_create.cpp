@@ -57,7 +57,16 @@ extern "C" GRAFT_API int pthread_create(pthread_t *thread, const pthread_attr_t 
 	if (!real)
 		return EAGAIN;
 	Published p = published();
-	auto *b = new (std::nothrow) Boot{start, arg, p.gen, current_state(p)};
+	int state = current_state(p);
+	// A creator in the initial state of the current generation (always, outside a
+	// transition): boot() would record nothing, whatever happens in between (a new
+	// generation also starts the thread in its initial state), so the thread starts
+	// directly. No allocation, and no free on the new thread: its first free made
+	// glibc give it a malloc arena (128 MiB reserved, a heap mapped and touched) even
+	// when it never allocated, e.g. the control thread of every preloaded process.
+	if (state == p.initial)
+		return real(thread, attr, start, arg);
+	auto *b = new (std::nothrow) Boot{start, arg, p.gen, state};
 	if (!b)
 		return real(thread, attr, start, arg);
 	int ret = real(thread, attr, boot, b);

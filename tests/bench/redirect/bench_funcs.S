@@ -24,6 +24,11 @@ FUNC(bench_direct)
 	ret
 END(bench_direct)
 
+FUNC(bench_core)
+	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00 /* 5-byte nop */
+	ret
+END(bench_core)
+
 FUNC(bench_transition)
 	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00 /* 5-byte nop */
 	ret

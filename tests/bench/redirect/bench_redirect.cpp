@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // bench_redirect.cpp - cost per call of an empty function: direct, unpatched detour
 // target, patched through a detour stub (2 jumps), a patchable entry (2 jumps), direct
-// mode (1 jump) and the transition thunk with a trivial select hook.
+// mode (1 jump), patched through the core's function stack in the steady state (which
+// chooses direct mode itself when the replacement is within reach: issue 17) and the
+// transition thunk with a trivial select hook.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <string>
 
 #include "arch/x86_64/site.hpp"
+#include "core/func_stack.hpp"
 
 extern "C" {
 void bench_empty();
@@ -16,7 +19,9 @@ void bench_detour();
 void bench_direct();
 void bench_transition();
 void bench_patchable();
-extern char bench_detour_end[], bench_direct_end[], bench_transition_end[], bench_patchable_end[];
+void bench_core();
+extern char bench_detour_end[], bench_direct_end[], bench_transition_end[], bench_patchable_end[],
+	bench_core_end[];
 }
 
 namespace {
@@ -81,6 +86,29 @@ Site *transition_site() {
 	return s;
 }
 
+// A one-function patch object, enabled and complete, as the core holds it.
+Site *core_site() {
+	static graft::core::Object obj;
+	static Site *s = [] {
+		std::string why;
+		graft::core::Func f;
+		f.name = "bench_core";
+		f.old_addr = addr(bench_core);
+		f.old_size = addr(bench_core_end) - addr(bench_core);
+		f.new_addr = addr(bench_empty);
+		f.site = graft::arch::site_prepare(f.old_addr, f.old_size, "bench_core", &why);
+		obj.funcs.push_back(f);
+		if (!f.site || !graft::core::patch_object(obj, &why)) {
+			std::fprintf(stderr, "cannot patch bench_core: %s\n", why.c_str());
+			return static_cast<Site *>(nullptr);
+		}
+		if (!graft::arch::site_direct(f.site))
+			std::fprintf(stderr, "bench_core: the core left the stub path on (2 jumps)\n");
+		return f.site;
+	}();
+	return s;
+}
+
 void run_patched(benchmark::State &state, Site *s, Fn f) {
 	if (!s) {
 		state.SkipWithError("cannot patch");
@@ -94,6 +122,7 @@ void BM_unpatched_target(benchmark::State &s) { run(s, bench_unpatched); }
 void BM_detour_stub(benchmark::State &s) { run_patched(s, detour_site(), bench_detour); }
 void BM_patchable_entry(benchmark::State &s) { run_patched(s, patchable_site(), bench_patchable); }
 void BM_direct_mode(benchmark::State &s) { run_patched(s, direct_site(), bench_direct); }
+void BM_core_steady_state(benchmark::State &s) { run_patched(s, core_site(), bench_core); }
 void BM_transition_thunk(benchmark::State &s) { run_patched(s, transition_site(), bench_transition); }
 
 } // namespace
@@ -103,6 +132,7 @@ BENCHMARK(BM_unpatched_target);
 BENCHMARK(BM_detour_stub);
 BENCHMARK(BM_patchable_entry);
 BENCHMARK(BM_direct_mode);
+BENCHMARK(BM_core_steady_state);
 BENCHMARK(BM_transition_thunk);
 
 BENCHMARK_MAIN();

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -45,15 +46,19 @@ const std::string &socket_dir()
 // runtime if asked, and the audit module `graft run` adds (with_audit).
 class Env {
 public:
-	explicit Env(bool with_graft, bool with_audit = false)
+	explicit Env(bool with_graft, bool with_audit = false, const char *lib = nullptr,
+		     bool no_control = false)
 	{
 		for (char **e = environ; *e; e++)
 			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0 &&
 			    strncmp(*e, "LD_AUDIT=", 9) != 0)
 				strings_.push_back(*e);
 		if (with_graft) {
-			strings_.push_back("LD_PRELOAD=" + out("lib/libgraft.so"));
-			strings_.push_back("GRAFT_RUNTIME_DIR=" + socket_dir());
+			strings_.push_back("LD_PRELOAD=" + (lib ? std::string(lib) : out("lib/libgraft.so")));
+			// no_control: a directory that cannot exist, so the runtime starts without
+			// its control socket and thread (BM_StartupThreadFloor).
+			strings_.push_back("GRAFT_RUNTIME_DIR=" +
+					   (no_control ? std::string("/proc/graft-none/x") : socket_dir()));
 		}
 		if (with_audit)
 			strings_.push_back("LD_AUDIT=" + out("lib/libgraft-audit.so"));
@@ -154,6 +159,18 @@ void BM_StartupPair(benchmark::State &state)
 	interleave(state, plain, graft, "plain_ms", "graft_ms");
 }
 BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What the control thread costs a process that never uses it: the preload with its
+// socket and thread against the preload without them (the socket directory unusable),
+// interleaved. The difference is the floor of a runtime that keeps a thread: the thread
+// must get a CPU at start and again to die at exit (the kernel reaps a process only
+// after its last thread), which a loaded machine delays.
+void BM_StartupThreadFloor(benchmark::State &state)
+{
+	Env no_thread(true, false, nullptr, true), graft(true);
+	interleave(state, no_thread, graft, "no_thread_ms", "graft_ms");
+}
+BENCHMARK(BM_StartupThreadFloor)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // What `graft run` adds on top of the preload: the rtld-audit module that reports
 // libraries loading and unloading.
@@ -262,10 +279,114 @@ void BM_Memory(benchmark::State &state)
 }
 BENCHMARK(BM_Memory)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Before/after in one run: GRAFT_BENCH_BASELINE_LIB names another libgraft.so (e.g. a
+// copy of the previous build's); plain, that one and this build's are started in turn,
+// rotating the order, so load drifts hit all three alike. Registered only when set.
+void BM_StartupVsBaseline(benchmark::State &state, const char *baseline)
+{
+	Env envs[3] = {Env(false), Env(true, false, baseline), Env(true)};
+	std::vector<double> t[3];
+	int turn = 0;
+	for (auto _ : state) {
+		for (int k = 0; k < 3; k++) {
+			int i = (turn + k) % 3;
+			double ms = start_once_ms(envs[i]);
+			if (ms < 0) {
+				state.SkipWithError("startup-true failed");
+				return;
+			}
+			t[i].push_back(ms);
+		}
+		turn++;
+	}
+	double plain = median(t[0]), base = median(t[1]), now = median(t[2]);
+	state.counters["plain_ms"] = plain;
+	state.counters["baseline_ms"] = base;
+	state.counters["graft_ms"] = now;
+	state.counters["baseline_extra_ms"] = base - plain;
+	state.counters["graft_extra_ms"] = now - plain;
+}
+
+void BM_MemoryVsBaseline(benchmark::State &state, const char *baseline)
+{
+	Env envs[3] = {Env(false), Env(true, false, baseline), Env(true)};
+	size_t threads[3] = {1, 2, 2};
+	std::vector<double> rss[3], pss[3];
+	for (auto _ : state)
+		for (int i = 0; i < 3; i++) {
+			Memory m;
+			if (!measure(envs[i], threads[i], &m)) {
+				state.SkipWithError("startup-pause failed or never idled");
+				return;
+			}
+			rss[i].push_back(m.rss);
+			pss[i].push_back(m.pss);
+		}
+	state.counters["rss_plain_KiB"] = median(rss[0]);
+	state.counters["baseline_extra_rss_KiB"] = median(rss[1]) - median(rss[0]);
+	state.counters["graft_extra_rss_KiB"] = median(rss[2]) - median(rss[0]);
+	state.counters["baseline_extra_pss_KiB"] = median(pss[1]) - median(pss[0]);
+	state.counters["graft_extra_pss_KiB"] = median(pss[2]) - median(pss[0]);
+}
+
+// The command's own start: `graft --help` (output to /dev/null) against startup-true, a
+// C program that returns at once (the cost of any process start here), and against
+// GRAFT_BENCH_BASELINE_CLI (another build's graft) when set; interleaved, medians.
+double run_cli_ms(const std::string &exe, char **envp)
+{
+	int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, null_fd, 1);
+	char *argv[] = {const_cast<char *>(exe.c_str()), const_cast<char *>("--help"), nullptr};
+	auto t0 = Clock::now();
+	pid_t pid = -1;
+	if (posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, envp) != 0)
+		pid = -1;
+	bool ok = reap_ok(pid);
+	double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+	posix_spawn_file_actions_destroy(&fa);
+	close(null_fd);
+	return ok ? ms : -1;
+}
+
+void BM_CliHelp(benchmark::State &state)
+{
+	Env env(false);
+	const char *baseline = getenv("GRAFT_BENCH_BASELINE_CLI");
+	std::vector<double> plain, cli, base;
+	for (auto _ : state) {
+		double p = start_once_ms(env), c = run_cli_ms(out("bin/graft"), env.get());
+		double b = baseline ? run_cli_ms(baseline, env.get()) : 0;
+		if (p < 0 || c < 0 || b < 0) {
+			state.SkipWithError("startup-true or graft --help failed");
+			return;
+		}
+		plain.push_back(p);
+		cli.push_back(c);
+		base.push_back(b);
+	}
+	state.counters["startup_true_ms"] = median(plain);
+	state.counters["graft_help_ms"] = median(cli);
+	state.counters["graft_help_extra_ms"] = median(cli) - median(plain);
+	if (baseline)
+		state.counters["baseline_help_extra_ms"] = median(base) - median(plain);
+}
+BENCHMARK(BM_CliHelp)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+	if (const char *baseline = getenv("GRAFT_BENCH_BASELINE_LIB")) {
+		benchmark::RegisterBenchmark("BM_StartupVsBaseline", BM_StartupVsBaseline, baseline)
+			->UseRealTime()
+			->Unit(benchmark::kMillisecond);
+		benchmark::RegisterBenchmark("BM_MemoryVsBaseline", BM_MemoryVsBaseline, baseline)
+			->Iterations(5)
+			->UseRealTime()
+			->Unit(benchmark::kMillisecond);
+	}
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;

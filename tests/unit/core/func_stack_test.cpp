@@ -129,4 +129,65 @@ TEST_F(FuncStackTest, PatchingAgainReusesTheSite)
 	EXPECT_EQ(again.obj.funcs[0].site, a.obj.funcs[0].site);
 }
 
+// Where the entry's jmp rel32 leads, or 0 when the entry holds no such jump.
+uintptr_t entry_jump_dest()
+{
+	auto *entry = reinterpret_cast<const unsigned char *>(&fs_target);
+	if (entry[0] != 0xe9)
+		return 0;
+	int32_t rel;
+	memcpy(&rel, entry + 1, 4);
+	return reinterpret_cast<uintptr_t>(entry) + 5 + int64_t(rel);
+}
+
+// Issue 17: in the steady state the entry jumps straight to the top replacement (one
+// jump; the replacements are in this executable, within rel32 reach of the entry), and
+// follows the stack as patches come and go.
+TEST_F(FuncStackTest, SteadyStateJumpsDirectlyToTheTopReplacement)
+{
+	OnePatch a(repl_a), b(repl_b);
+	ASSERT_NE(a.obj.funcs[0].site, nullptr);
+	arch::Site *site = a.obj.funcs[0].site;
+	std::string why;
+	ASSERT_TRUE(core::patch_object(a.obj, &why)) << why;
+	EXPECT_EQ(arch::site_direct(site), reinterpret_cast<uintptr_t>(&repl_a));
+	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a));
+	EXPECT_EQ(call(1), 101);
+	ASSERT_TRUE(core::patch_object(b.obj, &why)) << why;
+	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_b));
+	EXPECT_EQ(call(1), 201);
+	core::unpatch_object(b.obj);
+	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a)) << "back to the one below";
+	EXPECT_EQ(call(1), 101);
+	core::unpatch_object(a.obj);
+	EXPECT_EQ(arch::site_direct(site), 0u);
+	EXPECT_EQ(call(1), 2);
+}
+
+// While the top func is in transition the entry goes through the stub again, so every
+// call reaches the selection path (slot); once the transition completes (retarget) the
+// entry jumps directly again.
+TEST_F(FuncStackTest, TransitionLeavesDirectModeUntilItCompletes)
+{
+	OnePatch a(repl_a), b(repl_b);
+	ASSERT_NE(a.obj.funcs[0].site, nullptr);
+	arch::Site *site = a.obj.funcs[0].site;
+	std::string why;
+	ASSERT_TRUE(core::patch_object(a.obj, &why)) << why;
+	ASSERT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a));
+	b.obj.funcs[0].transition = true;
+	ASSERT_TRUE(core::patch_object(b.obj, &why)) << why;
+	EXPECT_EQ(arch::site_direct(site), 0u);
+	EXPECT_NE(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a));
+	EXPECT_NE(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_b));
+	EXPECT_EQ(arch::site_target(site), arch::site_transition(site)) << "the selection path";
+	b.obj.funcs[0].transition = false;
+	core::retarget_object(b.obj);
+	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_b));
+	EXPECT_EQ(call(1), 201);
+	core::unpatch_object(b.obj);
+	core::unpatch_object(a.obj);
+	EXPECT_EQ(call(1), 2);
+}
+
 } // namespace

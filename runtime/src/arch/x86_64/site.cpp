@@ -316,6 +316,42 @@ bool site_set_direct(Site *site, uintptr_t target, std::string *why) {
 	return true;
 }
 
+// One code-write batch for many sites: each installed detour site whose entry should
+// change (target reachable, or 0 for back to the stub) gets one poke; the others are
+// left alone. The same protocol as site_set_direct.
+bool sites_set_direct(Site *const *sites, const uintptr_t *targets, size_t n, std::string *why) {
+	std::string ignored;
+	if (!why)
+		why = &ignored;
+	std::vector<Poke> pokes;
+	std::vector<size_t> which;
+	for (size_t i = 0; i < n; ++i) {
+		Site *s = sites[i];
+		uintptr_t dest = targets[i] ? targets[i] : s->stub;
+		if (s->kind != EntryKind::detour || !s->installed || !reaches(s, dest) ||
+		    dest == current_dest(s))
+			continue;
+		uint8_t jump[5];
+		encode_jmp32(s, dest, jump);
+		pokes.push_back(make_poke(s, jump, dest)); // one instruction for one: no fix-up
+		which.push_back(i);
+	}
+	if (pokes.empty())
+		return true;
+	if (!detail::poke_batch(pokes.data(), pokes.size(), why))
+		return false;
+	for (size_t k = 0; k < which.size(); ++k) {
+		Site *s = sites[which[k]];
+		std::memcpy(s->jump, pokes[k].new_bytes, 5);
+		s->direct = targets[which[k]];
+	}
+	return true;
+}
+
+bool site_reaches(const Site *site, uintptr_t target) {
+	return site->kind == EntryKind::detour && reaches(site, target);
+}
+
 bool arch_init(std::string *why) {
 	static int state = 0; // 1 ok, -1 failed (patching thread only)
 	static std::string failure;

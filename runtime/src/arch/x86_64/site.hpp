@@ -75,6 +75,13 @@ namespace graft::arch {
 // can be inside a 5-byte jmp). Returns false (and leaves the stub path) when not possible.
 bool site_set_direct(Site *site, uintptr_t target, std::string *why);
 uintptr_t site_direct(const Site *site); // 0 when the entry jumps to the stub
+// The same for many sites in one code-write batch (one int3 protocol round, however
+// many sites): targets[i] for sites[i], 0 meaning back to the stub. Sites that are not
+// installed detours, or whose target lies beyond rel32 reach, keep the stub path (not a
+// failure). False and *why only when the code write itself failed (nothing changed).
+bool sites_set_direct(Site *const *sites, const uintptr_t *targets, size_t n, std::string *why);
+// Whether direct mode can lead site's entry to target (a detour site within +-2 GiB).
+bool site_reaches(const Site *site, uintptr_t target);
 } // namespace graft::arch
 
 namespace graft::arch {

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// lazy_libs.cpp - dlopen of libelf on first need (lazy_libs.hpp). Depends on nothing of
+// graft (no log). Failures reach the user through the callers' errors (elf_errmsg).
+#include "os/lazy_libs.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <mutex>
+
+namespace graft::os {
+
+namespace {
+
+struct Lib {
+	const char *soname;
+	const char *package;
+	std::atomic<void *> handle{nullptr};
+	std::once_flag once;
+	std::string error; // set once, under once
+};
+
+Lib libs[1] = {{GRAFT_LIBELF_SONAME, "libelf1"}};
+
+Lib &lib_of(LazyLib which)
+{
+	return libs[int(which)];
+}
+
+// RTLD_LOCAL: the library's names stay out of the global scope, so the program's own
+// copy (if it has one) is never interposed by ours, nor ours by it. RTLD_NODELETE: the
+// handle is kept for the life of the process anyway, and a forwarded pointer must
+// never dangle.
+void open_lib(Lib &lib)
+{
+	dlerror();
+	void *h = dlopen(lib.soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!h) {
+		const char *err = dlerror();
+		lib.error = std::string("cannot load ") + lib.soname + " (" +
+			    (err ? err : "unknown dlopen error") + "): install the package " +
+			    lib.package;
+		return;
+	}
+	lib.handle.store(h, std::memory_order_release); // after the library is fully loaded
+}
+
+bool load(Lib &lib, std::string *why)
+{
+	std::call_once(lib.once, open_lib, lib);
+	if (lib.handle.load(std::memory_order_acquire))
+		return true;
+	if (why)
+		*why = lib.error;
+	return false;
+}
+
+} // namespace
+
+bool lazy_load(LazyLib which, std::string *why)
+{
+	return load(lib_of(which), why);
+}
+
+void *lazy_symbol(LazyLib which, const char *name)
+{
+	Lib &lib = lib_of(which);
+	if (!load(lib, nullptr))
+		return nullptr;
+	return dlsym(lib.handle.load(std::memory_order_acquire), name);
+}
+
+} // namespace graft::os
