@@ -16,6 +16,10 @@ cd "$root"
 bash scripts/setup-deps.sh
 
 failed=()
+# One formatting style (.clang-format): a file that strays fails the run, as a warning does.
+if ! bash scripts/format.sh --check; then
+  failed+=("format (run scripts/format.sh)")
+fi
 passed_total=0
 failed_total=0
 log=$(mktemp)

@@ -19,8 +19,8 @@ namespace {
 // loads (8/16-bit) preserve upper bits: they take the generic path.
 bool whole_register_load(const std::string &m)
 {
-	for (const char *x : {"mov", "movl", "movq", "movzbl", "movzwl", "movsbl", "movswl", "movslq",
-			      "movsbq", "movswq", "movzbq", "movzwq"})
+	for (const char *x : {"mov", "movl", "movq", "movzbl", "movzwl", "movsbl", "movswl",
+			      "movslq", "movsbq", "movswq", "movzbq", "movzwq"})
 		if (m == x)
 			return true;
 	return false;
@@ -50,11 +50,17 @@ std::string without_retain(const std::string &raw)
 	return raw.substr(0, q + 2) + kept + raw.substr(e);
 }
 
-std::string off_text(long long off) { return off == 0 ? "" : std::to_string(off); }
+std::string off_text(long long off)
+{
+	return off == 0 ? "" : std::to_string(off);
+}
 
 class Rewriter {
 public:
-	explicit Rewriter(const RewriteInput &in) : in_(in) {}
+	explicit Rewriter(const RewriteInput &in)
+	    : in_(in)
+	{
+	}
 	RewriteOutput run();
 
 private:
@@ -165,8 +171,8 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 		// dropped too: they are for the target's functions, and the assembler merges
 		// them into one section whose relocations would keep every function alive.
 		drop_section_ = false;
-		for (const char *s : {".init_array", ".fini_array", ".ctors", ".dtors", ".preinit_array",
-				      "__patchable_function_entries"})
+		for (const char *s : {".init_array", ".fini_array", ".ctors", ".dtors",
+				      ".preinit_array", "__patchable_function_entries"})
 			drop_section_ = drop_section_ || section_.rfind(s, 0) == 0;
 		if (drop_section_)
 			return;
@@ -260,7 +266,9 @@ void Rewriter::instruction(const std::string &code, const std::string &raw)
 		bool unknown = false;
 		if (op[0] == '$') {
 			if (parse_symref(op.substr(1), &unknown) || unknown)
-				refuse("a symbolic immediate (non-PIC code: build with -fPIE or -fPIC)", raw);
+				refuse("a symbolic immediate (non-PIC code: build with -fPIE or "
+				       "-fPIC)",
+				       raw);
 			continue;
 		}
 		if (op[0] == '%' && op.find(':') != std::string::npos && op.back() != ')') {
@@ -314,7 +322,8 @@ void Rewriter::segment_operand(const std::string &disp, const std::string &raw)
 		refuse("a segment-relative symbolic operand", raw);
 	if (in_.classify(ref->sym, false).reach == Reach::Slot)
 		refuse("thread-local data of the target ('" + ref->sym +
-		       "'); a live patch cannot reach the target's thread-locals", raw);
+			       "'); a live patch cannot reach the target's thread-locals",
+		       raw);
 }
 
 void Rewriter::branch(const std::string &m, const std::string &op, const std::string &raw)
@@ -339,8 +348,8 @@ void Rewriter::branch(const std::string &m, const std::string &op, const std::st
 		emit("\t" + p + m + "\t" + op.substr(0, op.find('@')));
 }
 
-void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t at,
-		      const Mem &mem, const std::string &raw)
+void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t at, const Mem &mem,
+		      const std::string &raw)
 {
 	bool unknown = false;
 	SymRef ref = *parse_symref(mem.disp, &unknown);
@@ -352,7 +361,8 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 	if (tls_modifier(ref.mod)) {
 		if (in_.classify(ref.sym, false).reach == Reach::Slot)
 			refuse("thread-local data of the target ('" + ref.sym +
-			       "'); a live patch cannot reach the target's thread-locals", raw);
+				       "'); a live patch cannot reach the target's thread-locals",
+			       raw);
 		emit_unchanged(raw);
 		return;
 	}
@@ -369,8 +379,8 @@ void Rewriter::memory(const std::string &m, std::vector<std::string> ops, size_t
 		emit_unchanged(raw);
 		return;
 	}
-	std::string ptr = r.reach == Reach::Slot ? slot(r.target) + "(%rip)"
-						 : ref.sym + "@GOTPCREL(%rip)";
+	std::string ptr =
+		r.reach == Reach::Slot ? slot(r.target) + "(%rip)" : ref.sym + "@GOTPCREL(%rip)";
 	std::string off = off_text(ref.off);
 	if (indirect && is_branch(m) && prefix_.empty()) { // r11 is free at calls and jumps
 		emit("\tmovq\t" + ptr + ", %r11");
@@ -420,7 +430,9 @@ void Rewriter::generic(const std::string &m, std::vector<std::string> ops, size_
 	if (m.rfind("push", 0) == 0 || m.rfind("pop", 0) == 0 || mentions(all, "%rsp") ||
 	    is_branch(m))
 		refuse("an instruction that uses the stack pointer", all);
-	std::string scratch = !mentions(all, "%r11") ? "%r11" : !mentions(all, "%r10") ? "%r10" : "";
+	std::string scratch = !mentions(all, "%r11")   ? "%r11"
+			      : !mentions(all, "%r10") ? "%r10"
+						       : "";
 	if (scratch.empty())
 		refuse("no free scratch register", all);
 	ops[at] = std::string(ops[at][0] == '*' ? "*" : "") + off_text(off) + "(" + scratch + ")";
@@ -458,13 +470,14 @@ RewriteOutput Rewriter::run()
 	}
 	emit("\t.section\t.text.graft_stubs_" + in_.id + ",\"ax\",@progbits");
 	for (const auto &[target, label] : stubs_)
-		emit(label + ":\t# graft: " + target + "\n\t.cfi_startproc\n\tjmp\t*" + slots_[target] +
-		     "(%rip)\n\t.cfi_endproc");
+		emit(label + ":\t# graft: " + target + "\n\t.cfi_startproc\n\tjmp\t*" +
+		     slots_[target] + "(%rip)\n\t.cfi_endproc");
 	size_t n = 0;
 	for (const std::string &f : in_.aliased) {
 		std::string label = "__graft_new_" + in_.id + "_" + std::to_string(n++);
 		res_.alias[f] = label;
-		emit("\t.globl\t" + label + "\n\t.hidden\t" + label + "\n\t.set\t" + label + ", \"" + f + "\"");
+		emit("\t.globl\t" + label + "\n\t.hidden\t" + label + "\n\t.set\t" + label +
+		     ", \"" + f + "\"");
 	}
 	res_.text = out_.str();
 	return res_;

@@ -17,8 +17,8 @@ namespace graft::patchgen {
 
 // How a symbol used by the included code is reached.
 enum class Reach {
-	Local,  // defined in the module itself (new/changed code, new data, temporaries)
-	Slot,   // the target's symbol: through a graft_sym cell
+	Local,	// defined in the module itself (new/changed code, new data, temporaries)
+	Slot,	// the target's symbol: through a graft_sym cell
 	Extern, // another library's symbol: the dynamic linker's GOT/PLT
 };
 
@@ -32,11 +32,11 @@ struct Resolved {
 using Classifier = std::function<Resolved(const std::string &sym, bool address_taken)>;
 
 struct RewriteInput {
-	std::string text;              // the patched assembly
-	std::string tu;                // for messages ("main.c")
-	std::string id;                // unique per translation unit, for generated labels
-	std::set<std::string> funcs;   // labels whose bodies are rewritten (with .cold parts)
-	std::set<std::string> aliased; // functions that get a __graft_new_<id>_<n> alias
+	std::string text;		// the patched assembly
+	std::string tu;			// for messages ("main.c")
+	std::string id;			// unique per translation unit, for generated labels
+	std::set<std::string> funcs;	// labels whose bodies are rewritten (with .cold parts)
+	std::set<std::string> aliased;	// functions that get a __graft_new_<id>_<n> alias
 	std::set<std::string> new_data; // labels of new objects (their initialisers checked)
 	Classifier classify;
 };
@@ -48,8 +48,8 @@ struct Cell {
 
 struct RewriteOutput {
 	std::string text;
-	std::vector<Cell> cells;                   // slots and DW.ref cells to fill
-	std::map<std::string, std::string> alias;  // function -> its __graft_new label
+	std::vector<Cell> cells;		  // slots and DW.ref cells to fill
+	std::map<std::string, std::string> alias; // function -> its __graft_new label
 };
 
 RewriteOutput rewrite_asm(const RewriteInput &in);

@@ -30,8 +30,14 @@ std::string strip_comment(const std::string &line)
 
 namespace {
 
-bool sym_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$'; }
-bool sym_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$'; }
+bool sym_start(char c)
+{
+	return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$';
+}
+bool sym_char(char c)
+{
+	return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$';
+}
 
 // Reads a symbol name at s[i] (plain or quoted); empty if none.
 std::string read_symbol(const std::string &s, size_t &i)
@@ -110,7 +116,8 @@ std::optional<SymRef> parse_symref(const std::string &expr_in, bool *unknown)
 	size_t i = 0;
 	long long lead = 0;
 	// "8+sym" is rare but legal: a leading constant.
-	if (i < expr.size() && (std::isdigit(static_cast<unsigned char>(expr[i])) || expr[i] == '-')) {
+	if (i < expr.size() &&
+	    (std::isdigit(static_cast<unsigned char>(expr[i])) || expr[i] == '-')) {
 		size_t save = i;
 		if (!read_number(expr, i, &lead))
 			return std::nullopt;
@@ -187,10 +194,10 @@ std::string full_width(const std::string &reg)
 bool mentions(const std::string &text, const std::string &r64)
 {
 	static const std::map<std::string, std::vector<std::string>> legacy = {
-		{"%r11", {"%r11"}}, {"%r10", {"%r10"}},
-		{"%rsp", {"%rsp", "%esp", "%sp", "%spl"}}};
+		{"%r11", {"%r11"}}, {"%r10", {"%r10"}}, {"%rsp", {"%rsp", "%esp", "%sp", "%spl"}}};
 	auto it = legacy.find(r64);
-	for (const std::string &form : it == legacy.end() ? std::vector<std::string>{r64} : it->second)
+	for (const std::string &form :
+	     it == legacy.end() ? std::vector<std::string>{r64} : it->second)
 		if (text.find(form) != std::string::npos)
 			return true;
 	return false;
@@ -203,8 +210,8 @@ bool is_branch(const std::string &m)
 
 bool is_prefix(const std::string &w)
 {
-	for (const char *p : {"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "data16",
-			      "rex64", "bnd"})
+	for (const char *p :
+	     {"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "data16", "rex64", "bnd"})
 		if (w == p)
 			return true;
 	return false;

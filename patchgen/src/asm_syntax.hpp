@@ -21,8 +21,8 @@ std::vector<std::string> split_operands(const std::string &ops);
 // A symbolic displacement: SYM[@MOD][+-N...].
 struct SymRef {
 	std::string sym;
-	std::string mod;    // "PLT", "GOTPCREL", "tpoff", ... or empty
-	long long off = 0;  // the constant part
+	std::string mod;   // "PLT", "GOTPCREL", "tpoff", ... or empty
+	long long off = 0; // the constant part
 };
 // Parses "SYM", "SYM@MOD", "SYM+8", "SYM-4", "\"quoted\"+8"; nullopt if expr has no
 // symbol or a form this parser does not know (then the caller refuses).

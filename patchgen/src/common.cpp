@@ -20,7 +20,10 @@ namespace {
 bool g_verbose = false;
 }
 
-void warn(const std::string &msg) { std::cerr << "graft-patchgen: warning: " << msg << "\n"; }
+void warn(const std::string &msg)
+{
+	std::cerr << "graft-patchgen: warning: " << msg << "\n";
+}
 
 void info(const std::string &msg)
 {
@@ -28,7 +31,10 @@ void info(const std::string &msg)
 		std::cerr << "graft-patchgen: " << msg << "\n";
 }
 
-void set_verbose(bool on) { g_verbose = on; }
+void set_verbose(bool on)
+{
+	g_verbose = on;
+}
 
 namespace {
 

@@ -16,7 +16,10 @@ namespace graft::patchgen {
 // The message says what is refused and where ("file.o: function foo: ...").
 class Refusal : public std::runtime_error {
 public:
-	explicit Refusal(const std::string &msg) : std::runtime_error(msg) {}
+	explicit Refusal(const std::string &msg)
+	    : std::runtime_error(msg)
+	{
+	}
 };
 
 // A file descriptor and the libelf handle on it, both closed when it goes.
@@ -42,7 +45,7 @@ void info(const std::string &msg);
 void set_verbose(bool on);
 
 struct RunResult {
-	int status = -1; // exit code, 128 + signal
+	int status = -1;    // exit code, 128 + signal
 	std::string output; // stdout and stderr together
 };
 

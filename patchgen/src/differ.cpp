@@ -22,9 +22,11 @@ std::string normalize_name(const std::string &name)
 	std::string out;
 	for (size_t i = 0; i < name.size(); i++) {
 		out.push_back(name[i]);
-		if (name[i] == '.' && i + 1 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 1]))) {
+		if (name[i] == '.' && i + 1 < name.size() &&
+		    std::isdigit(static_cast<unsigned char>(name[i + 1]))) {
 			out.push_back('#');
-			while (i + 1 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 1])))
+			while (i + 1 < name.size() &&
+			       std::isdigit(static_cast<unsigned char>(name[i + 1])))
 				i++;
 		}
 	}
@@ -87,9 +89,10 @@ std::string target_key(const ElfObject &o, const Reloc &r, bool shallow = false)
 	int64_t off = r.addend + (pc_relative(r.type) ? 4 : 0) +
 		      (literal ? static_cast<int64_t>(s.value) : 0);
 	if ((sec.flags & SHF_STRINGS) && off >= 0 && static_cast<size_t>(off) < sec.bytes.size())
-		return type + "str:" + std::string(reinterpret_cast<const char *>(sec.bytes.data()) + off,
-					   strnlen(reinterpret_cast<const char *>(sec.bytes.data()) + off,
-						   sec.bytes.size() - static_cast<size_t>(off)));
+		return type + "str:" +
+		       std::string(reinterpret_cast<const char *>(sec.bytes.data()) + off,
+				   strnlen(reinterpret_cast<const char *>(sec.bytes.data()) + off,
+					   sec.bytes.size() - static_cast<size_t>(off)));
 	if (off >= 0)
 		if (const Symbol *t = o.symbol_at(s.shndx, static_cast<uint64_t>(off)))
 			return type + "s:" + normalize_name(t->name) + "+" +
@@ -156,7 +159,8 @@ const Symbol *referenced(const ElfObject &o, const Reloc &r)
 	if (t->type != STT_SECTION)
 		return t;
 	if (!pc_relative(r.type))
-		return r.addend >= 0 ? o.symbol_at(t->shndx, static_cast<uint64_t>(r.addend)) : nullptr;
+		return r.addend >= 0 ? o.symbol_at(t->shndx, static_cast<uint64_t>(r.addend))
+				     : nullptr;
 	for (int64_t tail : {4, 5, 6, 8}) {
 		int64_t off = r.addend + tail;
 		if (off >= 0)
@@ -207,7 +211,8 @@ bool pair_exactly(Users &uo, Users &up, const std::vector<const Symbol *> &olist
 }
 
 void correlate_local_statics(Users &uo, Users &up, const std::vector<const Symbol *> &olist,
-			     const std::vector<const Symbol *> &plist, const std::string &tu, Diff &d)
+			     const std::vector<const Symbol *> &plist, const std::string &tu,
+			     Diff &d)
 {
 	if (plist.size() > 1 && pair_exactly(uo, up, olist, plist, d))
 		return;
@@ -217,18 +222,21 @@ void correlate_local_statics(Users &uo, Users &up, const std::vector<const Symbo
 			continue; // unused: nothing refers to it, nothing to bind
 		for (const Symbol *q : plist)
 			if (q != p && up[q->name] == mine)
-				throw Refusal("ambiguous function-local static: " + tu + ": '" + p->name +
-					      "' and '" + q->name + "' have the same name and are used by the "
-					      "same functions (an inlined function's static?); rename one of "
+				throw Refusal("ambiguous function-local static: " + tu + ": '" +
+					      p->name + "' and '" + q->name +
+					      "' have the same name and are used by the "
+					      "same functions (an inlined function's static?); "
+					      "rename one of "
 					      "them or keep the function out of line");
 		const Symbol *match = nullptr;
 		for (const Symbol *o : olist) {
 			if (uo[o->name] != mine)
 				continue;
 			if (match)
-				throw Refusal("ambiguous function-local static: " + tu + ": '" + p->name +
-					      "' and more than one static of the original named like it "
-					      "are used by the same functions; rename one of them");
+				throw Refusal(
+					"ambiguous function-local static: " + tu + ": '" + p->name +
+					"' and more than one static of the original named like it "
+					"are used by the same functions; rename one of them");
 			match = o;
 		}
 		if (match)
@@ -259,8 +267,9 @@ void correlate(const ElfObject &orig, const ElfObject &patched, const std::strin
 		}
 		std::vector<const Symbol *> olist = it->second, rest;
 		for (const Symbol *p : plist) {
-			auto same = std::find_if(olist.begin(), olist.end(),
-						 [&](const Symbol *o) { return o->name == p->name; });
+			auto same = std::find_if(olist.begin(), olist.end(), [&](const Symbol *o) {
+				return o->name == p->name;
+			});
 			if (same != olist.end()) {
 				d.twin[p->name] = (*same)->name;
 				olist.erase(same);
@@ -273,24 +282,26 @@ void correlate(const ElfObject &orig, const ElfObject &patched, const std::strin
 	}
 }
 
-void check_data(const ElfObject &orig, const Symbol &o, const ElfObject &patched,
-		const Symbol &p, const std::string &tu)
+void check_data(const ElfObject &orig, const Symbol &o, const ElfObject &patched, const Symbol &p,
+		const std::string &tu)
 {
-	std::string where = tu + ": " + (p.type == STT_TLS ? "thread-local " : "") + "object '" +
-			    p.name + "'";
+	std::string where =
+		tu + ": " + (p.type == STT_TLS ? "thread-local " : "") + "object '" + p.name + "'";
 	if (o.size != p.size)
-		throw Refusal("changed data: " + where + " changes size (" + std::to_string(o.size) +
-			      " -> " + std::to_string(p.size) +
-			      " bytes); existing data cannot be changed by a live patch (use a shadow "
-			      "variable, docs/shadow-variables.md)");
+		throw Refusal(
+			"changed data: " + where + " changes size (" + std::to_string(o.size) +
+			" -> " + std::to_string(p.size) +
+			" bytes); existing data cannot be changed by a live patch (use a shadow "
+			"variable, docs/shadow-variables.md)");
 	if (section_kind(orig, o) != section_kind(patched, p))
 		throw Refusal("changed data: " + where + " moves from " + section_kind(orig, o) +
 			      " to " + section_kind(patched, p) +
 			      " (the target's copy is read-only or laid out differently)");
 	if (!same_contents(orig, o, patched, p))
-		throw Refusal("changed data: " + where +
-			      " has a different initial value; existing data cannot be changed by a "
-			      "live patch (set it from a callback instead)");
+		throw Refusal(
+			"changed data: " + where +
+			" has a different initial value; existing data cannot be changed by a "
+			"live patch (set it from a callback instead)");
 }
 
 // Functions run by .init_array/.ctors: changing them means the change would never run.
@@ -304,7 +315,8 @@ std::set<std::string> initialisers(const ElfObject &o)
 		for (const Reloc &r : s.relocs) {
 			const Symbol &t = o.symbols[r.sym];
 			if (t.type == STT_SECTION) {
-				if (const Symbol *f = o.symbol_at(t.shndx, static_cast<uint64_t>(r.addend)))
+				if (const Symbol *f =
+					    o.symbol_at(t.shndx, static_cast<uint64_t>(r.addend)))
 					out.insert(f->name);
 			} else {
 				out.insert(t.name);
@@ -379,9 +391,10 @@ void check_initialisers(const ElfObject &orig, const ElfObject &patched, const s
 	for (const std::string &f : after)
 		if (d.changed.count(f) || d.added.count(f) || !d.twin.count(f) ||
 		    !before.count(d.twin.at(f)))
-			throw Refusal("changed static initialiser: " + tu + ": '" + f +
-				      "' runs at program start-up, which is over; a live patch cannot "
-				      "change or add static initialisers");
+			throw Refusal(
+				"changed static initialiser: " + tu + ": '" + f +
+				"' runs at program start-up, which is over; a live patch cannot "
+				"change or add static initialisers");
 	if (before.size() != after.size())
 		throw Refusal("changed static initialisers: " + tu +
 			      ": the set of start-up functions differs");
@@ -394,7 +407,8 @@ std::string loose_code(const ElfObject &o, const Section &s)
 	std::vector<bool> covered(s.bytes.size(), false);
 	for (const Symbol &sym : o.symbols)
 		if (sym.shndx == s.index && sym.type == STT_FUNC && sym.size > 0)
-			for (uint64_t i = sym.value; i < sym.value + sym.size && i < covered.size(); i++)
+			for (uint64_t i = sym.value; i < sym.value + sym.size && i < covered.size();
+			     i++)
 				covered[i] = true;
 	std::string out;
 	for (size_t i = 0; i < s.bytes.size(); i++)
@@ -417,14 +431,16 @@ void check_loose_code(const ElfObject &orig, const ElfObject &patched, const std
 				o = &c;
 		bool has_func = false;
 		for (const Symbol &sym : patched.symbols)
-			has_func = has_func || (sym.shndx == s.index && sym.type == STT_FUNC && sym.size);
+			has_func = has_func ||
+				   (sym.shndx == s.index && sym.type == STT_FUNC && sym.size);
 		// A new function's section holds its patchable-entry padding outside the symbol.
 		if (!o && has_func)
 			continue;
 		if (!o || loose_code(orig, *o) != loose_code(patched, s))
-			throw Refusal("changed assembly: " + tu + ": section " + s.name +
-				      " holds code outside any sized function (top-level asm) and it "
-				      "changed; graft-patchgen does not patch assembly");
+			throw Refusal(
+				"changed assembly: " + tu + ": section " + s.name +
+				" holds code outside any sized function (top-level asm) and it "
+				"changed; graft-patchgen does not patch assembly");
 	}
 }
 
@@ -451,7 +467,8 @@ std::vector<std::string> toplevel_asm(const std::string &s)
 	size_t pos = 0;
 	while (pos < s.size()) {
 		size_t end = s.find('\n', pos);
-		std::string line = s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+		std::string line =
+			s.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
 		pos = end == std::string::npos ? s.size() : end + 1;
 		if (line.find(".cfi_startproc") != std::string::npos)
 			in_func = true;

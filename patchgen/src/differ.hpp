@@ -14,10 +14,10 @@
 namespace graft::patchgen {
 
 struct Diff {
-	std::map<std::string, std::string> twin;  // patched name -> original name
-	std::set<std::string> changed;            // patched names of changed functions
-	std::set<std::string> added;              // patched names of new functions
-	std::set<std::string> new_data;           // patched names of new objects
+	std::map<std::string, std::string> twin;   // patched name -> original name
+	std::set<std::string> changed;		   // patched names of changed functions
+	std::set<std::string> added;		   // patched names of new functions
+	std::set<std::string> new_data;		   // patched names of new objects
 	std::map<std::string, std::string> parent; // ".cold" part -> its function
 };
 

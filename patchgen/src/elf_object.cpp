@@ -105,7 +105,8 @@ void read_relocs(Elf *elf, ElfObject &obj)
 			GElf_Rela r;
 			if (!gelf_getrela(d, static_cast<int>(i), &r))
 				bad(obj.path, "malformed relocation section");
-			target.relocs.push_back({r.r_offset, static_cast<uint32_t>(GELF_R_TYPE(r.r_info)),
+			target.relocs.push_back({r.r_offset,
+						 static_cast<uint32_t>(GELF_R_TYPE(r.r_info)),
 						 GELF_R_SYM(r.r_info), r.r_addend});
 		}
 		std::sort(target.relocs.begin(), target.relocs.end(),
@@ -116,9 +117,10 @@ void read_relocs(Elf *elf, ElfObject &obj)
 void refuse_lto(const ElfObject &obj)
 {
 	for (const Section &s : obj.sections)
-		if (s.name.rfind(".gnu.lto_", 0) == 0 || s.name == ".llvm.lto" || s.name == ".llvmbc")
+		if (s.name.rfind(".gnu.lto_", 0) == 0 || s.name == ".llvm.lto" ||
+		    s.name == ".llvmbc")
 			bad(obj.path, "an LTO object (section " + s.name +
-					  "): build the program to be patched without -flto");
+					      "): build the program to be patched without -flto");
 }
 
 } // namespace
@@ -126,8 +128,9 @@ void refuse_lto(const ElfObject &obj)
 bool is_entity(const Symbol &s)
 {
 	return s.type == STT_FUNC || s.type == STT_OBJECT || s.type == STT_TLS ||
-	       s.type == STT_GNU_IFUNC || (s.type == STT_NOTYPE && s.defined() && !s.name.empty() &&
-					   s.name.rfind(".L", 0) != 0);
+	       s.type == STT_GNU_IFUNC ||
+	       (s.type == STT_NOTYPE && s.defined() && !s.name.empty() &&
+		s.name.rfind(".L", 0) != 0);
 }
 
 ElfObject ElfObject::read(const std::string &path)
@@ -168,8 +171,8 @@ const Symbol *ElfObject::symbol_at(size_t shndx, uint64_t off) const
 {
 	const Symbol *best = nullptr;
 	for (const Symbol &s : symbols) {
-		if (s.shndx != shndx || (s.type != STT_FUNC && s.type != STT_OBJECT &&
-					 s.type != STT_TLS))
+		if (s.shndx != shndx ||
+		    (s.type != STT_FUNC && s.type != STT_OBJECT && s.type != STT_TLS))
 			continue;
 		if (off >= s.value && (off < s.value + s.size || (s.size == 0 && off == s.value)))
 			if (!best || best->bind == STB_LOCAL)

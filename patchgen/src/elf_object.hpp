@@ -43,7 +43,7 @@ public:
 	static ElfObject read(const std::string &path);
 
 	std::string path;
-	std::string file_symbol; // the STT_FILE name ("main.c"), empty if none
+	std::string file_symbol;       // the STT_FILE name ("main.c"), empty if none
 	std::vector<Section> sections; // indexed by section number
 	std::vector<Symbol> symbols;   // indexed by symbol number
 

@@ -37,7 +37,8 @@ std::vector<Hook> find_hooks(const ElfObject &patched, const std::string &tu)
 			continue;
 		std::vector<Reloc> relocs = patched.relocs_of(s);
 		if (relocs.size() != 1 || relocs[0].type != R_X86_64_64)
-			throw Refusal(tu + ": '" + s.name + "' in " + patched.sections[s.shndx].name +
+			throw Refusal(tu + ": '" + s.name + "' in " +
+				      patched.sections[s.shndx].name +
 				      " is not one address (use the GRAFT_*_CALLBACK and "
 				      "GRAFT_SHADOW_TYPE macros of <graft/graft.h>)");
 		const Symbol *t = &patched.symbols[relocs[0].sym];
@@ -45,9 +46,10 @@ std::vector<Hook> find_hooks(const ElfObject &patched, const std::string &tu)
 		if (t->type == STT_SECTION)
 			t = patched.symbol_at(t->shndx, static_cast<uint64_t>(relocs[0].addend));
 		if (!t || !t->defined() || (kind == "shadow_type") != (t->type == STT_OBJECT))
-			throw Refusal(tu + ": " + kind + " '" + s.name + "' does not name a " +
-				      (kind == "shadow_type" ? "struct graft_shadow_type" : "function") +
-				      " of the fix's own code");
+			throw Refusal(
+				tu + ": " + kind + " '" + s.name + "' does not name a " +
+				(kind == "shadow_type" ? "struct graft_shadow_type" : "function") +
+				" of the fix's own code");
 		out.push_back({kind, t->name, s.name});
 	}
 	return out;
@@ -58,8 +60,8 @@ std::string hook_labels(std::vector<Hook> &hooks, const std::string &id)
 	std::string text;
 	for (size_t i = 0; i < hooks.size(); i++) {
 		std::string label = "__graft_hook_" + id + "_" + std::to_string(i);
-		text += "\t.globl\t" + label + "\n\t.hidden\t" + label + "\n\t.set\t" + label + ", \"" +
-			hooks[i].target + "\"\n";
+		text += "\t.globl\t" + label + "\n\t.hidden\t" + label + "\n\t.set\t" + label +
+			", \"" + hooks[i].target + "\"\n";
 		hooks[i].label = label;
 	}
 	return text;

@@ -81,7 +81,8 @@ std::string fix_patch_lines(const std::string &patch)
 	while (std::getline(in, line)) {
 		std::smatch m;
 		if (in_hunk && (remaining_old > 0 || remaining_new > 0) &&
-		    (line.empty() || line[0] == ' ' || line[0] == '-' || line[0] == '+' || line[0] == '\\')) {
+		    (line.empty() || line[0] == ' ' || line[0] == '-' || line[0] == '+' ||
+		     line[0] == '\\')) {
 			if (line.empty() || line[0] == ' ' || line[0] == '-')
 				remaining_old--;
 			if (line.empty() || line[0] == ' ' || line[0] == '+')
@@ -107,8 +108,9 @@ std::string fix_patch_lines(const std::string &patch)
 			continue;
 		}
 		if (line.rfind("+++ ", 0) == 0) {
-			file = line.substr(4, line.find('\t') == std::string::npos ? std::string::npos
-										   : line.find('\t') - 4);
+			file = line.substr(4, line.find('\t') == std::string::npos
+						      ? std::string::npos
+						      : line.find('\t') - 4);
 			shift = 0;
 		}
 		out << line << "\n";

@@ -33,7 +33,8 @@ std::string callbacks(const ObjectPlan &p)
 	std::string out = "{";
 	for (const char *kind : {"pre_patch", "post_patch", "pre_unpatch", "post_unpatch"}) {
 		auto it = p.callbacks.find(kind);
-		std::string type = std::string(kind) == "pre_patch" ? "graft_pre_patch_fn" : "graft_object_fn";
+		std::string type =
+			std::string(kind) == "pre_patch" ? "graft_pre_patch_fn" : "graft_object_fn";
 		out += std::string(out.size() > 1 ? ", " : "") +
 		       (it == p.callbacks.end() ? "0" : "(" + type + ")" + it->second);
 	}
@@ -51,22 +52,24 @@ std::string descriptor(const std::vector<ObjectPlan> &objects, bool replace)
 		for (const FuncEntry &f : p.funcs)
 			d << "extern char " << f.label << "[] __asm__(\"" << f.label << "\");\n";
 		for (const SymEntry &s : p.syms)
-			d << "extern void *graft_cell_" << cell++ << " __asm__(\"" << s.cell << "\");\n";
+			d << "extern void *graft_cell_" << cell++ << " __asm__(\"" << s.cell
+			  << "\");\n";
 		for (const auto &[kind, label] : p.callbacks)
 			d << "extern char " << label << "[] __asm__(\"" << label << "\");\n";
 		for (const std::string &label : p.shadow_types)
-			d << "extern const struct graft_shadow_type " << label << " __asm__(\"" << label
-			  << "\");\n";
+			d << "extern const struct graft_shadow_type " << label << " __asm__(\""
+			  << label << "\");\n";
 	}
 	cell = 0;
 	for (size_t o = 0; o < objects.size(); o++) {
 		d << "static struct graft_func funcs_" << o << "[] = {\n";
 		for (const FuncEntry &f : objects[o].funcs)
-			d << "\t{" << c_string(f.old_name) << ", " << f.label << ", " << f.sympos << "},\n";
+			d << "\t{" << c_string(f.old_name) << ", " << f.label << ", " << f.sympos
+			  << "},\n";
 		d << "\t{0, 0, 0}\n};\nstatic struct graft_sym syms_" << o << "[] = {\n";
 		for (const SymEntry &s : objects[o].syms)
-			d << "\t{" << c_string(s.name) << ", " << s.sympos << ", &graft_cell_" << cell++
-			  << "},\n";
+			d << "\t{" << c_string(s.name) << ", " << s.sympos << ", &graft_cell_"
+			  << cell++ << "},\n";
 		d << "\t{0, 0, 0}\n};\nstatic const struct graft_shadow_type *const types_" << o
 		  << "[] = {";
 		for (const std::string &label : objects[o].shadow_types)
@@ -76,8 +79,8 @@ std::string descriptor(const std::vector<ObjectPlan> &objects, bool replace)
 	d << "static struct graft_object objs[] = {\n";
 	for (size_t o = 0; o < objects.size(); o++) {
 		const Target &t = *objects[o].target;
-		d << "\t{" << (t.object_name.empty() ? "0" : c_string(t.object_name)) << ", funcs_" << o
-		  << ", " << callbacks(objects[o]) << ", syms_" << o << ", types_" << o << ", "
+		d << "\t{" << (t.object_name.empty() ? "0" : c_string(t.object_name)) << ", funcs_"
+		  << o << ", " << callbacks(objects[o]) << ", syms_" << o << ", types_" << o << ", "
 		  << (t.build_id.empty() ? "0" : c_string(t.build_id)) << "},\n";
 	}
 	d << "\t{0, 0, {0, 0, 0, 0}, 0, 0, 0}\n};\n"
@@ -95,8 +98,8 @@ void must(const RunResult &r, const std::string &what)
 // The C driver of a C++ driver ("g++" -> "gcc"), so the descriptor compiles as C.
 std::string c_driver(std::string cxx)
 {
-	for (auto [from, to] : {std::pair{"clang++", "clang"}, std::pair{"g++", "gcc"},
-				std::pair{"c++", "cc"}}) {
+	for (auto [from, to] :
+	     {std::pair{"clang++", "clang"}, std::pair{"g++", "gcc"}, std::pair{"c++", "cc"}}) {
 		size_t at = cxx.rfind(from);
 		if (at != std::string::npos)
 			return cxx.replace(at, std::string(from).size(), to);
@@ -157,8 +160,8 @@ void link_module(const std::vector<ObjectPlan> &objects, const Linked &linked,
 	write_text(workdir + "/graft.h", kGraftHeader);
 	write_text(workdir + "/graft_desc.c", descriptor(objects, replace));
 	write_text(workdir + "/exports.map", "{ global: graft_patch_export; local: *; };\n");
-	must(run({c_driver(linked.linker), "-c", "-fPIC", "-O2", "-x", "c", workdir + "/graft_desc.c",
-		  "-o", workdir + "/graft_desc.o"}),
+	must(run({c_driver(linked.linker), "-c", "-fPIC", "-O2", "-x", "c",
+		  workdir + "/graft_desc.c", "-o", workdir + "/graft_desc.o"}),
 	     "compiling the descriptor");
 	std::vector<std::string> link = {linked.linker, "-shared", "-fPIC", "-o", output};
 	link.insert(link.end(), linked.objects.begin(), linked.objects.end());
@@ -181,8 +184,8 @@ ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Tar
 	Linked linked;
 	for (size_t i = 0; i < tus.size(); i++) {
 		const Target &owner = owner_of(tus[i], targets);
-		add_unit(tus[i], i, objects[static_cast<size_t>(&owner - targets.data())], workdir, linked,
-			 res);
+		add_unit(tus[i], i, objects[static_cast<size_t>(&owner - targets.data())], workdir,
+			 linked, res);
 	}
 	if (linked.objects.empty())
 		return res;
@@ -192,12 +195,14 @@ ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Tar
 	if (nfuncs == 0)
 		throw Refusal("the fix changes no function of the running target (" +
 			      join_report(res.report) + "): no changed function has a copy in " +
-			      targets[0].path + (targets.size() > 1 ? " (or the other targets)" : "") +
+			      targets[0].path +
+			      (targets.size() > 1 ? " (or the other targets)" : "") +
 			      " and none of its callers changed; a module would change nothing");
 	// An object the fix does not touch gets no graft_object: the runtime would wait for
 	// a library the patch does not need.
 	std::erase_if(objects, [](const ObjectPlan &o) {
-		return o.funcs.empty() && o.syms.empty() && o.callbacks.empty() && o.shadow_types.empty();
+		return o.funcs.empty() && o.syms.empty() && o.callbacks.empty() &&
+		       o.shadow_types.empty();
 	});
 	res.empty = false;
 	link_module(objects, linked, output, workdir, replace);
@@ -206,13 +211,16 @@ ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Tar
 	verify_module(output, objects);
 	for (const ObjectPlan &o : objects) {
 		if (objects.size() > 1)
-			res.report.push_back("graft_object: " + (o.target->object_name.empty()
-									 ? std::string("(the program)")
-									 : o.target->object_name));
+			res.report.push_back("graft_object: " +
+					     (o.target->object_name.empty()
+						      ? std::string("(the program)")
+						      : o.target->object_name));
 		for (const FuncEntry &f : o.funcs)
-			res.report.push_back("graft_func: " + f.old_name + " sympos " + std::to_string(f.sympos));
+			res.report.push_back("graft_func: " + f.old_name + " sympos " +
+					     std::to_string(f.sympos));
 		for (const SymEntry &e : o.syms)
-			res.report.push_back("graft_sym: " + e.name + " sympos " + std::to_string(e.sympos));
+			res.report.push_back("graft_sym: " + e.name + " sympos " +
+					     std::to_string(e.sympos));
 	}
 	return res;
 }

@@ -16,13 +16,13 @@ namespace graft::patchgen {
 
 // One translation unit, as graft-cc recorded it in both builds.
 struct TuInput {
-	std::string name;       // for messages: the object's path relative to the tree
+	std::string name; // for messages: the object's path relative to the tree
 	std::string orig_o, patched_o;
 	std::string orig_s, patched_s; // the assembly graft-cc kept ("" in two-object mode
 				       // when absent: then refused)
-	std::string compiler;   // the driver that compiled it (gcc, clang++, ...)
-	std::string lang;       // "c", "c++", "asm" or "lto"
-	bool added = false;     // a source file the fix adds: orig_o is an empty object
+	std::string compiler;	       // the driver that compiled it (gcc, clang++, ...)
+	std::string lang;	       // "c", "c++", "asm" or "lto"
+	bool added = false;	       // a source file the fix adds: orig_o is an empty object
 };
 
 struct FuncEntry {
@@ -38,7 +38,7 @@ struct SymEntry {
 };
 
 struct TuPlan {
-	std::string graft_s;  // the rewritten assembly
+	std::string graft_s; // the rewritten assembly
 	std::string compiler, lang;
 	std::vector<FuncEntry> funcs;
 	std::vector<SymEntry> syms;
@@ -57,7 +57,7 @@ struct ObjectPlan {
 	std::vector<SymEntry> syms;
 	std::set<std::string> seen_funcs;
 	std::map<std::string, std::string> callbacks; // pre_patch ... -> label
-	std::vector<std::string> shadow_types;        // labels
+	std::vector<std::string> shadow_types;	      // labels
 };
 
 // The units assembled for the link, with the driver that links them.
@@ -76,6 +76,7 @@ struct ModuleResult {
 // one graft_object per target a unit belongs to. replace: a cumulative module
 // (graft_patch.replace).
 ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Target> &targets,
-			  const std::string &output, const std::string &workdir, bool replace = false);
+			  const std::string &output, const std::string &workdir,
+			  bool replace = false);
 
 } // namespace graft::patchgen

@@ -68,12 +68,14 @@ const Target &owner_of(const TuInput &tu, const std::vector<Target> &targets)
 	}
 	// Its changes would be dropped as "inlined everywhere": a unit of another library.
 	if (!best)
-		throw Refusal(tu.name + ": none of its functions is in " +
-			      (targets.size() == 1 ? targets[0].path : std::string("any --target")) +
-			      ": it was linked into another object; give that executable or library "
-			      "as a --target too (one module can patch several)");
+		throw Refusal(
+			tu.name + ": none of its functions is in " +
+			(targets.size() == 1 ? targets[0].path : std::string("any --target")) +
+			": it was linked into another object; give that executable or library "
+			"as a --target too (one module can patch several)");
 	if (tie)
-		throw Refusal(tu.name + ": its functions are in several --target objects alike (a unit "
+		throw Refusal(tu.name +
+			      ": its functions are in several --target objects alike (a unit "
 			      "linked into each of them): generate one module per target");
 	info(tu.name + ": part of " + best->path);
 	return *best;

@@ -35,8 +35,9 @@ std::map<std::string, std::string> producers_of(const std::string &elf_path)
 	Dwfl_Module *mod = dwfl ? dwfl_report_offline(dwfl, "", elf_path.c_str(), -1) : nullptr;
 	Dwarf_Addr bias = 0;
 	// Without DWARF there is no Dwarf: nothing to compare, an empty map.
-	Dwarf *dw = mod && dwfl_report_end(dwfl, nullptr, nullptr) == 0 ? dwfl_module_getdwarf(mod, &bias)
-									 : nullptr;
+	Dwarf *dw = mod && dwfl_report_end(dwfl, nullptr, nullptr) == 0
+			    ? dwfl_module_getdwarf(mod, &bias)
+			    : nullptr;
 	Dwarf_Off off = 0, next = 0;
 	size_t header = 0;
 	while (dw && dwarf_nextcu(dw, off, &next, &header, nullptr, nullptr, nullptr) == 0) {
@@ -60,8 +61,8 @@ std::string without_graft_cc_flags(const std::string &producer)
 	std::istringstream in(producer);
 	std::string word, out;
 	while (in >> word) {
-		if (word == "-ffunction-sections" || word == "-fdata-sections" || word == "-fno-common" ||
-		    word.rfind("-fpatchable-function-entry=", 0) == 0)
+		if (word == "-ffunction-sections" || word == "-fdata-sections" ||
+		    word == "-fno-common" || word.rfind("-fpatchable-function-entry=", 0) == 0)
 			continue;
 		out += (out.empty() ? "" : " ") + word;
 	}
@@ -89,7 +90,8 @@ void check_producers(const std::map<std::string, std::string> &objects,
 	for (const Target &t : targets)
 		units.merge(target_producers(t)); // the first target's unit of a name wins
 	if (units.empty()) {
-		info("the target has no DWARF (DW_AT_producer): the compiler and flags of the rebuild "
+		info("the target has no DWARF (DW_AT_producer): the compiler and flags of the "
+		     "rebuild "
 		     "are not compared with the target's");
 		return;
 	}
@@ -97,17 +99,21 @@ void check_producers(const std::map<std::string, std::string> &objects,
 		for (const auto &[name, rebuilt] : producers_of(obj)) {
 			auto it = units.find(name);
 			if (it == units.end()) {
-				info(rel + ": the target has no unit '" + name + "' in its DWARF: not compared");
+				info(rel + ": the target has no unit '" + name +
+				     "' in its DWARF: not compared");
 				continue;
 			}
 			if (without_graft_cc_flags(it->second) == without_graft_cc_flags(rebuilt))
 				continue;
-			throw Refusal("compiler or flags differ from the target's: " + rel + ": the target's '" +
-				      name + "' was compiled by '" + it->second + "' (DW_AT_producer), the " +
-				      "rebuild by '" + rebuilt + "' (graft-cc's own -ffunction-sections "
-				      "-fdata-sections -fno-common -fpatchable-function-entry aside): build "
-				      "with the same compiler and flags (CC, CFLAGS or --build), or the "
-				      "rebuilt code is not the deployed code");
+			throw Refusal(
+				"compiler or flags differ from the target's: " + rel +
+				": the target's '" + name + "' was compiled by '" + it->second +
+				"' (DW_AT_producer), the " + "rebuild by '" + rebuilt +
+				"' (graft-cc's own -ffunction-sections "
+				"-fdata-sections -fno-common -fpatchable-function-entry aside): "
+				"build "
+				"with the same compiler and flags (CC, CFLAGS or --build), or the "
+				"rebuilt code is not the deployed code");
 		}
 	}
 }

@@ -23,14 +23,16 @@ constexpr const char *kCmd = ".graft.cmd";
 
 bool ends_with(const std::string &s, const std::string &suffix)
 {
-	return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+	return s.size() >= suffix.size() &&
+	       s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Every object graft-cc built under dir, by path relative to dir.
 std::map<std::string, std::string> graft_objects(const std::string &dir)
 {
 	std::map<std::string, std::string> out;
-	for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied);
+	for (auto it = fs::recursive_directory_iterator(
+		     dir, fs::directory_options::skip_permission_denied);
 	     it != fs::recursive_directory_iterator(); ++it) {
 		std::string p = it->path().string();
 		if (!it->is_regular_file() || !ends_with(p, kCmd))
@@ -96,8 +98,8 @@ void build(const SourceMode &m, const std::string &stage)
 			      r.output.substr(lto + 19, r.output.find('\n', lto) - lto - 19) +
 			      "; build the program to be patched without LTO");
 	if (r.status != 0)
-		throw Refusal("the " + stage + " build failed (`" + m.build + "` in " + m.src + "):\n" +
-			      r.output);
+		throw Refusal("the " + stage + " build failed (`" + m.build + "` in " + m.src +
+			      "):\n" + r.output);
 }
 
 bool is_elf_file(const fs::path &p)
@@ -115,7 +117,8 @@ std::string scratch_copy(const SourceMode &m)
 {
 	std::string copy = m.workdir + "/tree";
 	fs::copy(m.src, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-	for (auto it = fs::recursive_directory_iterator(copy); it != fs::recursive_directory_iterator(); ++it)
+	for (auto it = fs::recursive_directory_iterator(copy);
+	     it != fs::recursive_directory_iterator(); ++it)
 		if (it->is_regular_file() && !it->is_symlink() && is_elf_file(it->path()))
 			fs::remove(it->path());
 	info("the target was built without graft-cc: rebuilding the original in " + copy);
@@ -125,12 +128,14 @@ std::string scratch_copy(const SourceMode &m)
 void check_build_id(const SourceMode &m, const Target &target, const std::string &path)
 {
 	if (!target.graft_ready) {
-		info("built without graft-cc: the target is checked symbol by symbol (size of every "
+		info("built without graft-cc: the target is checked symbol by symbol (size of "
+		     "every "
 		     "function replaced and symbol used), not by build-id");
 		return;
 	}
 	std::string base = fs::path(path).filename().string();
-	for (auto it = fs::recursive_directory_iterator(m.src); it != fs::recursive_directory_iterator(); ++it) {
+	for (auto it = fs::recursive_directory_iterator(m.src);
+	     it != fs::recursive_directory_iterator(); ++it) {
 		if (!it->is_regular_file() || it->path().filename() != base)
 			continue;
 		Target built = Target::open(it->path().string());
@@ -138,8 +143,9 @@ void check_build_id(const SourceMode &m, const Target &target, const std::string
 			continue;
 		if (built.build_id != target.build_id)
 			throw Refusal("target does not match the original build: " + path +
-				      " has build-id " + target.build_id + " but " + it->path().string() +
-				      " built from " + m.src + " has " + built.build_id +
+				      " has build-id " + target.build_id + " but " +
+				      it->path().string() + " built from " + m.src + " has " +
+				      built.build_id +
 				      " (patch the tree the deployed binary was built from)");
 		info("build-id matches: " + target.build_id);
 		return;
@@ -155,10 +161,12 @@ void check_restored(const SourceMode &m, const std::map<std::string, std::string
 {
 	for (const auto &[rel, obj] : before)
 		if (read_text(m.workdir + "/orig/" + rel) != read_text(obj))
-			throw Refusal("the tree does not build the same " + rel + " again after the fix "
-				      "is reverted (does the build stamp a time, a version or the git "
-				      "state into the code?); the objects cannot be compared: make the "
-				      "build reproducible");
+			throw Refusal(
+				"the tree does not build the same " + rel +
+				" again after the fix "
+				"is reverted (does the build stamp a time, a version or the git "
+				"state into the code?); the objects cannot be compared: make the "
+				"build reproducible");
 }
 
 // A translation unit the fix adds: paired with an empty object of the same language
@@ -168,7 +176,8 @@ TuInput added_unit(const std::string &rel, const std::string &patched, const std
 {
 	TuInput tu = pair_of(rel, "", patched);
 	if (tu.lang != "c" && tu.lang != "c++")
-		throw Refusal("the fix adds " + rel + " (" + tu.lang + "): only new C and C++ "
+		throw Refusal("the fix adds " + rel + " (" + tu.lang +
+			      "): only new C and C++ "
 			      "sources are supported");
 	std::string empty = workdir + "/orig/" + rel;
 	fs::create_directories(fs::path(empty).parent_path());
@@ -176,7 +185,8 @@ TuInput added_unit(const std::string &rel, const std::string &patched, const std
 	write_text(empty + ".graft.s", ".file \"" + src.file_symbol + "\"\n");
 	RunResult r = run({tu.compiler, "-c", "-x", "assembler", empty + ".graft.s", "-o", empty});
 	if (r.status != 0)
-		throw Refusal("cannot assemble an empty object for the new unit " + rel + ":\n" + r.output);
+		throw Refusal("cannot assemble an empty object for the new unit " + rel + ":\n" +
+			      r.output);
 	tu.orig_o = empty;
 	tu.orig_s = empty + ".graft.s";
 	tu.added = true;
@@ -203,40 +213,47 @@ std::string series(const SourceMode &m)
 	std::string before = m.workdir + "/series/a", after = m.workdir + "/series/b";
 	for (const std::string &copy : {before, after}) {
 		fs::create_directories(fs::path(copy).parent_path());
-		fs::copy(m.src, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+		fs::copy(m.src, copy,
+			 fs::copy_options::recursive | fs::copy_options::copy_symlinks);
 	}
 	for (const std::string &p : m.patches) {
 		RunResult r = run({"patch", "-p1", "--forward", "-s", "-d", after, "-i", p});
 		if (r.status != 0)
-			throw Refusal("the fix " + p + " does not apply after the ones before it in " +
-				      m.src + ":\n" + r.output);
+			throw Refusal("the fix " + p +
+				      " does not apply after the ones before it in " + m.src +
+				      ":\n" + r.output);
 	}
 	RunResult d = run({"diff", "-ruN", "a", "b"}, m.workdir + "/series");
 	if (d.status > 1)
-		throw Refusal("cannot compare the tree with the series of fixes applied:\n" + d.output);
+		throw Refusal("cannot compare the tree with the series of fixes applied:\n" +
+			      d.output);
 	std::string combined = m.workdir + "/series.patch";
 	write_text(combined, d.output);
 	fs::remove_all(m.workdir + "/series");
-	info("the series of " + std::to_string(m.patches.size()) + " fixes is one diff: " + combined);
+	info("the series of " + std::to_string(m.patches.size()) +
+	     " fixes is one diff: " + combined);
 	return combined;
 }
 
 void patch_tree(const SourceMode &m, const std::string &fixed, bool reverse, bool dry)
 {
-	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s", "-d", m.src, "-i", fixed};
+	std::vector<std::string> argv = {"patch", "-p1", "--forward", "-s",
+					 "-d",	  m.src, "-i",	      fixed};
 	if (reverse)
 		argv[2] = "-R";
 	if (dry)
 		argv.push_back("--dry-run");
 	RunResult r = run(argv);
 	if (r.status != 0)
-		throw Refusal("the fix " + m.patches.back() + (reverse ? " cannot be reverted" : " does not apply") +
-			      " in " + m.src + ":\n" + r.output);
+		throw Refusal("the fix " + m.patches.back() +
+			      (reverse ? " cannot be reverted" : " does not apply") + " in " +
+			      m.src + ":\n" + r.output);
 }
 
 } // namespace
 
-std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vector<Target> &targets)
+std::vector<TuInput> objects_from_source(const SourceMode &given,
+					 const std::vector<Target> &targets)
 {
 	SourceMode m = given;
 	m.graft_ready = targets[0].graft_ready;
@@ -244,7 +261,8 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 		if (t.graft_ready != m.graft_ready)
 			throw Refusal("--target " + t.path + (t.graft_ready ? " was" : " was not") +
 				      " built through graft-cc and " + targets[0].path +
-				      (m.graft_ready ? " was" : " was not") + ": one module patches "
+				      (m.graft_ready ? " was" : " was not") +
+				      ": one module patches "
 				      "targets of one build only");
 	if (!m.graft_ready)
 		m.src = scratch_copy(m);
@@ -257,9 +275,11 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 	build(m, "original");
 	auto before = graft_objects(m.src);
 	if (before.empty())
-		throw Refusal("no object in " + m.src + " was built by graft-cc: the build command must "
-			      "compile with $CC/$CXX (graft-patchgen sets them to graft-cc); clean the "
-			      "tree and build the deployed program that way");
+		throw Refusal(
+			"no object in " + m.src +
+			" was built by graft-cc: the build command must "
+			"compile with $CC/$CXX (graft-patchgen sets them to graft-cc); clean the "
+			"tree and build the deployed program that way");
 	for (size_t i = 0; i < targets.size(); i++)
 		check_build_id(m, targets[i], m.targets[i]);
 	check_producers(before, targets);
@@ -272,10 +292,12 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 		for (const auto &[rel, obj] : graft_objects(m.src)) {
 			if (!before.count(rel)) {
 				copy_record(obj, m.workdir + "/patched/" + rel);
-				tus.push_back(added_unit(rel, m.workdir + "/patched/" + rel, m.workdir));
+				tus.push_back(
+					added_unit(rel, m.workdir + "/patched/" + rel, m.workdir));
 				continue;
 			}
-			std::string o = m.workdir + "/orig/" + rel, p = m.workdir + "/patched/" + rel;
+			std::string o = m.workdir + "/orig/" + rel,
+				    p = m.workdir + "/patched/" + rel;
 			if (read_text(o) == read_text(obj))
 				continue;
 			copy_record(obj, p);
@@ -299,7 +321,7 @@ std::vector<TuInput> objects_from_source(const SourceMode &given, const std::vec
 }
 
 std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched,
-				       const std::string &work)
+					const std::string &work)
 {
 	auto a = graft_objects(orig), b = graft_objects(patched);
 	if (b.empty())

@@ -28,7 +28,7 @@ std::vector<TuInput> objects_from_source(const SourceMode &m, const std::vector<
 // Pairs graft-cc objects of two trees by their relative paths; only those that differ,
 // and those only the patched tree has (new units). work: for the new units' empty pairs.
 std::vector<TuInput> objects_from_trees(const std::string &orig, const std::string &patched,
-				       const std::string &work);
+					const std::string &work);
 
 // One pair of objects; their OBJ.graft.s / OBJ.graft.cmd are used when present.
 TuInput objects_from_files(const std::string &orig, const std::string &patched);

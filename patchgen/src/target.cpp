@@ -77,7 +77,8 @@ std::string files_of(const std::vector<const TargetSymbol *> &syms)
 {
 	std::string out;
 	for (const TargetSymbol *s : syms)
-		out += (out.empty() ? "'" : ", '") + (s->bind == STB_LOCAL ? s->file : "<global>") + "'";
+		out += (out.empty() ? "'" : ", '") + (s->bind == STB_LOCAL ? s->file : "<global>") +
+		       "'";
 	return out;
 }
 
@@ -87,9 +88,10 @@ namespace {
 
 std::string debug_hint(const std::string &path, const std::string &build_id)
 {
-	std::string where = build_id.size() > 2 ? "/usr/lib/debug/.build-id/" + build_id.substr(0, 2) +
-							 "/" + build_id.substr(2) + ".debug"
-						  : std::string("(no build-id: only --debug-file)");
+	std::string where = build_id.size() > 2
+				    ? "/usr/lib/debug/.build-id/" + build_id.substr(0, 2) + "/" +
+					      build_id.substr(2) + ".debug"
+				    : std::string("(no build-id: only --debug-file)");
 	return "target: '" + path + "' is stripped (no .symtab) and no separate debug file of " +
 	       "its build was found (" + where + ", or by .gnu_debuglink): patchgen and the " +
 	       "runtime need its symbol table to find its static symbols; install its debug " +
@@ -98,7 +100,8 @@ std::string debug_hint(const std::string &path, const std::string &build_id)
 
 // The table the runtime will read (the target's, or its separate debug file's): *used
 // is the file it came from.
-std::shared_ptr<symbols::SymbolTable> open_table(const std::string &path, const std::string &debug_file,
+std::shared_ptr<symbols::SymbolTable> open_table(const std::string &path,
+						 const std::string &debug_file,
 						 const std::vector<std::string> &debug_dirs,
 						 std::string *used)
 {
@@ -111,7 +114,8 @@ std::shared_ptr<symbols::SymbolTable> open_table(const std::string &path, const 
 		return table;
 	}
 	if (debug_file.empty()) {
-		const auto &dirs = debug_dirs.empty() ? symbols::SymbolTable::default_debug_dirs() : debug_dirs;
+		const auto &dirs = debug_dirs.empty() ? symbols::SymbolTable::default_debug_dirs()
+						      : debug_dirs;
 		auto found = symbols::SymbolTable::open_with_debug(path, path, dirs, &err, used);
 		if (!found || !found->has_symtab())
 			throw Refusal(debug_hint(path, table->build_id()));
@@ -216,7 +220,8 @@ std::optional<Located> Target::locate(const std::string &name, bool local,
 	if (fit.empty() && all.size() == 1 && local)
 		fit = all; // a unique name needs no file to tell it apart
 	if (fit.empty() && !all.empty())
-		throw Refusal("target: '" + name + "' (" + (local ? "static in " + file : "global") +
+		throw Refusal("target: '" + name + "' (" +
+			      (local ? "static in " + file : "global") +
 			      ") matches none of the target's " + std::to_string(all.size()) +
 			      " symbols of that name (in source files: " + files_of(all) +
 			      "); cannot tell which one the patched object means");
@@ -246,7 +251,8 @@ bool Target::resolves(const std::string &name, unsigned long sympos, uint64_t va
 		      std::string *err) const
 {
 	symbols::Symbol s;
-	if (!table_->find(name.c_str(), sympos, 0, object_name.empty() ? path : object_name, &s, err))
+	if (!table_->find(name.c_str(), sympos, 0, object_name.empty() ? path : object_name, &s,
+			  err))
 		return false;
 	if (s.addr != value) {
 		*err = "symbol '" + name + "' resolves to another address than expected";

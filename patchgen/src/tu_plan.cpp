@@ -22,9 +22,9 @@ struct Context {
 	const Target &target;
 	ElfObject orig, patched;
 	Diff diff;
-	std::set<std::string> included;           // patched names emitted in the module
-	std::map<std::string, Located> located;    // target name -> where it is
-	std::set<std::string> fresh_data;          // correlated data the target dropped
+	std::set<std::string> included;		// patched names emitted in the module
+	std::map<std::string, Located> located; // target name -> where it is
+	std::set<std::string> fresh_data;	// correlated data the target dropped
 };
 
 // Where the original object's symbol name ended up in the target.
@@ -40,11 +40,12 @@ std::optional<Located> locate_orig(Context &c, const std::string &orig_name)
 	if (!l)
 		return l;
 	if (o && o->size != l->size && o->type != STT_NOTYPE)
-		throw Refusal("target does not match the original build: '" + orig_name + "' is " +
-			      std::to_string(l->size) + " bytes in " + c.target.path + " but " +
-			      std::to_string(o->size) + " in the original " + c.tu.name +
-			      " (rebuild and deploy the target with graft-cc, or point --src at the "
-			      "tree it was built from)");
+		throw Refusal(
+			"target does not match the original build: '" + orig_name + "' is " +
+			std::to_string(l->size) + " bytes in " + c.target.path + " but " +
+			std::to_string(o->size) + " in the original " + c.tu.name +
+			" (rebuild and deploy the target with graft-cc, or point --src at the "
+			"tree it was built from)");
 	c.located[orig_name] = *l;
 	return l;
 }
@@ -63,13 +64,15 @@ void close_over_missing_functions(Context &c)
 			const Symbol *t = &c.patched.symbols[r.sym];
 			if (t->type == STT_SECTION && t->shndx < c.patched.sections.size() &&
 			    (c.patched.sections[t->shndx].flags & SHF_EXECINSTR))
-				t = c.patched.symbol_at(t->shndx, static_cast<uint64_t>(r.addend + 4));
+				t = c.patched.symbol_at(t->shndx,
+							static_cast<uint64_t>(r.addend + 4));
 			if (!t || t->type != STT_FUNC || !t->defined() || c.included.count(t->name))
 				continue;
 			auto tw = c.diff.twin.find(t->name);
 			if (tw != c.diff.twin.end() && locate_orig(c, tw->second))
 				continue;
-			info(c.tu.name + ": '" + t->name + "' has no copy in the target: emitted privately");
+			info(c.tu.name + ": '" + t->name +
+			     "' has no copy in the target: emitted privately");
 			c.included.insert(t->name);
 			work.push_back(t->name);
 		}
@@ -87,8 +90,8 @@ Resolved classify(Context &c, const std::string &sym, bool address_taken)
 		return {Reach::Extern, ""};
 	}
 	auto tw = c.diff.twin.find(sym);
-	bool changed_with_copy = c.diff.changed.count(sym) && tw != c.diff.twin.end() &&
-				 locate_orig(c, tw->second);
+	bool changed_with_copy =
+		c.diff.changed.count(sym) && tw != c.diff.twin.end() && locate_orig(c, tw->second);
 	// A changed function's address stays the original's: pointers compare equal
 	// and calls through them are redirected anyway (kpatch's rule).
 	if (c.included.count(sym))
@@ -99,9 +102,11 @@ Resolved classify(Context &c, const std::string &sym, bool address_taken)
 		return {Reach::Local, ""};
 	if (!locate_orig(c, tw->second)) {
 		if (p->type == STT_FUNC)
-			throw Refusal(c.tu.name + ": '" + sym + "' is missing in the target but was not "
+			throw Refusal(c.tu.name + ": '" + sym +
+				      "' is missing in the target but was not "
 				      "planned into the module (internal error)");
-		warn(c.tu.name + ": '" + sym + "' does not exist in the target (the original build "
+		warn(c.tu.name + ": '" + sym +
+		     "' does not exist in the target (the original build "
 		     "dropped it): the module gets its own copy, starting at its initial value");
 		c.fresh_data.insert(sym);
 		return {Reach::Local, ""};
@@ -121,8 +126,9 @@ std::set<std::string> with_cold_parts(const Context &c, const std::set<std::stri
 void refuse_asm_source(const TuInput &tu)
 {
 	if (read_text(tu.orig_o) != read_text(tu.patched_o))
-		throw Refusal("changed assembly: " + tu.name + " is built from an assembly source (" +
-			      tu.lang + "); graft-patchgen does not patch assembly files");
+		throw Refusal("changed assembly: " + tu.name +
+			      " is built from an assembly source (" + tu.lang +
+			      "); graft-patchgen does not patch assembly files");
 }
 
 // The changed functions the target has a copy of: each gets a graft_func.
@@ -133,10 +139,12 @@ std::set<std::string> replaced_functions(Context &c)
 		if (locate_orig(c, c.diff.twin.at(f)))
 			out.insert(f);
 		else
-			info(c.tu.name + ": changed '" + f + "' has no copy in the target (inlined): its "
+			info(c.tu.name + ": changed '" + f +
+			     "' has no copy in the target (inlined): its "
 			     "callers carry the change");
 		if (f == "main")
-			warn(c.tu.name + ": 'main' changed: a running process never calls it again");
+			warn(c.tu.name +
+			     ": 'main' changed: a running process never calls it again");
 	}
 	return out;
 }
@@ -163,8 +171,10 @@ std::vector<Hook> own_hooks(Context &c)
 		bool fresh = h.kind == "shadow_type" ? c.diff.new_data.count(h.target) != 0
 						     : c.diff.added.count(h.target) != 0;
 		if (!fresh)
-			throw Refusal(c.tu.name + ": " + h.kind + " '" + h.target + "' is not new in the " +
-				      "fix: a callback or shadow type must be defined by the fix itself");
+			throw Refusal(
+				c.tu.name + ": " + h.kind + " '" + h.target +
+				"' is not new in the " +
+				"fix: a callback or shadow type must be defined by the fix itself");
 		c.diff.new_data.erase(h.record);
 	}
 	return hooks;
@@ -180,11 +190,13 @@ TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
 	if (tu.lang == "asm")
 		refuse_asm_source(tu);
 	if (tu.lang == "lto")
-		throw Refusal(tu.name + ": an LTO object (built with -flto); build the program to be "
+		throw Refusal(tu.name +
+			      ": an LTO object (built with -flto); build the program to be "
 			      "patched without LTO");
 	if (tu.lang == "asm")
 		return plan;
-	Context c{tu, target, ElfObject::read(tu.orig_o), ElfObject::read(tu.patched_o), {}, {}, {}, {}};
+	Context c{tu, target, ElfObject::read(tu.orig_o), ElfObject::read(tu.patched_o), {}, {},
+		  {}, {}};
 	c.diff = diff_objects(c.orig, c.patched, tu.name);
 	std::vector<Hook> hooks = own_hooks(c);
 	if (!tu.orig_s.empty())
@@ -192,16 +204,22 @@ TuPlan plan_tu(const TuInput &tu, const Target &target, const std::string &id)
 	if (c.diff.changed.empty() && c.diff.added.empty())
 		return plan;
 	if (tu.patched_s.empty())
-		throw Refusal(tu.name + ": no assembly of the patched object (compile it with graft-cc, "
+		throw Refusal(tu.name +
+			      ": no assembly of the patched object (compile it with graft-cc, "
 			      "which keeps OBJ.graft.s)");
 	c.included.insert(c.diff.changed.begin(), c.diff.changed.end());
 	c.included.insert(c.diff.added.begin(), c.diff.added.end());
 	close_over_missing_functions(c);
-	RewriteInput in{read_text(tu.patched_s), tu.name, id, with_cold_parts(c, c.included),
-			replaced_functions(c), c.diff.new_data,
+	RewriteInput in{read_text(tu.patched_s),
+			tu.name,
+			id,
+			with_cold_parts(c, c.included),
+			replaced_functions(c),
+			c.diff.new_data,
 			[&c](const std::string &s, bool a) { return classify(c, s, a); }};
 	for (const std::string &n : c.diff.new_data)
-		warn(tu.name + ": new data '" + n + "' starts at its initial value when the module loads");
+		warn(tu.name + ": new data '" + n +
+		     "' starts at its initial value when the module loads");
 	record(c, rewrite_asm(in), plan);
 	plan.graft_s += hook_labels(hooks, id);
 	plan.hooks = hooks;

@@ -45,7 +45,8 @@ Dynamic read_dynamic(const std::string &path)
 					out.textrel = true;
 			} else if (sh.sh_type == SHT_DYNSYM && i > 0) {
 				GElf_Sym s;
-				if (gelf_getsym(d, static_cast<int>(i), &s) && s.st_shndx == SHN_UNDEF &&
+				if (gelf_getsym(d, static_cast<int>(i), &s) &&
+				    s.st_shndx == SHN_UNDEF &&
 				    GELF_ST_BIND(s.st_info) != STB_WEAK) {
 					const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
 					if (name && *name)

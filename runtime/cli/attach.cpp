@@ -39,8 +39,8 @@ void check_state(pid_t pid, const ProcStatus &st)
 			     pid_s(st.tracer) + " (" + comm_of(st.tracer) +
 			     "): detach that debugger or tracer first");
 	if (st.state == 'T' || st.state == 't')
-		throw refuse("process " + pid_s(pid) + " is stopped: continue it first (kill -CONT " +
-			     pid_s(pid) + ")");
+		throw refuse("process " + pid_s(pid) +
+			     " is stopped: continue it first (kill -CONT " + pid_s(pid) + ")");
 	if (st.state == 'Z' || st.state == 'X')
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	if (geteuid() != 0 && (st.uid != getuid() || st.euid != geteuid()))
@@ -61,7 +61,8 @@ void find_libc(AttachPlan *p)
 	std::vector<std::string> names(kInjectFunctions, kInjectFunctions + kInjectFunctionCount);
 	auto fns = dynamic_functions(p->maps.libc.open_path, names);
 	if (fns.empty())
-		fns = dynamic_functions("/proc/" + pid_s(p->pid) + "/root" + p->maps.libc.path, names);
+		fns = dynamic_functions("/proc/" + pid_s(p->pid) + "/root" + p->maps.libc.path,
+					names);
 	if (!fns.count("dlopen"))
 		throw refuse("process " + pid_s(p->pid) + "'s C library (" + p->maps.libc.path +
 			     ") has no dlopen: glibc 2.34 or later is needed");
@@ -97,14 +98,17 @@ AttachPlan preflight(pid_t pid)
 			     "prctl(PR_SET_DUMPABLE, 0)): run graft as root (or with "
 			     "CAP_SYS_PTRACE)");
 	if (p.maps.has_runtime)
-		throw refuse("process " + pid_s(pid) + " has the graft runtime but its control "
-			     "socket does not answer at '" + control_socket_of(pid) +
+		throw refuse("process " + pid_s(pid) +
+			     " has the graft runtime but its control "
+			     "socket does not answer at '" +
+			     control_socket_of(pid) +
 			     "' (another GRAFT_RUNTIME_DIR or XDG_RUNTIME_DIR?): set the same "
 			     "one for graft");
 	find_libc(&p);
 	p.lib_local = libgraft_path();
 	if (access(p.lib_local.c_str(), R_OK) != 0)
-		throw refuse("runtime library '" + p.lib_local + "' not found: is graft installed?");
+		throw refuse("runtime library '" + p.lib_local +
+			     "' not found: is graft installed?");
 	if (same_file(p.lib_local, "/proc/" + pid_s(pid) + "/root" + p.lib_local))
 		p.lib_path = p.lib_local; // else: a memfd copy
 	p.runtime_dir = geteuid() == p.status.euid
@@ -131,12 +135,14 @@ std::string control_socket_of(pid_t pid)
 	ProcStatus st;
 	if (!read_status(pid, &st))
 		return control::socket_path(control::runtime_dir(), pid);
-	std::string dir = geteuid() == st.euid ? control::runtime_dir()
-					       : control::runtime_dir_from(nullptr, nullptr, st.euid);
+	std::string dir = geteuid() == st.euid
+				  ? control::runtime_dir()
+				  : control::runtime_dir_from(nullptr, nullptr, st.euid);
 	std::string path = control::socket_path(dir, st.ns_pid);
 	// Where we may not look into the process's root (not ours to trace), our own view
 	// is the only one to try.
-	if (same_filesystem_view(pid) || access(("/proc/" + pid_s(pid) + "/root/").c_str(), X_OK) != 0)
+	if (same_filesystem_view(pid) ||
+	    access(("/proc/" + pid_s(pid) + "/root/").c_str(), X_OK) != 0)
 		return path;
 	return "/proc/" + pid_s(pid) + "/root" + path;
 }
@@ -167,8 +173,10 @@ int cmd_attach(pid_t pid, const Options &opt)
 	if (opt.json) {
 		json j{{"ok", true}, {"pid", pid}, {"attached", attached}};
 		if (attached)
-			j.update(json{{"hijacked_tid", s.hijacked}, {"hijacked_syscall", s.syscall},
-				      {"stopped_us", s.stopped_us}, {"total_ms", s.total_ms}});
+			j.update(json{{"hijacked_tid", s.hijacked},
+				      {"hijacked_syscall", s.syscall},
+				      {"stopped_us", s.stopped_us},
+				      {"total_ms", s.total_ms}});
 		print_json(j);
 		return kExitOk;
 	}

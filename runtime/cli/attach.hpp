@@ -19,16 +19,16 @@ struct AttachPlan {
 	ProcStatus status;
 	ProcMaps maps;
 	std::map<std::string, uintptr_t> libc; // absolute addresses of the functions used
-	std::string lib_path;                  // libgraft.so as the target sees it ("" = memfd)
-	std::string lib_local;                 // libgraft.so as we see it
-	std::string runtime_dir;               // where the runtime puts its socket
+	std::string lib_path;		       // libgraft.so as the target sees it ("" = memfd)
+	std::string lib_local;		       // libgraft.so as we see it
+	std::string runtime_dir;	       // where the runtime puts its socket
 };
 
 struct InjectStats {
-	pid_t hijacked = 0;       // the application thread that was borrowed
-	long syscall = -1;        // what it was blocked in (-1: running)
-	double stopped_us = 0;    // how long it was stopped
-	double total_ms = 0;      // the whole attach
+	pid_t hijacked = 0;    // the application thread that was borrowed
+	long syscall = -1;     // what it was blocked in (-1: running)
+	double stopped_us = 0; // how long it was stopped
+	double total_ms = 0;   // the whole attach
 };
 
 // Injects the runtime per plan; throws Failure (the target restored) on every error.

@@ -33,10 +33,10 @@
 
 namespace graft::cli {
 
-const char *const kInjectFunctions[] = {"pthread_create", "pause",       "dlopen",
-					"dlerror",        "dlsym",       "pthread_detach",
-					"pthread_exit",   "pthread_setname_np", "memfd_create",
-					"close"};
+const char *const kInjectFunctions[] = {
+	"pthread_create", "pause",	    "dlopen",	    "dlerror",
+	"dlsym",	  "pthread_detach", "pthread_exit", "pthread_setname_np",
+	"memfd_create",	  "close"};
 const size_t kInjectFunctionCount = sizeof(kInjectFunctions) / sizeof(kInjectFunctions[0]);
 
 namespace {
@@ -56,10 +56,23 @@ Failure refuse(const std::string &msg)
 bool restartable(long nr)
 {
 	switch (nr) {
-	case SYS_read: case SYS_poll: case SYS_pread64: case SYS_readv: case SYS_select:
-	case SYS_pause: case SYS_nanosleep: case SYS_accept: case SYS_recvfrom:
-	case SYS_recvmsg: case SYS_wait4: case SYS_futex: case SYS_clock_nanosleep:
-	case SYS_pselect6: case SYS_ppoll: case SYS_accept4: case SYS_waitid:
+	case SYS_read:
+	case SYS_poll:
+	case SYS_pread64:
+	case SYS_readv:
+	case SYS_select:
+	case SYS_pause:
+	case SYS_nanosleep:
+	case SYS_accept:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
+	case SYS_wait4:
+	case SYS_futex:
+	case SYS_clock_nanosleep:
+	case SYS_pselect6:
+	case SYS_ppoll:
+	case SYS_accept4:
+	case SYS_waitid:
 		return true;
 	default:
 		return false;
@@ -73,7 +86,8 @@ std::vector<ThreadInfo> candidates(pid_t pid)
 	std::vector<ThreadInfo> blocked, running;
 	for (const ThreadInfo &t : list_threads(pid)) {
 		if (t.state == 'S' && restartable(t.syscall))
-			(t.tid == pid ? blocked.insert(blocked.begin(), t) : blocked.insert(blocked.end(), t));
+			(t.tid == pid ? blocked.insert(blocked.begin(), t)
+				      : blocked.insert(blocked.end(), t));
 		else if (t.state == 'R' || (t.state == 'S' && t.syscall == -1))
 			running.push_back(t);
 	}
@@ -141,13 +155,14 @@ struct Hijack {
 };
 
 // Seizes and stops one candidate at a safe point; false if it is not one (released).
-bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &unsafe,
-	      Hijack *h, std::string *why)
+bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &unsafe, Hijack *h,
+	      std::string *why)
 {
 	int err = tracer::seize(tid, PTRACE_O_TRACECLONE);
 	if (err == EPERM)
 		throw refuse("not permitted to trace process " + std::to_string(tid) +
-			     " (a thread of the target) (PTRACE_SEIZE: EPERM): run graft as the process's user or as "
+			     " (a thread of the target) (PTRACE_SEIZE: EPERM): run graft as the "
+			     "process's user or as "
 			     "root; a process that changed its user (non-dumpable) needs root, and "
 			     "kernel.yama.ptrace_scope 1-2 needs CAP_SYS_PTRACE, 3 forbids it");
 	if (err) {
@@ -204,18 +219,19 @@ pid_t spawn_boot_thread(const AttachPlan &p, InjectStats *stats)
 	tracer::detach(h.tid);
 	stats->hijacked = h.tid;
 	stats->syscall = h.syscall;
-	stats->stopped_us = std::chrono::duration<double, std::micro>(Clock::now() - h.stopped_at)
-				    .count();
+	stats->stopped_us =
+		std::chrono::duration<double, std::micro>(Clock::now() - h.stopped_at).count();
 	if (!restored)
 		throw refuse("thread " + std::to_string(h.tid) + " could not be restored: " + rwhy);
 	if (!r.ok || r.ret != 0 || !r.clone_tid)
-		throw refuse("pthread_create in thread " + std::to_string(h.tid) + " failed: " +
-			     (r.ok ? std::string(strerror(int(r.ret))) : r.why) +
+		throw refuse("pthread_create in thread " + std::to_string(h.tid) +
+			     " failed: " + (r.ok ? std::string(strerror(int(r.ret))) : r.why) +
 			     " (the thread was restored" +
 			     (r.timed_out ? "; it may hold a lock the call needs: try again" : "") +
-			     (p.status.seccomp == 2 ? "; the process has a seccomp filter, which may "
-						      "forbid new threads: graft cannot attach to it"
-						    : "") +
+			     (p.status.seccomp == 2
+				      ? "; the process has a seccomp filter, which may "
+					"forbid new threads: graft cannot attach to it"
+				      : "") +
 			     ")");
 	return r.clone_tid;
 }
@@ -264,7 +280,8 @@ struct Boot {
 		c.timeout_ms = kBootStepMs;
 		tracer::CallResult r = tracer::call(tid, st.regs, c);
 		if (!r.ok)
-			throw refuse("the runtime's boot thread " + std::to_string(tid) + ": " + r.why);
+			throw refuse("the runtime's boot thread " + std::to_string(tid) + ": " +
+				     r.why);
 		return r.ret;
 	}
 	uintptr_t libc(const char *name) const { return plan.libc.at(name); }
@@ -279,9 +296,10 @@ std::string library_for(Boot &b)
 	b.memfd = int(b.call(b.libc("memfd_create"), {tracer::kData, 1 /* MFD_CLOEXEC */},
 			     "libgraft.so"));
 	if (b.memfd < 0)
-		throw refuse("memfd_create failed in the target: " + std::string(strerror(-b.memfd)));
-	std::string fd_path = "/proc/" + std::to_string(b.plan.pid) + "/fd/" +
-			      std::to_string(b.memfd);
+		throw refuse("memfd_create failed in the target: " +
+			     std::string(strerror(-b.memfd)));
+	std::string fd_path =
+		"/proc/" + std::to_string(b.plan.pid) + "/fd/" + std::to_string(b.memfd);
 	std::ifstream src(b.plan.lib_local, std::ios::binary);
 	std::ofstream dst(fd_path, std::ios::binary);
 	dst << src.rdbuf();
@@ -299,7 +317,8 @@ void boot_runtime(Boot &b)
 		uint64_t msg = b.call(b.libc("dlerror"), {});
 		std::string err = msg ? tracer::read_string(b.tid, msg, 1024) : "unknown error";
 		if (err.find("static TLS") != std::string::npos)
-			err += " (the process has no static TLS left for the runtime: start it with "
+			err += " (the process has no static TLS left for the runtime: start it "
+			       "with "
 			       "'graft run' instead)";
 		throw refuse("the target cannot load the runtime: " + err);
 	}

@@ -45,7 +45,7 @@ struct ProcMaps {
 	Mapped libc;
 	bool musl = false;
 	bool has_runtime = false; // libgraft.so is mapped
-	bool readable = false;    // the kernel let us read it (ptrace read access)
+	bool readable = false;	  // the kernel let us read it (ptrace read access)
 };
 ProcMaps read_maps(pid_t pid);
 

@@ -92,8 +92,11 @@ std::vector<std::string> unit_cgroups(const std::string &unit)
 	std::string name = unit_name(unit);
 	std::vector<std::string> roots = cgroup_roots();
 	if (roots.empty())
-		throw Failure{kExitFailed, "--unit " + unit + ": no cgroup hierarchy is mounted "
-					   "(no cgroup2 and no name=systemd tree in /proc/self/mountinfo)"};
+		throw Failure{
+			kExitFailed,
+			"--unit " + unit +
+				": no cgroup hierarchy is mounted "
+				"(no cgroup2 and no name=systemd tree in /proc/self/mountinfo)"};
 	for (const std::string &root : roots) {
 		std::vector<std::string> found;
 		walk(root, 0, [&](const std::string &dir) {
@@ -104,14 +107,16 @@ std::vector<std::string> unit_cgroups(const std::string &unit)
 			return found;
 	}
 	throw Failure{kExitFailed, "unit '" + name + "' has no control group under " + roots[0] +
-				   ": it is not running (see systemctl status " + name + ")"};
+					   ": it is not running (see systemctl status " + name +
+					   ")"};
 }
 
 std::vector<pid_t> cgroup_pids(const std::string &dir)
 {
 	if (!is_dir(dir) || access((dir + "/cgroup.procs").c_str(), R_OK) != 0)
-		throw Failure{kExitFailed, "'" + dir + "' is not a control group directory (it has "
-					   "no readable cgroup.procs)"};
+		throw Failure{kExitFailed, "'" + dir +
+						   "' is not a control group directory (it has "
+						   "no readable cgroup.procs)"};
 	std::set<pid_t> pids;
 	walk(dir, 0, [&](const std::string &d) {
 		std::ifstream in(d + "/cgroup.procs");

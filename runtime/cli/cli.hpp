@@ -18,10 +18,10 @@ using json = nlohmann::json;
 
 // Exit codes.
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;      // refused or failed; the message says why
+constexpr int kExitFailed = 1; // refused or failed; the message says why
 constexpr int kExitUsage = 2;
-constexpr int kExitTransition = 3;  // still in transition when the wait ended
-constexpr int kExitUncovered = 4;   // --all: some matching processes have no runtime
+constexpr int kExitTransition = 3; // still in transition when the wait ended
+constexpr int kExitUncovered = 4;  // --all: some matching processes have no runtime
 
 // --timeout: how long load/enable/disable wait for the reply and then for the
 // transition they started. Other requests get kQueryTimeoutSec for their reply.
@@ -32,15 +32,15 @@ constexpr int kQueryTimeoutSec = 10;
 struct Failure {
 	int code;
 	std::string message;
-	bool process_gone = false;  // the process does not exist (any more)
+	bool process_gone = false; // the process does not exist (any more)
 };
 
 struct Options {
 	bool json = false;
 	int timeout_sec = kDefaultTimeoutSec;
-	bool no_wait = false;  // return once the transition has started
-	bool attach = false;   // load: attach first if the process has no runtime
-	bool dry_run = false;  // install, apply --all, disable --all: report, change nothing
+	bool no_wait = false; // return once the transition has started
+	bool attach = false;  // load: attach first if the process has no runtime
+	bool dry_run = false; // install, apply --all, disable --all: report, change nothing
 };
 
 // "1234" -> 1234; anything else is a usage error.
@@ -81,8 +81,8 @@ const json &array_of(const json &j, const char *key);
 // (unless --no-wait), prints `done` or the reply with "complete" (--json) and returns
 // 0, or 3 if it is still running when --timeout ends. `doing` is the direction the
 // request started ("patching"/"unpatching"), used until the runtime reports one.
-int finish_transition(pid_t pid, const std::string &patch, const std::string &doing,
-		      json reply, const std::string &done, const Options &opt);
+int finish_transition(pid_t pid, const std::string &patch, const std::string &doing, json reply,
+		      const std::string &done, const Options &opt);
 
 // Commands; each returns the exit code or throws Failure.
 int cmd_run(const std::vector<std::string> &patches, const std::vector<std::string> &command,
@@ -96,7 +96,7 @@ int cmd_log(pid_t pid, bool follow, bool no_time, const Options &opt);
 int cmd_status(pid_t pid, const Options &opt);
 int cmd_force(pid_t pid, const Options &opt);
 int cmd_history(pid_t pid, const Options &opt);
-}
+} // namespace graft::cli
 
 namespace CLI {
 class App;

@@ -46,11 +46,12 @@ std::string pid_str(pid_t pid)
 
 Failure no_runtime(pid_t pid, const std::string &detail)
 {
-	return Failure{kExitFailed, "process " + pid_str(pid) +
-					    " does not have the graft runtime" + detail +
-					    ": load it with 'graft attach " + pid_str(pid) +
-					    "' (or pass --attach), or start the program with 'graft "
-					    "run' or LD_PRELOAD=" + libgraft_path()};
+	return Failure{kExitFailed,
+		       "process " + pid_str(pid) + " does not have the graft runtime" + detail +
+			       ": load it with 'graft attach " + pid_str(pid) +
+			       "' (or pass --attach), or start the program with 'graft "
+			       "run' or LD_PRELOAD=" +
+			       libgraft_path()};
 }
 
 // Whether /proc/PID/maps shows libgraft.so; false when it cannot be read.
@@ -73,8 +74,9 @@ Failure connect_failure(int err, const std::string &path, pid_t pid)
 	if (maps_show_no_runtime(pid))
 		return no_runtime(pid, "");
 	if (err == EAGAIN)
-		return Failure{kExitFailed, "process " + pid_str(pid) +
-						    "'s runtime is not accepting connections (busy?)"};
+		return Failure{kExitFailed,
+			       "process " + pid_str(pid) +
+				       "'s runtime is not accepting connections (busy?)"};
 	if (err == EACCES || err == EPERM)
 		return Failure{kExitFailed, "cannot connect to process " + pid_str(pid) + " at '" +
 						    path + "': " + strerror(err) +
@@ -93,7 +95,8 @@ void check_server(int fd, const std::string &path, pid_t pid)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		int err = errno;
 		close(fd);
-		throw Failure{kExitFailed, "cannot tell who serves '" + path + "': " + strerror(err)};
+		throw Failure{kExitFailed,
+			      "cannot tell who serves '" + path + "': " + strerror(err)};
 	}
 	if (cred.pid == pid)
 		return;
@@ -113,7 +116,8 @@ int connect_to(const std::string &path, pid_t pid)
 	memcpy(addr.sun_path, path.c_str(), path.size() + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		throw Failure{kExitFailed, std::string("cannot create a socket: ") + strerror(errno)};
+		throw Failure{kExitFailed,
+			      std::string("cannot create a socket: ") + strerror(errno)};
 	// Bounds connect(), which blocks while the server's backlog is full.
 	timeval tv{kQueryTimeoutSec, 0};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -158,10 +162,10 @@ Failure timed_out(pid_t pid, int timeout_sec)
 Failure connection_lost(pid_t pid)
 {
 	if (!process_alive(pid))
-		return Failure{kExitFailed, "process " + pid_str(pid) + " exited during the request",
-			       true};
-	return Failure{kExitFailed, "process " + pid_str(pid) +
-					    " closed the connection without replying"};
+		return Failure{kExitFailed,
+			       "process " + pid_str(pid) + " exited during the request", true};
+	return Failure{kExitFailed,
+		       "process " + pid_str(pid) + " closed the connection without replying"};
 }
 
 // Sends part of a request; the descriptor, if any, rides with its first byte.
@@ -184,8 +188,8 @@ ssize_t send_part(int fd, const char *data, size_t len, int send_fd)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-void send_request(int fd, std::string line, pid_t pid, int timeout_sec,
-		  Clock::time_point deadline, int send_fd)
+void send_request(int fd, std::string line, pid_t pid, int timeout_sec, Clock::time_point deadline,
+		  int send_fd)
 {
 	line += '\n';
 	size_t done = 0;
@@ -210,9 +214,9 @@ std::string read_reply(int fd, pid_t pid, int timeout_sec, Clock::time_point dea
 		if (nl != std::string::npos)
 			return buf.substr(0, nl);
 		if (buf.size() > control::kMaxReplyBytes)
-			throw Failure{kExitFailed, "reply from process " + pid_str(pid) +
-							   " is larger than " +
-							   std::to_string(control::kMaxReplyBytes) + " bytes"};
+			throw Failure{kExitFailed,
+				      "reply from process " + pid_str(pid) + " is larger than " +
+					      std::to_string(control::kMaxReplyBytes) + " bytes"};
 		if (!wait_for(fd, POLLIN, deadline))
 			throw timed_out(pid, timeout_sec);
 		char chunk[65536];
@@ -243,7 +247,7 @@ bool process_alive(pid_t pid)
 	std::ifstream stat("/proc/" + pid_str(pid) + "/stat");
 	std::string line;
 	if (!std::getline(stat, line))
-		return true;  // no /proc: trust kill()
+		return true; // no /proc: trust kill()
 	size_t paren = line.rfind(')');
 	if (paren == std::string::npos || paren + 2 >= line.size())
 		return true;
@@ -270,8 +274,7 @@ std::string libgraft_path()
 	return dir + "/" GRAFT_PKGLIBDIR_FROM_BIN "/libgraft.so";
 }
 
-json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec,
-	       int send_fd)
+json request_at(const std::string &path, pid_t pid, const json &req, int timeout_sec, int send_fd)
 {
 	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
 	Fd sock{connect_to(path, pid)};

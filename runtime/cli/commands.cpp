@@ -138,8 +138,9 @@ int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt
 int cmd_named(const std::string &verb, pid_t pid, const std::string &name, const Options &opt)
 {
 	json reply = request(pid, json{{field::cmd, verb}, {field::name, name}}, opt.timeout_sec);
-	std::string where = (verb == control::cmd::unload ? " from " : " in ") + std::to_string(pid);
-	std::string past = verb == control::cmd::enable    ? "enabled"
+	std::string where =
+		(verb == control::cmd::unload ? " from " : " in ") + std::to_string(pid);
+	std::string past = verb == control::cmd::enable	   ? "enabled"
 			   : verb == control::cmd::disable ? "disabled"
 							   : "unloaded";
 	std::string failed = "cannot " + verb + " '" + name + "'" + where;
@@ -160,7 +161,8 @@ int cmd_ps(const Options &opt, bool all)
 	if (opt.json) {
 		json out = json::array();
 		for (const PsRow &r : rows)
-			out.push_back(json{{field::pid, r.pid}, {field::exe, r.exe},
+			out.push_back(json{{field::pid, r.pid},
+					   {field::exe, r.exe},
 					   {field::patches, r.patches},
 					   {field::runtime_version, r.version}});
 		print_json(json{{field::ok, true}, {"processes", out}});

@@ -21,10 +21,7 @@ struct Image {
 	const unsigned char *data = nullptr;
 	size_t size = 0;
 
-	bool has(uint64_t off, uint64_t len) const
-	{
-		return off <= size && len <= size - off;
-	}
+	bool has(uint64_t off, uint64_t len) const { return off <= size && len <= size - off; }
 	// A NUL-terminated string at off inside [table, table + table_size), or "".
 	std::string str(uint64_t table, uint64_t table_size, uint64_t off) const
 	{
@@ -37,8 +34,8 @@ struct Image {
 
 const Elf64_Shdr *section(const Image &img, const Elf64_Ehdr &eh, unsigned i)
 {
-	if (i >= eh.e_shnum || !img.has(eh.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr),
-					 sizeof(Elf64_Shdr)))
+	if (i >= eh.e_shnum ||
+	    !img.has(eh.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr), sizeof(Elf64_Shdr)))
 		return nullptr;
 	return reinterpret_cast<const Elf64_Shdr *>(img.data + eh.e_shoff) + i;
 }

@@ -12,7 +12,7 @@ namespace graft::cli {
 struct ElfDeps {
 	std::vector<std::string> needed;  // DT_NEEDED, in order
 	std::vector<std::string> defined; // the sanitizer entry points its .dynsym defines
-	std::string interp;               // PT_INTERP ("" for a shared library)
+	std::string interp;		  // PT_INTERP ("" for a shared library)
 };
 
 // nullopt if path is not a readable 64-bit ELF file (a script, say).

@@ -86,7 +86,8 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 		return "already";
 	if (opt.dry_run)
 		return "would patch";
-	json req = state.empty() ? json{{field::cmd, control::cmd::load}, {field::path, f.path},
+	json req = state.empty() ? json{{field::cmd, control::cmd::load},
+					{field::path, f.path},
 					{field::enable, true}}
 				 : json{{field::cmd, control::cmd::enable}, {field::name, f.name}};
 	json r = req_at(p, req, opt.timeout_sec);
@@ -255,13 +256,17 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 	json list = json::array();
 	for (const Outcome &o : outcomes) {
 		summary[o.result]++;
-		json rec{{"pid", o.pid}, {"comm", o.comm}, {"result", o.result}, {"detail", o.detail}};
+		json rec{{"pid", o.pid},
+			 {"comm", o.comm},
+			 {"result", o.result},
+			 {"detail", o.detail}};
 		if (o.ms >= 0)
 			rec["ms"] = o.ms;
 		list.push_back(std::move(rec));
 		if (!opt.json)
-			std::printf("%7d %-16s %s%s%s\n", int(o.pid), o.comm.c_str(), o.result.c_str(),
-				    o.detail.empty() ? "" : ": ", o.detail.c_str());
+			std::printf("%7d %-16s %s%s%s\n", int(o.pid), o.comm.c_str(),
+				    o.result.c_str(), o.detail.empty() ? "" : ": ",
+				    o.detail.c_str());
 	}
 	int failed = summary["failed"], bare = summary["without runtime"];
 	int covered = summary["patched"] + summary["already"] + summary["disabled"];
@@ -269,25 +274,28 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 	for (const char *k : {"would patch", "would disable"})
 		would += summary.count(k) ? summary.at(k) : 0;
 	if (opt.json) {
-		json doc = {{"ok", failed == 0 && bare == 0}, {"processes", list},
-			    {"summary", summary}, {"dry_run", opt.dry_run}};
+		json doc = {{"ok", failed == 0 && bare == 0},
+			    {"processes", list},
+			    {"summary", summary},
+			    {"dry_run", opt.dry_run}};
 		doc.update(extra);
 		print_json(doc);
 	} else if (opt.dry_run) {
 		std::printf("dry run: %d would change, %d already, %d not applicable, %d failed, "
-			    "%d without runtime; nothing was changed\n", would, summary["already"],
-			    summary["not applicable"], failed, bare);
+			    "%d without runtime; nothing was changed\n",
+			    would, summary["already"], summary["not applicable"], failed, bare);
 	} else {
 		std::printf("%d covered (%d now, %d already), %d not applicable, %d failed, "
-			    "%d without runtime\n", covered, summary["patched"] + summary["disabled"],
-			    summary["already"], summary["not applicable"], failed, bare);
+			    "%d without runtime\n",
+			    covered, summary["patched"] + summary["disabled"], summary["already"],
+			    summary["not applicable"], failed, bare);
 	}
 	// 0: every matching process is covered; 1: some failed; 4: some have no runtime.
 	return failed ? kExitFailed : bare ? kExitUncovered : kExitOk;
 }
 
-int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
-		       const Options &opt, const json &extra)
+int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel, const Options &opt,
+		       const json &extra)
 {
 	std::vector<ProcInfo> procs = scan_selected(sel);
 	std::vector<const ProcInfo *> todo;
@@ -306,7 +314,8 @@ int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
 		auto t0 = Clock::now();
 		out[i] = apply_one(*todo[i], patches, opt);
 		if (out[i].result == "patched")
-			out[i].ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+			out[i].ms = std::chrono::duration<double, std::milli>(Clock::now() - t0)
+					    .count();
 		progress.step();
 	});
 	return report_outcomes(std::move(out), opt, extra);

@@ -13,7 +13,7 @@
 namespace graft::cli {
 
 enum class Fit {
-	none,        // maps no object of the patch
+	none,	     // maps no object of the patch
 	applies,     // maps its objects with its build-ids (or it names none)
 	other_build, // maps an object of the patch with another build-id
 };

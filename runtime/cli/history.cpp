@@ -32,8 +32,8 @@ int cmd_history(pid_t pid, const Options &opt)
 		return flag(reply, field::ok) ? kExitOk : kExitFailed;
 	}
 	if (!flag(reply, field::ok)) {
-		std::cerr << "graft: cannot read the history of " << pid << ": " << reply_error(reply)
-			  << '\n';
+		std::cerr << "graft: cannot read the history of " << pid << ": "
+			  << reply_error(reply) << '\n';
 		return kExitFailed;
 	}
 	for (const json &r : array_of(reply, field::records)) {

@@ -47,8 +47,9 @@ void declare_run_ps(CLI::App &app, Args &a, std::function<int()> *action)
 	run->add_option("--patch", a.patches, "patch module to load at start (repeatable)")
 		->allow_extra_args(false);
 	run->add_option("PROGRAM", a.command, "program and its arguments")->required();
-	run->positionals_at_end();  // everything from PROGRAM on belongs to the program
-	run->callback([&a, action] { *action = [&a] { return cmd_run(a.patches, a.command, a.opt); }; });
+	run->positionals_at_end(); // everything from PROGRAM on belongs to the program
+	run->callback(
+		[&a, action] { *action = [&a] { return cmd_run(a.patches, a.command, a.opt); }; });
 
 	auto *ps = app.add_subcommand("ps", "list the processes that have the runtime");
 	ps->add_flag("--all", a.all,
@@ -56,12 +57,11 @@ void declare_run_ps(CLI::App &app, Args &a, std::function<int()> *action)
 	ps->callback([&a, action] { *action = [&a] { return cmd_ps(a.opt, a.all); }; });
 
 	auto *attach = add_pid(app.add_subcommand("attach", "load the runtime into a running "
-							     "process that was started without it"),
+							    "process that was started without it"),
 			       a);
 	add_timeout(attach, a, "seconds to wait for the runtime's control socket (default 30)");
-	attach->callback([&a, action] {
-		*action = [&a] { return cmd_attach(parse_pid(a.pid), a.opt); };
-	});
+	attach->callback(
+		[&a, action] { *action = [&a] { return cmd_attach(parse_pid(a.pid), a.opt); }; });
 }
 
 void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
@@ -103,7 +103,9 @@ void declare_lifecycle(CLI::App &app, Args &a, std::function<int()> *action)
 void declare_views(CLI::App &app, Args &a, std::function<int()> *action)
 {
 	add_pid(app.add_subcommand("list", "patches, objects, functions and their states"), a)
-		->callback([&a, action] { *action = [&a] { return cmd_list(parse_pid(a.pid), a.opt); }; });
+		->callback([&a, action] {
+			*action = [&a] { return cmd_list(parse_pid(a.pid), a.opt); };
+		});
 	auto *log = add_pid(app.add_subcommand("log", "print the runtime's log"), a);
 	log->add_flag("-f,--follow", a.follow, "keep printing new lines until interrupted");
 	log->add_flag("--no-time", a.no_time, "print the text only, without timestamps");
@@ -114,9 +116,10 @@ void declare_views(CLI::App &app, Args &a, std::function<int()> *action)
 
 void declare_transition(CLI::App &app, Args &a, std::function<int()> *action)
 {
-	auto *status = add_pid(app.add_subcommand("status", "the transition in progress and the "
-							    "threads that hold it (--all: every process)"),
-			       a, false);
+	auto *status =
+		add_pid(app.add_subcommand("status", "the transition in progress and the "
+						     "threads that hold it (--all: every process)"),
+			a, false);
 	add_all_options(status);
 	status->callback([&a, action] {
 		*action = [&a] {
@@ -130,7 +133,9 @@ void declare_transition(CLI::App &app, Args &a, std::function<int()> *action)
 	add_pid(app.add_subcommand("force", "finish the transition now, unchecked (the patch "
 					    "can then never be unloaded)"),
 		a)
-		->callback([&a, action] { *action = [&a] { return cmd_force(parse_pid(a.pid), a.opt); }; });
+		->callback([&a, action] {
+			*action = [&a] { return cmd_force(parse_pid(a.pid), a.opt); };
+		});
 }
 
 void report(const Failure &f, bool json)
@@ -152,7 +157,7 @@ int main(int argc, char **argv)
 	std::function<int()> action;
 	app.add_flag("--json", args.opt.json, "machine-readable output on stdout");
 	app.require_subcommand(1);
-	app.fallthrough();  // --json may follow the subcommand
+	app.fallthrough(); // --json may follow the subcommand
 	app.footer("Every command takes --json. Exit status: 0 done, 1 refused or failed, 2 usage, "
 		   "3 still in transition when the wait ended, 4 (--all) some matching processes "
 		   "have no runtime.");

@@ -20,7 +20,8 @@ namespace {
 
 class Module {
 public:
-	Module(const std::string &path) : path_(path)
+	Module(const std::string &path)
+	    : path_(path)
 	{
 		std::ifstream in(path, std::ios::binary);
 		if (!in)
@@ -28,8 +29,8 @@ public:
 		std::ostringstream s;
 		s << in.rdbuf();
 		data_ = s.str();
-		if (data_.size() < sizeof(Elf64_Ehdr) || memcmp(data_.data(), ELFMAG, SELFMAG) != 0 ||
-		    data_[EI_CLASS] != ELFCLASS64)
+		if (data_.size() < sizeof(Elf64_Ehdr) ||
+		    memcmp(data_.data(), ELFMAG, SELFMAG) != 0 || data_[EI_CLASS] != ELFCLASS64)
 			fail("is not a 64-bit ELF file");
 		eh_ = at<Elf64_Ehdr>(0);
 		read_relocs();
@@ -59,7 +60,8 @@ public:
 	{
 		for (unsigned i = 0; i < eh_.e_phnum; i++) {
 			auto ph = at<Elf64_Phdr>(eh_.e_phoff + uint64_t(i) * sizeof(Elf64_Phdr));
-			if (ph.p_type != PT_LOAD || va < ph.p_vaddr || va >= ph.p_vaddr + ph.p_memsz)
+			if (ph.p_type != PT_LOAD || va < ph.p_vaddr ||
+			    va >= ph.p_vaddr + ph.p_memsz)
 				continue;
 			if (va - ph.p_vaddr >= ph.p_filesz)
 				return false; // .bss
@@ -125,9 +127,11 @@ private:
 				if (type == R_X86_64_RELATIVE)
 					relocs_[r.r_offset] = uint64_t(r.r_addend);
 				else if (type == R_X86_64_64 && syms.sh_entsize) {
-					auto sym = at<Elf64_Sym>(syms.sh_offset + idx * syms.sh_entsize);
+					auto sym = at<Elf64_Sym>(syms.sh_offset +
+								 idx * syms.sh_entsize);
 					if (sym.st_shndx != SHN_UNDEF)
-						relocs_[r.r_offset] = sym.st_value + uint64_t(r.r_addend);
+						relocs_[r.r_offset] =
+							sym.st_value + uint64_t(r.r_addend);
 				}
 			}
 		}
@@ -158,8 +162,8 @@ ModuleInfo read_module_info(const std::string &path)
 		m.fail("exports no patch");
 	info.replace = m.u32(patch + offsetof(graft_patch, replace)) != 0;
 	uint64_t objs = m.u64(patch + offsetof(graft_patch, objs));
-	uint64_t stride = info.abi_version >= 3 ? sizeof(graft_object)
-						: offsetof(graft_object, shadow_types);
+	uint64_t stride =
+		info.abi_version >= 3 ? sizeof(graft_object) : offsetof(graft_object, shadow_types);
 	for (uint64_t o = objs; objs && m.u64(o + offsetof(graft_object, funcs)); o += stride) {
 		if (info.objects.size() > 4096)
 			m.fail("has no end to its objects");

@@ -12,7 +12,7 @@ namespace graft::cli {
 
 struct ModuleObject {
 	std::optional<std::string> name; // graft_object.name; nullopt: the main executable
-	std::string build_id;            // graft_object.build_id (ABI >= 3), "" if none
+	std::string build_id;		 // graft_object.build_id (ABI >= 3), "" if none
 };
 
 struct ModuleInfo {

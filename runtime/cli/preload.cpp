@@ -46,8 +46,8 @@ void write_lines(const std::vector<std::string> &lines)
 	if (!ok || rename(tmp.c_str(), kPreloadFile) != 0) {
 		int err = errno;
 		unlink(tmp.c_str());
-		throw Failure{kExitFailed, std::string("cannot write ") + kPreloadFile + ": " +
-						   strerror(err)};
+		throw Failure{kExitFailed,
+			      std::string("cannot write ") + kPreloadFile + ": " + strerror(err)};
 	}
 }
 
@@ -59,8 +59,10 @@ void check_library(const std::string &lib)
 	if (stat(lib.c_str(), &st) != 0)
 		throw Failure{kExitFailed, "the runtime '" + lib + "' does not exist"};
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-		throw Failure{kExitFailed, "the runtime '" + lib + "' must be owned by root and "
-					   "writable by nobody else before every process loads it"};
+		throw Failure{kExitFailed,
+			      "the runtime '" + lib +
+				      "' must be owned by root and "
+				      "writable by nobody else before every process loads it"};
 	pid_t pid = fork();
 	if (pid == 0) {
 		setenv("LD_PRELOAD", lib.c_str(), 1);
@@ -73,8 +75,9 @@ void check_library(const std::string &lib)
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
-		throw Failure{kExitFailed, "a program does not start with '" + lib +
-					   "' preloaded: not enabling it for every process"};
+		throw Failure{kExitFailed,
+			      "a program does not start with '" + lib +
+				      "' preloaded: not enabling it for every process"};
 }
 
 bool names_graft(const std::string &line, const std::string &lib)
@@ -95,8 +98,8 @@ int cmd_preload(const std::string &verb, const Options &opt)
 		else
 			kept.push_back(l);
 	}
-	std::string kill = store::config_dir_from(getenv("GRAFT_CONFIG_DIR")) + "/" +
-			   store::kDisableFile;
+	std::string kill =
+		store::config_dir_from(getenv("GRAFT_CONFIG_DIR")) + "/" + store::kDisableFile;
 	bool killed = access(kill.c_str(), F_OK) == 0;
 	if (verb == "enable" && !present) {
 		check_library(lib);
@@ -106,18 +109,24 @@ int cmd_preload(const std::string &verb, const Options &opt)
 	} else if (verb == "disable" && present) {
 		if (kept.empty()) {
 			if (unlink(kPreloadFile) != 0)
-				throw Failure{kExitFailed, std::string("cannot remove ") + kPreloadFile +
-								   ": " + strerror(errno)};
+				throw Failure{kExitFailed, std::string("cannot remove ") +
+								   kPreloadFile + ": " +
+								   strerror(errno)};
 		} else
 			write_lines(kept);
 		present = false;
 	}
 	if (opt.json)
-		print_json({{"ok", true}, {"preload", present}, {"file", kPreloadFile},
-			    {"library", lib}, {"kill_switch", killed}, {"kill_switch_file", kill}});
+		print_json({{"ok", true},
+			    {"preload", present},
+			    {"file", kPreloadFile},
+			    {"library", lib},
+			    {"kill_switch", killed},
+			    {"kill_switch_file", kill}});
 	else
-		std::cout << "preload " << (present ? "enabled" : "disabled") << " (" << kPreloadFile
-			  << (present ? " names " + lib : "") << "); kill switch " << kill << " "
+		std::cout << "preload " << (present ? "enabled" : "disabled") << " ("
+			  << kPreloadFile << (present ? " names " + lib : "") << "); kill switch "
+			  << kill << " "
 			  << (killed ? "ON: the runtime does nothing in new processes" : "off")
 			  << "\n";
 	return kExitOk;

@@ -56,7 +56,8 @@ std::string note_build_id(const Mem &mem, uint64_t addr, uint64_t size)
 		size_t next = desc + ((nh.n_descsz + 3) & ~3u);
 		if (desc + nh.n_descsz > buf.size() || next <= off)
 			return {};
-		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(&buf[name], "GNU", 4))
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    !memcmp(&buf[name], "GNU", 4))
 			return hex(&buf[desc], nh.n_descsz);
 		off = next;
 	}
@@ -153,7 +154,8 @@ void read_maps(ProcInfo &p)
 		char perms[8] = {};
 		int path_at = 0;
 		if (sscanf(line.c_str(), "%lx-%*x %7s %lx %*s %*s %n", &start, perms, &offset,
-			   &path_at) < 3 || path_at <= 0 || line[size_t(path_at)] != '/')
+			   &path_at) < 3 ||
+		    path_at <= 0 || line[size_t(path_at)] != '/')
 			continue;
 		ProcObject obj;
 		obj.path = line.substr(size_t(path_at));
@@ -237,7 +239,8 @@ std::string file_build_id(const std::string &path)
 		return {};
 	for (const auto &p : ph)
 		if (p.p_type == PT_NOTE)
-			if (std::string id = note_build_id(file, p.p_offset, p.p_filesz); !id.empty())
+			if (std::string id = note_build_id(file, p.p_offset, p.p_filesz);
+			    !id.empty())
 				return id;
 	return {};
 }

@@ -24,12 +24,12 @@ struct ProcObject {
 struct ProcInfo {
 	pid_t pid = 0;
 	pid_t nspid = 0; // the pid inside its own pid namespace (NStgid)
-	uid_t uid = 0;   // effective uid
+	uid_t uid = 0;	 // effective uid
 	std::string comm;
 	std::vector<ProcObject> objects; // the executable first
-	bool has_runtime = false;        // libgraft.so is mapped
-	bool attached = false;           // graft attached the runtime just now (--attach)
-	std::string error;               // why it could not be read ("" when it could)
+	bool has_runtime = false;	 // libgraft.so is mapped
+	bool attached = false;		 // graft attached the runtime just now (--attach)
+	std::string error;		 // why it could not be read ("" when it could)
 
 	const ProcObject *find(const std::string &name, bool main) const;
 };

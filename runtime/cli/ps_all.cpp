@@ -28,7 +28,8 @@ struct Row {
 std::string exe_of(pid_t pid)
 {
 	char buf[PATH_MAX];
-	ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof(buf) - 1);
+	ssize_t n =
+		readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof(buf) - 1);
 	return n > 0 ? std::string(buf, size_t(n)) : "[" + comm_of(pid) + "]";
 }
 
@@ -70,7 +71,8 @@ int ps_all(const Options &opt)
 	}
 	if (d)
 		closedir(d);
-	std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.pid < b.pid; });
+	std::sort(rows.begin(), rows.end(),
+		  [](const Row &a, const Row &b) { return a.pid < b.pid; });
 	if (opt.json) {
 		json out = json::array();
 		for (const Row &r : rows) {
@@ -85,7 +87,8 @@ int ps_all(const Options &opt)
 	std::printf("%7s %7s %7s  %s\n", "PID", "RUNTIME", "PATCHES", "EXE");
 	for (const Row &r : rows)
 		std::printf("%7d %7s %7s  %s\n", int(r.pid), r.runtime ? "yes" : "-",
-			    r.patches >= 0 ? std::to_string(r.patches).c_str() : "-", r.exe.c_str());
+			    r.patches >= 0 ? std::to_string(r.patches).c_str() : "-",
+			    r.exe.c_str());
 	return kExitOk;
 }
 

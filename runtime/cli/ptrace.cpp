@@ -61,7 +61,7 @@ int wait_stop(pid_t tid, int timeout_ms)
 	for (;;) {
 		int status = 0;
 		int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-										      Clock::now())
+										     Clock::now())
 				       .count());
 		if (left <= 0 && waitpid(tid, &status, __WALL | WNOHANG) != tid)
 			return -1;
@@ -88,7 +88,8 @@ bool stop(pid_t tid, int timeout_ms, std::string *why)
 	for (int i = 0; i < 64; i++) {
 		int status = wait_stop(tid, timeout_ms);
 		if (status < 0) {
-			*why = "the thread did not stop within " + std::to_string(timeout_ms) + " ms";
+			*why = "the thread did not stop within " + std::to_string(timeout_ms) +
+			       " ms";
 			return false;
 		}
 		if (status >> 16 == PTRACE_EVENT_STOP)
@@ -220,7 +221,7 @@ CallResult finish_call(pid_t tid, const Call &c)
 	auto deadline = Clock::now() + std::chrono::milliseconds(c.timeout_ms);
 	for (;;) {
 		int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-										      Clock::now())
+										     Clock::now())
 				       .count());
 		int status = wait_stop(tid, left > 0 ? left : 0);
 		if (status < 0) {

@@ -27,7 +27,8 @@ constexpr const char *kDefaultInterp = "/lib64/ld-linux-x86-64.so.2";
 bool is_executable_file(const std::string &path)
 {
 	struct stat st;
-	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+	return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path.c_str(), X_OK) == 0;
 }
 
 // The file execvp() will run for name, or "" if it finds none.
@@ -117,15 +118,18 @@ std::string sanitizer_preload(const std::string &lib, const std::string &program
 		return "";
 	std::optional<ElfDeps> prog = read_elf_deps(resolve_program(program));
 	if (prog && links_sanitizer_statically(*prog))
-		throw Failure{kExitFailed, "'" + lib + "' needs the shared sanitizer runtime " + soname +
-						   " but '" + program + "' has one linked in statically "
-						   "(Clang's default): build both with the same compiler, "
-						   "or the program with -shared-libsan"};
+		throw Failure{kExitFailed,
+			      "'" + lib + "' needs the shared sanitizer runtime " + soname +
+				      " but '" + program +
+				      "' has one linked in statically "
+				      "(Clang's default): build both with the same compiler, "
+				      "or the program with -shared-libsan"};
 	std::string path = locate_needed(lib, soname);
 	if (path.empty())
-		throw Failure{kExitFailed, "'" + lib + "' was built with a sanitizer and needs " +
-						   soname + " loaded first, but its path could not be found: "
-							    "add it to LD_PRELOAD yourself"};
+		throw Failure{kExitFailed,
+			      "'" + lib + "' was built with a sanitizer and needs " + soname +
+				      " loaded first, but its path could not be found: "
+				      "add it to LD_PRELOAD yourself"};
 	return path;
 }
 
@@ -137,8 +141,9 @@ std::string patches_value(const std::vector<std::string> &patches)
 		if (!realpath(file.c_str(), real))
 			throw Failure{kExitFailed, "patch file '" + file + "' does not exist"};
 		if (strchr(real, ':'))
-			throw Failure{kExitFailed, "patch file '" + std::string(real) +
-							   "' contains ':', which GRAFT_PATCHES cannot carry"};
+			throw Failure{kExitFailed,
+				      "patch file '" + std::string(real) +
+					      "' contains ':', which GRAFT_PATCHES cannot carry"};
 		value += (value.empty() ? "" : ":") + std::string(real);
 	}
 	return value;
@@ -153,8 +158,10 @@ int cmd_run(const std::vector<std::string> &patches, const std::vector<std::stri
 		throw Failure{kExitUsage, "run: no program given"};
 	std::string lib = libgraft_path();
 	if (access(lib.c_str(), R_OK) != 0)
-		throw Failure{kExitFailed, "cannot find the runtime: '" + lib + "' does not exist "
-					   "(graft looks in " GRAFT_PKGLIBDIR_FROM_BIN " and ../lib from its own directory)"};
+		throw Failure{kExitFailed, "cannot find the runtime: '" + lib +
+						   "' does not exist "
+						   "(graft looks in " GRAFT_PKGLIBDIR_FROM_BIN
+						   " and ../lib from its own directory)"};
 	std::string preload = lib;
 	std::string san = sanitizer_preload(lib, command[0]);
 	if (!san.empty())

@@ -117,8 +117,8 @@ int sign(const SignArgs &a)
 	close(fd);
 	if (!hashed)
 		throw Failure{kExitFailed, "'" + a.file + "': " + why};
-	std::string text = trust::sign_prehashed(sodium.get(), sk, b2,
-						 trust::format_trusted_comment(c));
+	std::string text =
+		trust::sign_prehashed(sodium.get(), sk, b2, trust::format_trusted_comment(c));
 	std::string out = a.file + ".minisig";
 	unlink(out.c_str());
 	write_new(out, text, 0644);
@@ -143,7 +143,8 @@ void open_patch_file(const std::string &path, PatchFile *out)
 	PatchFile &f = *out;
 	f.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0)
-		throw Failure{kExitFailed, "cannot open patch file '" + path + "': " + strerror(errno)};
+		throw Failure{kExitFailed,
+			      "cannot open patch file '" + path + "': " + strerror(errno)};
 	std::ifstream sig(path + ".minisig");
 	if (sig) {
 		std::stringstream s;
@@ -178,9 +179,8 @@ void declare_trust(CLI::App &app, Options &opt, std::function<int()> *action)
 	auto *hist = app.add_subcommand("history", "the audit trail of a process: loads, "
 						   "enables, disables, forces, unloads, refusals");
 	hist->add_option("PID", pid, "process id of the target")->required();
-	hist->callback([action, &opt] {
-		*action = [&opt] { return cmd_history(parse_pid(pid), opt); };
-	});
+	hist->callback(
+		[action, &opt] { *action = [&opt] { return cmd_history(parse_pid(pid), opt); }; });
 }
 
 } // namespace graft::cli

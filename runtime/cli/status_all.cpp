@@ -15,7 +15,9 @@ namespace field = control::field;
 
 json object_record(const ProcObject &o)
 {
-	return {{"path", o.path}, {"name", o.name}, {"build_id", o.build_id},
+	return {{"path", o.path},
+		{"name", o.name},
+		{"build_id", o.build_id},
 		{"deleted", o.deleted}};
 }
 
@@ -75,20 +77,27 @@ json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 	for (const std::string &n : applicable)
 		all_on &= enabled_in(patches, n);
 	if (!applicable.empty())
-		verdict = !p.has_runtime      ? "without runtime"
+		verdict = !p.has_runtime   ? "without runtime"
 			  : !error.empty() ? "failed"
-			  : all_on         ? "patched"
+			  : all_on	   ? "patched"
 					   : "failed";
 	else
 		verdict = other ? "not applicable" : "no stored patch";
 	if (verdict == "failed" && error.empty())
 		error = "a stored patch for it is not enabled";
 	const ProcObject &exe = p.objects.front();
-	return {{"pid", p.pid},           {"nspid", p.nspid},    {"comm", p.comm},
-		{"uid", p.uid},           {"exe", exe.path},     {"exe_deleted", exe.deleted},
+	return {{"pid", p.pid},
+		{"nspid", p.nspid},
+		{"comm", p.comm},
+		{"uid", p.uid},
+		{"exe", exe.path},
+		{"exe_deleted", exe.deleted},
 		{"runtime", p.has_runtime ? (error.empty() ? "present" : "unreachable") : "absent"},
-		{"objects", objects},     {"patches", patches},  {"verdict", verdict},
-		{"notes", notes},         {"error", error}};
+		{"objects", objects},
+		{"patches", patches},
+		{"verdict", verdict},
+		{"notes", notes},
+		{"error", error}};
 }
 
 void print_record(const json &r)
@@ -99,7 +108,8 @@ void print_record(const json &r)
 		std::printf("        object %s  build-id %s%s\n", str(o, "path").c_str(),
 			    str(o, "build_id").c_str(), flag(o, "deleted") ? "  (deleted)" : "");
 	for (const json &p : array_of(r, "patches"))
-		std::printf("        patch %s  %s\n", str(p, "name").c_str(), str(p, "state").c_str());
+		std::printf("        patch %s  %s\n", str(p, "name").c_str(),
+			    str(p, "state").c_str());
 	for (const json &n : array_of(r, "notes"))
 		std::printf("        %s\n", n.get<std::string>().c_str());
 	if (!str(r, "error").empty())
@@ -130,13 +140,17 @@ int cmd_status_all(const std::string &store, const Selector &sel, const Options 
 	for (const StorePatch &sp : patches)
 		stored.push_back(to_json(sp));
 	if (opt.json)
-		print_json({{"ok", failed == 0 && bare == 0}, {"version", GRAFT_VERSION},
-			    {"store_dir", store}, {"store", stored}, {"processes", list},
+		print_json({{"ok", failed == 0 && bare == 0},
+			    {"version", GRAFT_VERSION},
+			    {"store_dir", store},
+			    {"store", stored},
+			    {"processes", list},
 			    {"summary", summary}});
 	else
 		std::printf("%d patched, %d not applicable, %d failed, %d without runtime, "
-			    "%d with no stored patch\n", summary["patched"], summary["not applicable"],
-			    failed, bare, summary["no stored patch"]);
+			    "%d with no stored patch\n",
+			    summary["patched"], summary["not applicable"], failed, bare,
+			    summary["no stored patch"]);
 	return failed ? kExitFailed : bare ? kExitUncovered : kExitOk;
 }
 

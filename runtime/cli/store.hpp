@@ -13,8 +13,8 @@
 namespace graft::cli {
 
 struct StorePatch {
-	std::string name;     // the patch's name (module file name without .so)
-	std::string file;     // relative to the store: modules/NAME.so
+	std::string name; // the patch's name (module file name without .so)
+	std::string file; // relative to the store: modules/NAME.so
 	ModuleInfo info;
 	std::vector<std::string> targets; // files that had its build-ids when installed
 };
@@ -27,12 +27,12 @@ std::vector<StorePatch> read_manifest(const std::string &dir);
 
 // Which processes `--all` addresses.
 struct Selector {
-	std::string exe;          // --exe PATH: processes of this program
-	std::string lib;          // --lib NAME: processes mapping a library of this name
-	std::string unit;         // --unit NAME: processes of the systemd unit's cgroup
-	std::string cgroup;       // --cgroup DIR: processes of this control group
-	std::vector<pid_t> pids;  // PIDS: these processes only
-	int jobs = 16;            // processes handled at once
+	std::string exe;	 // --exe PATH: processes of this program
+	std::string lib;	 // --lib NAME: processes mapping a library of this name
+	std::string unit;	 // --unit NAME: processes of the systemd unit's cgroup
+	std::string cgroup;	 // --cgroup DIR: processes of this control group
+	std::vector<pid_t> pids; // PIDS: these processes only
+	int jobs = 16;		 // processes handled at once
 };
 
 // A patch to put in processes: its name, the path the runtimes open, what it patches.
@@ -61,8 +61,8 @@ void check_selector(const Selector &sel);
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a
 // line (or a JSON record) per process and a summary; the exit code.
 // extra: fields added to the JSON document (install's "store").
-int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel,
-		       const Options &opt, const json &extra = json::object());
+int apply_to_processes(const std::vector<Fleet> &patches, const Selector &sel, const Options &opt,
+		       const json &extra = json::object());
 
 // The manifest's record of an installed patch (also status --all --json's "store").
 json to_json(const StorePatch &p);

@@ -67,7 +67,8 @@ struct StoreLock {
 	{
 		make_dir(dir);
 		make_dir(dir + "/" + store::kModulesDir);
-		fd = open((dir + "/" + store::kLockFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		fd = open((dir + "/" + store::kLockFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+			  0644);
 		if (fd < 0 || flock(fd, LOCK_EX) != 0)
 			fail("cannot lock the store '" + dir + "': " + strerror(errno));
 	}
@@ -190,8 +191,12 @@ json to_json(const StorePatch &p)
 	for (const ModuleObject &o : p.info.objects)
 		objs.push_back({{"name", o.name ? json(*o.name) : json(nullptr)},
 				{"build_id", o.build_id}});
-	return {{"name", p.name},       {"file", p.file},   {"abi_version", p.info.abi_version},
-		{"replace", p.info.replace}, {"objects", objs}, {"targets", p.targets}};
+	return {{"name", p.name},
+		{"file", p.file},
+		{"abi_version", p.info.abi_version},
+		{"replace", p.info.replace},
+		{"objects", objs},
+		{"targets", p.targets}};
 }
 
 std::string store_dir(const std::string &option)
@@ -247,9 +252,10 @@ int cmd_install(const std::string &dir, const std::string &file,
 		std::vector<StorePatch> patches = read_manifest(dir);
 		change = store_change(dir, patches, name, data, targets);
 		if (change != "unchanged") { // the same bytes again: the store stays as it is
-			patches.erase(std::remove_if(patches.begin(), patches.end(),
-						     [&](const StorePatch &p) { return p.name == name; }),
-				      patches.end());
+			patches.erase(
+				std::remove_if(patches.begin(), patches.end(),
+					       [&](const StorePatch &p) { return p.name == name; }),
+				patches.end());
 			write_file(dir + "/" + rel, data);
 			patches.push_back(StorePatch{name, rel, info, targets_of(info, targets)});
 			write_manifest(dir, patches);

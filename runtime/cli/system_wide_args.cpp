@@ -94,8 +94,9 @@ int run_disable_all(const std::string &name, const Options &opt)
 
 void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *action)
 {
-	auto *install = app.add_subcommand("install", "put a patch in the patch store (new "
-						      "processes get it) and apply it to running ones");
+	auto *install =
+		app.add_subcommand("install", "put a patch in the patch store (new "
+					      "processes get it) and apply it to running ones");
 	install->add_option("FILE", sw.file, "the patch module (.so)")->required();
 	install->add_option("--target", sw.targets,
 			    "a file with the patched build-id, kept in mind by gc (repeatable)");
@@ -117,9 +118,8 @@ void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *acti
 	});
 	auto *gc = app.add_subcommand("gc", "drop store entries no process maps and no file has");
 	add_store(gc);
-	gc->callback([&opt, action] {
-		*action = [&opt] { return cmd_gc(store_dir(sw.store), opt); };
-	});
+	gc->callback(
+		[&opt, action] { *action = [&opt] { return cmd_gc(store_dir(sw.store), opt); }; });
 	auto *apply = app.add_subcommand("apply", "load and enable a patch in every matching "
 						  "process (--all)");
 	apply->add_flag("--all", sw.all, "required: every matching process")->required();
@@ -130,22 +130,23 @@ void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *acti
 		*action = [&opt] {
 			if (!sw.from_store) {
 				if (sw.pids.empty())
-					throw Failure{kExitUsage, "apply --all needs PATCH.so or --from-store"};
+					throw Failure{kExitUsage,
+						      "apply --all needs PATCH.so or --from-store"};
 				sw.file = sw.pids.front();
 				sw.pids.erase(sw.pids.begin());
 			}
-			return cmd_apply_all(store_dir(sw.store), sw.file, sw.from_store, selector(),
-					     opt);
+			return cmd_apply_all(store_dir(sw.store), sw.file, sw.from_store,
+					     selector(), opt);
 		};
 	});
-	auto *preload = app.add_subcommand("preload", "the runtime in every new process through "
-						      "/etc/ld.so.preload: enable, disable, status");
+	auto *preload =
+		app.add_subcommand("preload", "the runtime in every new process through "
+					      "/etc/ld.so.preload: enable, disable, status");
 	preload->add_option("VERB", sw.verb, "enable, disable or status")
 		->required()
 		->check(CLI::IsMember({"enable", "disable", "status"}));
-	preload->callback([&opt, action] {
-		*action = [&opt] { return cmd_preload(sw.verb, opt); };
-	});
+	preload->callback(
+		[&opt, action] { *action = [&opt] { return cmd_preload(sw.verb, opt); }; });
 }
 
 } // namespace graft::cli

@@ -44,7 +44,10 @@ std::string holding_count(const json &t)
 // the final message starts on a clean line.
 class Progress {
 public:
-	Progress() : tty_(isatty(STDERR_FILENO) == 1) {}
+	Progress()
+	    : tty_(isatty(STDERR_FILENO) == 1)
+	{
+	}
 	~Progress() { clear(); }
 	Progress(const Progress &) = delete;
 	Progress &operator=(const Progress &) = delete;
@@ -53,9 +56,10 @@ public:
 	{
 		if (!tty_)
 			return;
-		std::string line = str(t, field::direction) + " '" + str(t, field::patch) + "': " +
-				   std::to_string(num(t, field::threads_switched)) + "/" +
-				   std::to_string(num(t, field::threads_total)) + " threads switched";
+		std::string line = str(t, field::direction) + " '" + str(t, field::patch) +
+				   "': " + std::to_string(num(t, field::threads_switched)) + "/" +
+				   std::to_string(num(t, field::threads_total)) +
+				   " threads switched";
 		if (line == shown_)
 			return;
 		std::fprintf(stderr, "\r%s\033[K", line.c_str());
@@ -108,8 +112,9 @@ json transition_of(pid_t pid, const std::string &patch, const std::string &doing
 		t = fetch_transition(pid, timeout);
 	} catch (const Failure &f) {
 		if (f.process_gone || !process_alive(pid))
-			throw Failure{kExitFailed, "process " + pid_str(pid) + " exited while patch '" +
-							   patch + "' was " + doing,
+			throw Failure{kExitFailed,
+				      "process " + pid_str(pid) + " exited while patch '" + patch +
+					      "' was " + doing,
 				      true};
 		throw;
 	}
@@ -125,7 +130,7 @@ json wait_for(pid_t pid, const std::string &patch, std::string *doing, Clock::ti
 		json t = transition_of(pid, patch, *doing, deadline);
 		if (t.is_null())
 			return t;
-		*doing = str(t, field::direction);  // a disable may have reversed it
+		*doing = str(t, field::direction); // a disable may have reversed it
 		if (Clock::now() >= deadline)
 			return t;
 		progress.show(t);
@@ -163,8 +168,8 @@ void print_transition(const json &t)
 
 } // namespace
 
-int finish_transition(pid_t pid, const std::string &patch, const std::string &doing,
-		      json reply, const std::string &done, const Options &opt)
+int finish_transition(pid_t pid, const std::string &patch, const std::string &doing, json reply,
+		      const std::string &done, const Options &opt)
 {
 	auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_sec);
 	std::string direction = doing;
@@ -180,16 +185,18 @@ int finish_transition(pid_t pid, const std::string &patch, const std::string &do
 	if (t.is_null() || opt.no_wait) {
 		if (!opt.json)
 			std::cout << done
-				  << (t.is_null() ? ""
-						  : "; " + direction +
-							    " goes on in the background (see 'graft "
-							    "status " + pid_str(pid) + "')")
+				  << (t.is_null()
+					      ? ""
+					      : "; " + direction +
+							" goes on in the background (see 'graft "
+							"status " +
+							pid_str(pid) + "')")
 				  << '\n';
 		return kExitOk;
 	}
 	std::cerr << "graft: patch '" << patch << "' is still " << direction << " after "
-		  << opt.timeout_sec << " s: " << holding_count(t) << " (see 'graft status "
-		  << pid << "'); it goes on in the background\n";
+		  << opt.timeout_sec << " s: " << holding_count(t) << " (see 'graft status " << pid
+		  << "'); it goes on in the background\n";
 	return kExitTransition;
 }
 

@@ -37,7 +37,7 @@ std::string func_state(const json &f)
 
 void print_funcs(const json &funcs)
 {
-	size_t w = 8;  // "FUNCTION"
+	size_t w = 8; // "FUNCTION"
 	for (const json &f : funcs)
 		w = std::max(w, str(f, field::name).size());
 	std::printf("    %-*s  %6s  %-7s  %-9s  %-14s  %s\n", int(w), "FUNCTION", "SYMPOS", "STATE",
@@ -102,8 +102,10 @@ void print_log_line(const json &line, bool no_time)
 // One `log` request: the lines after seq `after`. Throws Failure on refusal.
 json fetch_log(pid_t pid, uint64_t after)
 {
-	json reply = request(pid, json{{field::cmd, control::cmd::log}, {field::after, after},
-				       {field::max, control::kLogHardMax}},
+	json reply = request(pid,
+			     json{{field::cmd, control::cmd::log},
+				  {field::after, after},
+				  {field::max, control::kLogHardMax}},
 			     kQueryTimeoutSec);
 	if (!reply[field::ok].get<bool>())
 		throw Failure{kExitFailed, "cannot read the log of " + std::to_string(pid) + ": " +

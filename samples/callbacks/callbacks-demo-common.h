@@ -50,10 +50,10 @@ static void demo_post_unpatch(struct graft_object *obj)
 	demo_info("post_unpatch_callback", obj);
 }
 
-#define DEMO_CALLBACKS                                                                   \
-	{                                                                                \
-		.pre_patch = demo_pre_patch, .post_patch = demo_post_patch,              \
-		.pre_unpatch = demo_pre_unpatch, .post_unpatch = demo_post_unpatch,      \
+#define DEMO_CALLBACKS                                                              \
+	{                                                                           \
+		.pre_patch = demo_pre_patch, .post_patch = demo_post_patch,         \
+		.pre_unpatch = demo_pre_unpatch, .post_unpatch = demo_post_unpatch, \
 	}
 
 static struct graft_func demo_no_funcs[] = {{0}};

@@ -154,7 +154,8 @@ static int handle(char *cmd)
 		return 1;
 	else
 		reply("unknown command '%s' (load LIB [block], unload LIB, set pre_patch_ret N, "
-		      "set pre_patch_ret2 N, grep, pid, quit)", cmd);
+		      "set pre_patch_ret2 N, grep, pid, quit)",
+		      cmd);
 	return 0;
 }
 

@@ -8,10 +8,10 @@
 #include <graft/graft.h>
 
 #pragma weak graft_log
-#define SAY(...)                                                                         \
-	do {                                                                             \
-		if (graft_log)                                                           \
-			graft_log(__VA_ARGS__);                                          \
+#define SAY(...)                                \
+	do {                                    \
+		if (graft_log)                  \
+			graft_log(__VA_ARGS__); \
 	} while (0)
 
 #endif

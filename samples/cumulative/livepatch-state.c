@@ -133,7 +133,8 @@ static struct graft_object objs[] = {
 	{
 		.name = NULL,
 		.funcs = no_funcs,
-		.callbacks = {.pre_patch = pre_patch_callback, .post_patch = post_patch_callback,
+		.callbacks = {.pre_patch = pre_patch_callback,
+			      .post_patch = post_patch_callback,
 			      .pre_unpatch = pre_unpatch_callback,
 			      .post_unpatch = post_unpatch_callback},
 		.syms = syms,

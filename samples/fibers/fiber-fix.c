@@ -16,8 +16,8 @@ static long order_total_fixed(int session, int n)
 
 static struct graft_func funcs[] = {
 	{.old_name = "order_total", .new_func = (void *)order_total_fixed}, {0}};
-static struct graft_sym syms[] = {
-	{.name = "wait_for_payment", .addr = (void **)&wait_for_payment}, {0}};
+static struct graft_sym syms[] = {{.name = "wait_for_payment", .addr = (void **)&wait_for_payment},
+				  {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs, .syms = syms}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -26,21 +26,17 @@ static const char *livepatch_cmdline_show(void)
 	return "this has been live patched";
 }
 
-static struct graft_func funcs[] = {
-	{
-		.old_name = "cmdline_show",
-		.new_func = (void *)livepatch_cmdline_show,
-	},
-	{ 0 }
-};
+static struct graft_func funcs[] = {{
+					    .old_name = "cmdline_show",
+					    .new_func = (void *)livepatch_cmdline_show,
+				    },
+				    {0}};
 
-static struct graft_object objs[] = {
-	{
-		/* name being NULL means the main executable */
-		.funcs = funcs,
-	},
-	{ 0 }
-};
+static struct graft_object objs[] = {{
+					     /* name being NULL means the main executable */
+					     .funcs = funcs,
+				     },
+				     {0}};
 
 static struct graft_patch patch = {
 	.objs = objs,

@@ -31,26 +31,23 @@ static void post_unpatch(struct graft_object *obj)
 	graft_log("livepatch-sample2: post_unpatch of '%s'", graft_object_name(obj));
 }
 
-static struct graft_func funcs[] = {
-	{
-		.old_name = "cmdline_show",
-		.new_func = (void *)livepatch2_cmdline_show,
-	},
-	{ 0 }
-};
+static struct graft_func funcs[] = {{
+					    .old_name = "cmdline_show",
+					    .new_func = (void *)livepatch2_cmdline_show,
+				    },
+				    {0}};
 
-static struct graft_object objs[] = {
-	{
-		.funcs = funcs,
-		.callbacks = {
-			.pre_patch = pre_patch,
-			.post_patch = post_patch,
-			.pre_unpatch = pre_unpatch,
-			.post_unpatch = post_unpatch,
-		},
-	},
-	{ 0 }
-};
+static struct graft_object objs[] = {{
+					     .funcs = funcs,
+					     .callbacks =
+						     {
+							     .pre_patch = pre_patch,
+							     .post_patch = post_patch,
+							     .pre_unpatch = pre_unpatch,
+							     .post_unpatch = post_unpatch,
+						     },
+				     },
+				     {0}};
 
 static struct graft_patch patch = {
 	.objs = objs,

@@ -16,15 +16,12 @@ static struct graft_func funcs[] = {
 		.new_func = (void *)livepatch_version_show,
 		.old_sympos = 0,
 	},
-	{ 0 }
-};
+	{0}};
 
-static struct graft_object objs[] = {
-	{
-		.funcs = funcs,
-	},
-	{ 0 }
-};
+static struct graft_object objs[] = {{
+					     .funcs = funcs,
+				     },
+				     {0}};
 
 static struct graft_patch patch = {
 	.objs = objs,

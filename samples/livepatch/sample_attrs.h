@@ -20,11 +20,11 @@
 /* The constant answer, hidden from the optimiser, so that no caller can fold the
  * callee's return value into itself (Clang's interprocedural constant propagation
  * does that for static functions even when it does not inline them). */
-#define SAMPLE_OPAQUE(str)                                                               \
-	__extension__({                                                                  \
-		const char *opaque_ = (str);                                             \
-		__asm__ volatile("" : "+r"(opaque_));                                    \
-		opaque_;                                                                 \
+#define SAMPLE_OPAQUE(str)                            \
+	__extension__({                               \
+		const char *opaque_ = (str);          \
+		__asm__ volatile("" : "+r"(opaque_)); \
+		opaque_;                              \
 	})
 
 #endif /* SAMPLE_ATTRS_H */

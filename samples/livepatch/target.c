@@ -137,12 +137,14 @@ int main(int argc, char **argv)
 		char *end;
 		interval = strtod(argv[2], &end);
 		if (*end != '\0' || !(interval > 0)) {
-			fprintf(stderr, "livepatch-target: --serve needs a positive number of seconds\n");
+			fprintf(stderr,
+				"livepatch-target: --serve needs a positive number of seconds\n");
 			return 2;
 		}
 	} else if (argc != 1) {
-		fprintf(stderr, "usage: %s [--serve SECONDS]\n"
-				"commands on stdin: exe, lib, static, all, pid, quit\n",
+		fprintf(stderr,
+			"usage: %s [--serve SECONDS]\n"
+			"commands on stdin: exe, lib, static, all, pid, quit\n",
 			argv[0]);
 		return 2;
 	}

@@ -71,14 +71,14 @@ static struct graft_func funcs[] = {
 	{.old_name = "dummy_alloc", .new_func = (void *)livepatch_fix1_dummy_alloc},
 	{.old_name = "dummy_free", .new_func = (void *)livepatch_fix1_dummy_free},
 	{0}};
-static struct graft_sym syms[] = {
-	{.name = "buffer_alloc", .addr = (void **)&target_buffer_alloc},
-	{.name = "buffer_free", .addr = (void **)&target_buffer_free},
-	{.name = "clock_ticks", .addr = (void **)&target_clock_ticks},
-	{0}};
-static struct graft_object objs[] = {
-	{.name = NULL, .funcs = funcs, .callbacks = {.post_unpatch = fix1_post_unpatch},
-	 .syms = syms},
-	{0}};
+static struct graft_sym syms[] = {{.name = "buffer_alloc", .addr = (void **)&target_buffer_alloc},
+				  {.name = "buffer_free", .addr = (void **)&target_buffer_free},
+				  {.name = "clock_ticks", .addr = (void **)&target_clock_ticks},
+				  {0}};
+static struct graft_object objs[] = {{.name = NULL,
+				      .funcs = funcs,
+				      .callbacks = {.post_unpatch = fix1_post_unpatch},
+				      .syms = syms},
+				     {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

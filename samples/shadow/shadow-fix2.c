@@ -42,8 +42,7 @@ static void livepatch_fix2_dummy_free(struct dummy *d)
 
 	unsigned long *shadow_count = graft_shadow_get(d, SV_COUNTER);
 	if (shadow_count) {
-		graft_log("shadow-fix2: dummy @ %p, check counter = %lu", (void *)d,
-			  *shadow_count);
+		graft_log("shadow-fix2: dummy @ %p, check counter = %lu", (void *)d, *shadow_count);
 		graft_shadow_free(d, SV_COUNTER, NULL);
 	}
 	free(d);
@@ -60,12 +59,12 @@ static struct graft_func funcs[] = {
 	{.old_name = "dummy_check", .new_func = (void *)livepatch_fix2_dummy_check},
 	{.old_name = "dummy_free", .new_func = (void *)livepatch_fix2_dummy_free},
 	{0}};
-static struct graft_sym syms[] = {
-	{.name = "buffer_free", .addr = (void **)&target_buffer_free},
-	{0}};
-static struct graft_object objs[] = {
-	{.name = NULL, .funcs = funcs, .callbacks = {.post_unpatch = fix2_post_unpatch},
-	 .syms = syms},
-	{0}};
+static struct graft_sym syms[] = {{.name = "buffer_free", .addr = (void **)&target_buffer_free},
+				  {0}};
+static struct graft_object objs[] = {{.name = NULL,
+				      .funcs = funcs,
+				      .callbacks = {.post_unpatch = fix2_post_unpatch},
+				      .syms = syms},
+				     {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

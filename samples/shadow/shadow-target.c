@@ -67,8 +67,7 @@ PATCHABLE struct dummy *dummy_alloc(void)
 		return NULL;
 	}
 	if (verbose)
-		fprintf(stderr, "dummy_alloc: dummy @ %p, expires @ %lx\n", (void *)d,
-			d->expires);
+		fprintf(stderr, "dummy_alloc: dummy @ %p, expires @ %lx\n", (void *)d, d->expires);
 	return d;
 }
 

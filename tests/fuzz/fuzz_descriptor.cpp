@@ -30,7 +30,10 @@
 
 namespace {
 
-int replacement() { return 42; }
+int replacement()
+{
+	return 42;
+}
 void *cell_storage[64];
 
 // Owns everything one descriptor points to.
@@ -144,13 +147,15 @@ void make_states(Arena &a, FuzzedDataProvider &in, unsigned abi)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FuzzedDataProvider in(data, size);
-	unsigned abi = in.ConsumeIntegralInRange<unsigned>(GRAFT_ABI_VERSION_MIN, GRAFT_ABI_VERSION);
+	unsigned abi =
+		in.ConsumeIntegralInRange<unsigned>(GRAFT_ABI_VERSION_MIN, GRAFT_ABI_VERSION);
 	Arena a;
 	graft_patch desc{};
 	desc.replace = in.ConsumeBool();
 	make_objects(a, in, abi);
-	desc.objs = in.ConsumeIntegralInRange<int>(0, 15) ? reinterpret_cast<graft_object *>(a.objs.data())
-							   : nullptr;
+	desc.objs = in.ConsumeIntegralInRange<int>(0, 15)
+			    ? reinterpret_cast<graft_object *>(a.objs.data())
+			    : nullptr;
 	if (abi >= 2) {
 		make_states(a, in, abi);
 		desc.states = in.ConsumeBool() ? reinterpret_cast<graft_state *>(a.states.data())

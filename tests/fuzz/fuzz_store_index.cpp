@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)index.find_object("");
 	(void)index.find_object("libc.so.6");
 	if (size > 0)
-		(void)index.find_object(std::string(reinterpret_cast<const char *>(data) + size / 2,
-						    strnlen(reinterpret_cast<const char *>(data) + size / 2,
-							    size - size / 2)));
+		(void)index.find_object(std::string(
+			reinterpret_cast<const char *>(data) + size / 2,
+			strnlen(reinterpret_cast<const char *>(data) + size / 2, size - size / 2)));
 	return 0;
 }

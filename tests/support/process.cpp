@@ -187,7 +187,8 @@ Target::~Target()
 {
 	if (in_ >= 0)
 		close(in_);
-	if (pid_ > 0 && status_ == -1 && wait_until(pid_, Clock::now() + std::chrono::seconds(10)) == -1) {
+	if (pid_ > 0 && status_ == -1 &&
+	    wait_until(pid_, Clock::now() + std::chrono::seconds(10)) == -1) {
 		kill(pid_, SIGKILL);
 		waitpid(pid_, nullptr, 0);
 	}
@@ -205,7 +206,8 @@ std::string Target::read_line(int timeout_sec)
 			buffer_.erase(0, nl + 1);
 			return line;
 		}
-		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+										  Clock::now());
 		if (left.count() <= 0)
 			return "";
 		pollfd pfd{out_, POLLIN, 0};
@@ -231,10 +233,12 @@ std::string Target::ask(const std::string &command, int timeout_sec)
 bool Target::wait_ready(int timeout_sec)
 {
 	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
-	std::string sock = std::string(getenv("GRAFT_RUNTIME_DIR")) + "/" + std::to_string(pid_) + ".sock";
+	std::string sock =
+		std::string(getenv("GRAFT_RUNTIME_DIR")) + "/" + std::to_string(pid_) + ".sock";
 	while (Clock::now() < deadline) {
 		struct stat st;
-		if (stat(sock.c_str(), &st) == 0 && run_graft({"list", std::to_string(pid_)}).status == 0)
+		if (stat(sock.c_str(), &st) == 0 &&
+		    run_graft({"list", std::to_string(pid_)}).status == 0)
 			return true;
 		if (!alive())
 			return false;

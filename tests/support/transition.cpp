@@ -83,8 +83,8 @@ bool wait_status(pid_t pid, const std::function<bool(const TransitionStatus &)> 
 
 bool wait_no_transition(pid_t pid, int timeout_sec, TransitionStatus *last)
 {
-	return wait_status(pid, [](const TransitionStatus &s) { return !s.active; }, timeout_sec,
-			   last);
+	return wait_status(
+		pid, [](const TransitionStatus &s) { return !s.active; }, timeout_sec, last);
 }
 
 std::string graft_log(pid_t pid)
@@ -105,7 +105,8 @@ bool wait_log(pid_t pid, const std::string &text, int timeout_sec)
 	}
 }
 
-ScopedEnv::ScopedEnv(const std::string &name, const std::string &value) : name_(name)
+ScopedEnv::ScopedEnv(const std::string &name, const std::string &value)
+    : name_(name)
 {
 	if (const char *v = getenv(name.c_str())) {
 		had_ = true;

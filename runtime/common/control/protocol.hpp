@@ -60,7 +60,7 @@ constexpr const char *ok = "ok";
 constexpr const char *error = "error";
 constexpr const char *busy = "busy"; // true in the refusal of a client past the bound: retry
 // reply of `list`
-constexpr const char *patches = "patches";       // also `info`: the number of patches
+constexpr const char *patches = "patches"; // also `info`: the number of patches
 constexpr const char *enabled = "enabled";
 constexpr const char *transition = "transition";
 constexpr const char *replace = "replace";
@@ -75,17 +75,17 @@ constexpr const char *old_addr = "old_addr";
 constexpr const char *new_addr = "new_addr";
 constexpr const char *entry_kind = "entry_kind";
 constexpr const char *active = "active";
-constexpr const char *shadow_types = "shadow_types";    // [{id, users, variables}]
+constexpr const char *shadow_types = "shadow_types"; // [{id, users, variables}]
 constexpr const char *id = "id";
 constexpr const char *users = "users";
 constexpr const char *variables = "variables";
 // reply of `status` ("transition": the object below, or null) and `force`
 constexpr const char *patch = "patch";
-constexpr const char *direction = "direction";          // "patching" / "unpatching"
+constexpr const char *direction = "direction"; // "patching" / "unpatching"
 constexpr const char *threads_total = "threads_total";
 constexpr const char *threads_switched = "threads_switched";
 constexpr const char *elapsed_usec = "elapsed_usec";
-constexpr const char *holding = "holding";              // [{tid, name, reason}]
+constexpr const char *holding = "holding"; // [{tid, name, reason}]
 constexpr const char *tid = "tid";
 constexpr const char *reason = "reason";
 // reply of `log`
@@ -95,7 +95,7 @@ constexpr const char *usec = "usec";
 constexpr const char *text = "text";
 // `load` (request) and `history`
 constexpr const char *signature = "signature";
-constexpr const char *records = "records";    // [{time_usec, action, result, ...}]
+constexpr const char *records = "records"; // [{time_usec, action, result, ...}]
 constexpr const char *time_usec = "time_usec";
 constexpr const char *action = "action";
 constexpr const char *result = "result";

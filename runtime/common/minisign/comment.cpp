@@ -25,7 +25,8 @@ bool is_build_id(const std::string &s)
 	if (s.size() < 2 || s.size() > 128)
 		return false;
 	for (char c : s)
-		if (!isxdigit(static_cast<unsigned char>(c)) || isupper(static_cast<unsigned char>(c)))
+		if (!isxdigit(static_cast<unsigned char>(c)) ||
+		    isupper(static_cast<unsigned char>(c)))
 			return false;
 	return true;
 }
@@ -39,8 +40,8 @@ bool parse_not_after(const std::string &v, int64_t *out)
 	}
 	int y, m, d;
 	char tail;
-	if (v.size() != 10 || sscanf(v.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-	    m < 1 || m > 12 || d < 1 || d > 31)
+	if (v.size() != 10 || sscanf(v.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+	    m > 12 || d < 1 || d > 31)
 		return false;
 	tm t{};
 	t.tm_year = y - 1900, t.tm_mon = m - 1, t.tm_mday = d;
@@ -67,14 +68,15 @@ bool parse_trusted_comment(const std::string &text, TrustedComment *out, std::st
 	for (std::string word; in >> word;) {
 		size_t eq = word.find('=');
 		if (eq == std::string::npos)
-			continue;  // minisign's own "timestamp:..." words and free text
+			continue; // minisign's own "timestamp:..." words and free text
 		std::string key = word.substr(0, eq), value = word.substr(eq + 1);
 		if (key == "name") {
 			out->name = value;
 		} else if (key == "build-ids") {
 			for (const std::string &id : split(value, ','))
 				if (!id.empty() && !is_build_id(id)) {
-					*why = "trusted comment: '" + id + "' is not a build-id "
+					*why = "trusted comment: '" + id +
+					       "' is not a build-id "
 					       "(lowercase hex)";
 					return false;
 				} else if (!id.empty()) {

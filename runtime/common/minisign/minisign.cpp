@@ -13,8 +13,7 @@
 namespace graft::trust {
 namespace {
 
-constexpr char kAlphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int b64_value(char c)
 {
@@ -243,8 +242,8 @@ bool signature_valid(const Sodium &s, const Signature &sig, const PublicKey &key
 {
 	if (!sig.prehashed || sig.keynum != key.keynum)
 		return false;
-	if (s.sign_verify_detached(sig.sig.data(), blake2b.data(), blake2b.size(),
-				   key.pk.data()) != 0)
+	if (s.sign_verify_detached(sig.sig.data(), blake2b.data(), blake2b.size(), key.pk.data()) !=
+	    0)
 		return false;
 	std::vector<unsigned char> global(sig.sig.begin(), sig.sig.end());
 	global.insert(global.end(), sig.trusted_comment.begin(), sig.trusted_comment.end());
@@ -263,9 +262,9 @@ std::string sign_prehashed(const Sodium &s, const SecretKey &key, const Hash512 
 	std::vector<unsigned char> line{'E', 'D'};
 	line.insert(line.end(), key.keynum.begin(), key.keynum.end());
 	line.insert(line.end(), sig.begin(), sig.end());
-	return "untrusted comment: signature from graft secret key " + key_id(key.keynum) +
-	       "\n" + base64_encode(line.data(), line.size()) + "\ntrusted comment: " +
-	       trusted_comment + "\n" + base64_encode(global_sig.data(), global_sig.size()) + "\n";
+	return "untrusted comment: signature from graft secret key " + key_id(key.keynum) + "\n" +
+	       base64_encode(line.data(), line.size()) + "\ntrusted comment: " + trusted_comment +
+	       "\n" + base64_encode(global_sig.data(), global_sig.size()) + "\n";
 }
 
 } // namespace graft::trust

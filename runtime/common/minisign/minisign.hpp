@@ -34,7 +34,7 @@ struct SecretKey {
 };
 
 struct Signature {
-	bool prehashed = true;  // "ED"; "Ed" (the legacy form) signs the file itself
+	bool prehashed = true; // "ED"; "Ed" (the legacy form) signs the file itself
 	KeyNum keynum{};
 	std::array<unsigned char, 64> sig{};
 	std::string trusted_comment;
@@ -80,7 +80,7 @@ struct TrustedComment {
 	std::string name;
 	std::vector<std::string> build_ids;
 	bool has_not_after = false;
-	int64_t not_after = 0;  // Unix time after which the signature is refused
+	int64_t not_after = 0; // Unix time after which the signature is refused
 };
 bool parse_trusted_comment(const std::string &text, TrustedComment *out, std::string *why);
 std::string format_trusted_comment(const TrustedComment &c);

@@ -29,7 +29,7 @@ template <typename Ptr> bool bind(void *h, Ptr *out, const char *name, std::stri
 // of the type, which GCC says; it is fine.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-attributes"
-#define GRAFT_SAME(field, fn)                                                             \
+#define GRAFT_SAME(field, fn) \
 	static_assert(std::is_same_v<decltype(Sodium::field), decltype(&fn)>, #fn)
 GRAFT_SAME(sign_verify_detached, crypto_sign_verify_detached);
 GRAFT_SAME(sign_detached, crypto_sign_detached);

@@ -15,9 +15,8 @@ struct Sodium {
 	void *handle = nullptr;
 	int (*sign_verify_detached)(const unsigned char *sig, const unsigned char *m,
 				    unsigned long long mlen, const unsigned char *pk) = nullptr;
-	int (*sign_detached)(unsigned char *sig, unsigned long long *siglen,
-			     const unsigned char *m, unsigned long long mlen,
-			     const unsigned char *sk) = nullptr;
+	int (*sign_detached)(unsigned char *sig, unsigned long long *siglen, const unsigned char *m,
+			     unsigned long long mlen, const unsigned char *sk) = nullptr;
 	int (*sign_keypair)(unsigned char *pk, unsigned char *sk) = nullptr;
 	int (*generichash_init)(void *state, const unsigned char *key, size_t keylen,
 				size_t outlen) = nullptr;

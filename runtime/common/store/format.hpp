@@ -39,7 +39,7 @@ constexpr const char *kDisableFile = "disable";
 struct IndexHeader {
 	char magic[8];
 	uint32_t version;
-	uint32_t count;        // entries
+	uint32_t count;	       // entries
 	uint32_t strings_size; // bytes after the entries
 	uint32_t reserved;
 };
@@ -47,9 +47,9 @@ struct IndexHeader {
 struct IndexEntry {
 	uint8_t id[kMaxBuildIdBytes]; // build-id bytes, zero-padded
 	uint32_t id_len;
-	uint32_t file;   // offset in strings: module file, relative to the store
+	uint32_t file;	 // offset in strings: module file, relative to the store
 	uint32_t object; // offset in strings: graft_object.name ("" = the executable)
-	uint32_t order;  // rank of the module's name: patches load in this (file) order
+	uint32_t order;	 // rank of the module's name: patches load in this (file) order
 };
 static_assert(sizeof(IndexHeader) == 24 && sizeof(IndexEntry) == 48, "index layout");
 

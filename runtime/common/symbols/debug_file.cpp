@@ -24,7 +24,8 @@ std::vector<std::string> candidates(const SymbolTable &stripped, const std::stri
 	const std::string &id = stripped.build_id();
 	if (id.size() > 2)
 		for (const std::string &d : debug_dirs)
-			out.push_back(d + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug");
+			out.push_back(d + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) +
+				      ".debug");
 	const std::string &link = stripped.debuglink();
 	if (!link.empty() && link.find('/') == std::string::npos) {
 		std::string dir = dir_of(path);
@@ -44,10 +45,10 @@ const std::vector<std::string> &SymbolTable::default_debug_dirs()
 	return dirs;
 }
 
-std::shared_ptr<SymbolTable> SymbolTable::open_with_debug(const std::string &file,
-							  const std::string &path,
-							  const std::vector<std::string> &debug_dirs,
-							  std::string *err, std::string *used)
+std::shared_ptr<SymbolTable>
+SymbolTable::open_with_debug(const std::string &file, const std::string &path,
+			     const std::vector<std::string> &debug_dirs, std::string *err,
+			     std::string *used)
 {
 	std::shared_ptr<SymbolTable> table = open(file, err);
 	if (used)

@@ -53,8 +53,11 @@ void set_readable_file(Object &obj, const std::vector<os::MappedFile> &files)
 		obj.file = via;
 		return;
 	}
-	obj.file_error = "'" + obj.path + "' was replaced or deleted on disk after it was loaded, "
-			 "and its mapping " + via + " cannot be read (it needs CAP_CHECKPOINT_RESTORE "
+	obj.file_error = "'" + obj.path +
+			 "' was replaced or deleted on disk after it was loaded, "
+			 "and its mapping " +
+			 via +
+			 " cannot be read (it needs CAP_CHECKPOINT_RESTORE "
 			 "or CAP_SYS_ADMIN): restore the file as it was loaded, or run the process "
 			 "with that capability";
 }
@@ -110,7 +113,7 @@ uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) ptr)
 	return (base != 0 && ptr < base) ? base + ptr : ptr;
 }
 
-std::string soname_from_dynamic(uintptr_t base, const ElfW(Dyn) *dyn)
+std::string soname_from_dynamic(uintptr_t base, const ElfW(Dyn) * dyn)
 {
 	if (!dyn)
 		return {};
@@ -135,8 +138,9 @@ std::string soname_from_memory(const dl_phdr_info *info)
 	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
 			return soname_from_dynamic(
-				info->dlpi_addr, reinterpret_cast<const ElfW(Dyn) *>(
-							 info->dlpi_addr + info->dlpi_phdr[i].p_vaddr));
+				info->dlpi_addr,
+				reinterpret_cast<const ElfW(Dyn) *>(info->dlpi_addr +
+								    info->dlpi_phdr[i].p_vaddr));
 	}
 	return {};
 }

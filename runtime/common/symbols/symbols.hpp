@@ -15,7 +15,7 @@ namespace graft::symbols {
 
 // One ELF object mapped in this process (the main executable or a shared library).
 struct Object {
-	std::string path;     // absolute path of the file it was mapped from
+	std::string path; // absolute path of the file it was mapped from
 	// Where to read that file now: /proc/self/exe for the program, path while it still
 	// names the mapped file, else /proc/self/map_files/... (replaced or deleted on disk
 	// since it was loaded). Empty: the mapped file cannot be read (see file_error).
@@ -45,8 +45,8 @@ bool object_matches(const Object &obj, const char *name);
 const Object *find_object(const std::vector<Object> &objects, const char *name);
 
 struct Symbol {
-	uintptr_t addr = 0; // runtime address (base applied)
-	size_t size = 0;    // st_size
+	uintptr_t addr = 0;   // runtime address (base applied)
+	size_t size = 0;      // st_size
 	bool is_func = false; // STT_FUNC or STT_GNU_IFUNC
 	bool is_tls = false;  // STT_TLS: addr is base + an offset in the TLS block, not an address
 };
@@ -99,10 +99,10 @@ public:
 	// .symtab and the same build-id (its symbol values are the stripped file's: the
 	// same link). None found: the stripped file's own table (.dynsym). *used, if
 	// given, is set to the file read.
-	static std::shared_ptr<SymbolTable> open_with_debug(const std::string &file,
-							    const std::string &path,
-							    const std::vector<std::string> &debug_dirs,
-							    std::string *err, std::string *used = nullptr);
+	static std::shared_ptr<SymbolTable>
+	open_with_debug(const std::string &file, const std::string &path,
+			const std::vector<std::string> &debug_dirs, std::string *err,
+			std::string *used = nullptr);
 	// Where distributions install debug files.
 	static const std::vector<std::string> &default_debug_dirs();
 

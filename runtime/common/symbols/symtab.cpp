@@ -245,7 +245,10 @@ std::shared_ptr<SymbolTable> open_checked(const std::string &path, std::string *
 
 } // namespace
 
-SymbolTable::SymbolTable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SymbolTable::SymbolTable(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl))
+{
+}
 SymbolTable::~SymbolTable() = default;
 
 std::shared_ptr<SymbolTable> SymbolTable::open(const std::string &path, std::string *err)
@@ -273,10 +276,11 @@ bool SymbolTable::find(const char *name, unsigned long sympos, uintptr_t base,
 		const std::vector<Entry> *list = it == impl_->by_name.end() ? nullptr : &it->second;
 		std::string msg;
 		if (!list || list->empty())
-			msg = std::string("symbol '") + (name ? name : "") + "' not found in symbol table";
+			msg = std::string("symbol '") + (name ? name : "") +
+			      "' not found in symbol table";
 		else if (sympos == 0 && list->size() > 1)
-			msg = std::string("unresolvable ambiguity for symbol '") + name + "' in object '" +
-			      object_name + "'";
+			msg = std::string("unresolvable ambiguity for symbol '") + name +
+			      "' in object '" + object_name + "'";
 		else if (sympos > list->size())
 			msg = "symbol position " + std::to_string(sympos) + " for symbol '" + name +
 			      "' in object '" + object_name + "' not found";
@@ -287,8 +291,8 @@ bool SymbolTable::find(const char *name, unsigned long sympos, uintptr_t base,
 		}
 		const Entry &e = (*list)[sympos == 0 ? 0 : sympos - 1];
 		if (out)
-			*out = Symbol{static_cast<uintptr_t>(e.value) + base, static_cast<size_t>(e.size),
-				      e.is_func, e.is_tls};
+			*out = Symbol{static_cast<uintptr_t>(e.value) + base,
+				      static_cast<size_t>(e.size), e.is_func, e.is_tls};
 		return true;
 	} catch (...) {
 		try {
@@ -311,10 +315,19 @@ size_t SymbolTable::size_at(uintptr_t value) const
 	return best;
 }
 
-const std::string &SymbolTable::build_id() const { return impl_->build_id; }
+const std::string &SymbolTable::build_id() const
+{
+	return impl_->build_id;
+}
 
-bool SymbolTable::has_symtab() const { return impl_->has_symtab; }
+bool SymbolTable::has_symtab() const
+{
+	return impl_->has_symtab;
+}
 
-const std::string &SymbolTable::debuglink() const { return impl_->debuglink; }
+const std::string &SymbolTable::debuglink() const
+{
+	return impl_->debuglink;
+}
 
 } // namespace graft::symbols

@@ -47,9 +47,9 @@ extern "C" {
 
 /* Where an object stands while a callback runs (the kernel's MODULE_STATE_*). */
 enum graft_object_state {
-	GRAFT_OBJECT_LIVE,	/* loaded and running: enable/disable of a patch */
-	GRAFT_OBJECT_COMING,	/* a library being loaded while the patch is enabled */
-	GRAFT_OBJECT_GOING	/* a library being unloaded while the patch is enabled */
+	GRAFT_OBJECT_LIVE,   /* loaded and running: enable/disable of a patch */
+	GRAFT_OBJECT_COMING, /* a library being loaded while the patch is enabled */
+	GRAFT_OBJECT_GOING   /* a library being unloaded while the patch is enabled */
 };
 
 struct graft_object;
@@ -191,12 +191,12 @@ struct graft_patch_export {
 
 /* In exactly one source file of a patch module: GRAFT_PATCH(my_patch); */
 #ifdef __cplusplus
-#define GRAFT_PATCH(p)                                                                  \
-	extern "C" __attribute__((visibility("default"), used))                         \
+#define GRAFT_PATCH(p)                                          \
+	extern "C" __attribute__((visibility("default"), used)) \
 	const struct graft_patch_export graft_patch_export = {GRAFT_ABI_VERSION, &(p)}
 #else
-#define GRAFT_PATCH(p)                                                                  \
-	__attribute__((visibility("default"), used))                                    \
+#define GRAFT_PATCH(p)                               \
+	__attribute__((visibility("default"), used)) \
 	const struct graft_patch_export graft_patch_export = {GRAFT_ABI_VERSION, &(p)}
 #endif
 
@@ -287,21 +287,20 @@ GRAFT_API void graft_context_unregister(struct graft_context *ctx);
  */
 typedef int (*graft_pre_patch_fn)(struct graft_object *obj);
 typedef void (*graft_object_fn)(struct graft_object *obj);
-#define GRAFT_HOOK_(sect, type, name, value)                                          \
+#define GRAFT_HOOK_(sect, type, name, value) \
 	static type const name __attribute__((section(sect), used)) = (value)
-#define GRAFT_PRE_PATCH_CALLBACK(fn)                                                    \
+#define GRAFT_PRE_PATCH_CALLBACK(fn) \
 	GRAFT_HOOK_(".graft.callbacks.pre_patch", graft_pre_patch_fn, graft_pre_patch_##fn, fn)
-#define GRAFT_POST_PATCH_CALLBACK(fn)                                                   \
+#define GRAFT_POST_PATCH_CALLBACK(fn) \
 	GRAFT_HOOK_(".graft.callbacks.post_patch", graft_object_fn, graft_post_patch_##fn, fn)
-#define GRAFT_PRE_UNPATCH_CALLBACK(fn)                                                  \
+#define GRAFT_PRE_UNPATCH_CALLBACK(fn) \
 	GRAFT_HOOK_(".graft.callbacks.pre_unpatch", graft_object_fn, graft_pre_unpatch_##fn, fn)
-#define GRAFT_POST_UNPATCH_CALLBACK(fn)                                                 \
+#define GRAFT_POST_UNPATCH_CALLBACK(fn) \
 	GRAFT_HOOK_(".graft.callbacks.post_unpatch", graft_object_fn, graft_post_unpatch_##fn, fn)
 /* A struct graft_shadow_type of the fix, listed in its object's shadow_types. */
-#define GRAFT_SHADOW_TYPE(type)                                                         \
-	GRAFT_HOOK_(".graft.shadow_types", const struct graft_shadow_type *,                \
-		    graft_shadow_type_##type, \
-		    &(type))
+#define GRAFT_SHADOW_TYPE(type)                                              \
+	GRAFT_HOOK_(".graft.shadow_types", const struct graft_shadow_type *, \
+		    graft_shadow_type_##type, &(type))
 
 #ifdef __cplusplus
 }

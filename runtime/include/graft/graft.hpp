@@ -38,7 +38,10 @@ template <class T> class shadow {
 		      "shadow data is aligned for max_align_t, not more");
 
 public:
-	constexpr explicit shadow(unsigned long id) noexcept : type_{id, &construct, &destruct} {}
+	constexpr explicit shadow(unsigned long id) noexcept
+	    : type_{id, &construct, &destruct}
+	{
+	}
 
 	unsigned long id() const noexcept { return type_.id; }
 
@@ -112,10 +115,16 @@ private:
 		else
 			default_construct(data, std::is_default_constructible<T>{});
 	}
-	static void default_construct(void *data, std::true_type) { ::new (data) T(); }
+	static void default_construct(void *data, std::true_type)
+	{
+		::new (data) T();
+	}
 	static void default_construct(void *, std::false_type) {}
 
-	static void destruct(void *, void *data) { static_cast<T *>(data)->~T(); }
+	static void destruct(void *, void *data)
+	{
+		static_cast<T *>(data)->~T();
+	}
 
 	graft_shadow_type type_;
 };

@@ -22,7 +22,7 @@ namespace graft::log {
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintf(const char *fmt, va_list ap);
 
-constexpr size_t kLineMax = 240;  // bytes of text per line
+constexpr size_t kLineMax = 240; // bytes of text per line
 constexpr size_t kRingLines = 2048;
 
 // Where lines are mirrored: -1 none; else a file descriptor (stderr or GRAFT_LOG=FILE).
@@ -30,8 +30,8 @@ void set_mirror_fd(int fd);
 
 // One line as `graft log` shows it.
 struct Line {
-	uint64_t seq = 0;         // 1, 2, ... in order of logging
-	uint64_t usec = 0;        // microseconds since the runtime started (dmesg-style)
+	uint64_t seq = 0;  // 1, 2, ... in order of logging
+	uint64_t usec = 0; // microseconds since the runtime started (dmesg-style)
 	std::string text;
 };
 

@@ -45,7 +45,8 @@ json fail_reply(const std::string &error)
 
 json from_result(const core::Result &r)
 {
-	return r.ok ? ok_reply() : fail_reply(r.error.empty() ? "failed (no reason given)" : r.error);
+	return r.ok ? ok_reply()
+		    : fail_reply(r.error.empty() ? "failed (no reason given)" : r.error);
 }
 
 std::string required_string(const json &req, const char *key)
@@ -80,9 +81,12 @@ uint64_t optional_uint(const json &req, const char *key, uint64_t fallback)
 
 json func_json(const core::FuncView &f)
 {
-	return json{{field::name, f.name},           {field::sympos, f.sympos},
-		    {field::old_addr, f.old_addr},   {field::new_addr, f.new_addr},
-		    {field::entry_kind, f.entry_kind}, {field::patched, f.patched},
+	return json{{field::name, f.name},
+		    {field::sympos, f.sympos},
+		    {field::old_addr, f.old_addr},
+		    {field::new_addr, f.new_addr},
+		    {field::entry_kind, f.entry_kind},
+		    {field::patched, f.patched},
 		    {field::active, f.active}};
 }
 
@@ -144,11 +148,16 @@ json do_history()
 {
 	json records = json::array();
 	for (const trust::AuditRecord &r : trust::audit_read())
-		records.push_back(json{{field::time_usec, r.time_usec}, {field::action, r.action},
-				       {field::result, r.result}, {field::client_uid, r.client_uid},
-				       {field::client_pid, r.client_pid}, {field::pid, r.pid},
-				       {field::exe, r.exe}, {field::patch, r.patch},
-				       {field::sha256, r.sha256}, {field::key, r.key}});
+		records.push_back(json{{field::time_usec, r.time_usec},
+				       {field::action, r.action},
+				       {field::result, r.result},
+				       {field::client_uid, r.client_uid},
+				       {field::client_pid, r.client_pid},
+				       {field::pid, r.pid},
+				       {field::exe, r.exe},
+				       {field::patch, r.patch},
+				       {field::sha256, r.sha256},
+				       {field::key, r.key}});
 	json reply = ok_reply();
 	reply[field::records] = std::move(records);
 	return reply;
@@ -161,7 +170,8 @@ json do_list()
 		patches.push_back(patch_json(p));
 	json types = json::array();
 	for (const core::ShadowTypeView &t : core::shadow_type_list())
-		types.push_back(json{{field::id, t.id}, {field::users, t.users},
+		types.push_back(json{{field::id, t.id},
+				     {field::users, t.users},
 				     {field::variables, t.variables}});
 	json reply = ok_reply();
 	reply[field::patches] = std::move(patches);
@@ -176,7 +186,8 @@ json do_log(const json &req)
 	max = std::min<uint64_t>(max, kLogHardMax);
 	json lines = json::array();
 	for (const core::LogLine &l : core::log_read(after, size_t(max)))
-		lines.push_back(json{{field::seq, l.seq}, {field::usec, l.usec}, {field::text, l.text}});
+		lines.push_back(
+			json{{field::seq, l.seq}, {field::usec, l.usec}, {field::text, l.text}});
 	json reply = ok_reply();
 	reply[field::lines] = std::move(lines);
 	return reply;
@@ -188,8 +199,8 @@ json transition_json(const core::TransitionView &t)
 		return nullptr;
 	json holding = json::array();
 	for (const core::ThreadHold &h : t.holding)
-		holding.push_back(
-			json{{field::tid, h.tid}, {field::name, h.name}, {field::reason, h.reason}});
+		holding.push_back(json{
+			{field::tid, h.tid}, {field::name, h.name}, {field::reason, h.reason}});
 	return json{{field::patch, t.patch},
 		    {field::direction, t.direction},
 		    {field::threads_total, t.threads_total},
@@ -277,7 +288,8 @@ std::optional<json> parse_request(std::string_view line, std::string *why)
 		// part that names the problem and where it is.
 		std::string what = e.what();
 		size_t tag = what.find("] ");
-		*why = "malformed JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2));
+		*why = "malformed JSON: " +
+		       (tag == std::string::npos ? what : what.substr(tag + 2));
 		return std::nullopt;
 	}
 	if (!req.is_object()) {
@@ -293,7 +305,7 @@ Reply handle_parsed(const json &req, const Client &client, uid_t euid)
 	if (v != req.end() && (!v->is_number_integer() || v->get<int64_t>() != kProtocolVersion)) {
 		// Never dump() the client's value: it could be nested deep enough to recurse far.
 		std::string which = v->is_number_integer() ? std::to_string(v->get<int64_t>())
-							    : std::string("(not an integer)");
+							   : std::string("(not an integer)");
 		return {dump(fail_reply("unsupported protocol version " + which +
 					" (this runtime speaks version " +
 					std::to_string(kProtocolVersion) + ")")),

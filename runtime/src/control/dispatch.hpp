@@ -11,8 +11,8 @@
 namespace graft::control {
 
 struct Reply {
-	std::string line;     // the JSON reply, without the newline
-	bool close = false;   // the request was not understood: drop the connection
+	std::string line;   // the JSON reply, without the newline
+	bool close = false; // the request was not understood: drop the connection
 };
 
 // Who sent the request (SO_PEERCRED) and the descriptor that came with it (SCM_RIGHTS),

@@ -35,8 +35,7 @@ struct PatchFd {
 
 // A client that sent no descriptor (an older graft, a script): the path is checked as
 // before and opened here; the descriptor is what is verified and mapped from then on.
-core::Result open_patch(const std::string &path, const Client &client, uid_t euid,
-			PatchFd *out)
+core::Result open_patch(const std::string &path, const Client &client, uid_t euid, PatchFd *out)
 {
 	if (client.fd >= 0) {
 		out->fd = client.fd;
@@ -47,7 +46,8 @@ core::Result open_patch(const std::string &path, const Client &client, uid_t eui
 		return checked;
 	out->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
 	if (out->fd < 0)
-		return core::Result::fail("cannot open patch file '" + path + "': " + strerror(errno));
+		return core::Result::fail("cannot open patch file '" + path +
+					  "': " + strerror(errno));
 	out->own = true;
 	return {};
 }
@@ -77,7 +77,8 @@ std::string writable_by_client(int fd, const Client &client, const std::string &
 	if (client.uid == 0 || fstat(fd, &st) != 0 || st.st_uid != client.uid)
 		return "";
 	return "refused (policy): patch file '" + path + "' belongs to the client (uid " +
-	       std::to_string(client.uid) + "), which could change it after it is verified: "
+	       std::to_string(client.uid) +
+	       "), which could change it after it is verified: "
 	       "install it owned by root";
 }
 
@@ -130,7 +131,8 @@ std::string write_refusal(const Client &client, uid_t euid)
 		return "refused (policy): " + why;
 	if (trust::read_only(policy, client.uid))
 		return "refused (policy): uid " + std::to_string(client.uid) + " may only read (" +
-		       policy.path + " lists it in read_only_users): list, status, log, info, "
+		       policy.path +
+		       " lists it in read_only_users): list, status, log, info, "
 		       "history";
 	return "";
 }
@@ -152,7 +154,8 @@ LoadDone load_checked(const LoadAsked &asked, const Client &client, uid_t euid)
 		v = trust::verify_candidate(policy, c, int64_t(time(nullptr)));
 		if (v.ok && trust::signature_required(policy, client.uid, false))
 			v.error = writable_by_client(pfd.fd, client, asked.path);
-		done.result = v.ok && v.error.empty() ? core::Result{} : core::Result::fail(v.error);
+		done.result =
+			v.ok && v.error.empty() ? core::Result{} : core::Result::fail(v.error);
 		done.sha256 = v.sha256;
 		done.key = v.key;
 	}
@@ -168,7 +171,8 @@ LoadDone load_checked(const LoadAsked &asked, const Client &client, uid_t euid)
 				for (const core::DeclaredObject &o : objs)
 					list.emplace_back(o.name, o.build_id);
 				std::string refusal = trust::build_id_refusal(v.comment, list);
-				return refusal.empty() ? core::Result{} : core::Result::fail(refusal);
+				return refusal.empty() ? core::Result{}
+						       : core::Result::fail(refusal);
 			};
 		done.result = core::patch_load(req);
 		for (int copy : copies)

@@ -16,10 +16,10 @@
 namespace graft::control {
 
 struct LoadAsked {
-	std::string path;        // as the client named it
+	std::string path; // as the client named it
 	bool enable = true;
 	bool has_signature = false;
-	std::string signature;   // the .minisig text the client sent
+	std::string signature; // the .minisig text the client sent
 };
 
 struct LoadDone {
@@ -35,7 +35,6 @@ std::string write_refusal(const Client &client, uid_t euid);
 
 // One audit record of a request's outcome.
 void audit(const char *action, const core::Result &r, const Client &client,
-	   const std::string &patch, const std::string &sha256 = "",
-	   const std::string &key = "");
+	   const std::string &patch, const std::string &sha256 = "", const std::string &key = "");
 
 } // namespace graft::control

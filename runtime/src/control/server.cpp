@@ -53,7 +53,7 @@ constexpr int kMaxClients = 16;
 // whoever exchanges a descriptor out of a slot closes it.
 std::atomic<int> listen_fd{-1};
 std::atomic<int> client_slots[kMaxClients];
-std::atomic<pid_t> owner_pid{0};  // the process that bound the socket; 0 if none
+std::atomic<pid_t> owner_pid{0}; // the process that bound the socket; 0 if none
 char sock_path[sizeof(sockaddr_un::sun_path)];
 
 bool send_all(int fd, const std::string &data)
@@ -64,7 +64,7 @@ bool send_all(int fd, const std::string &data)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return false;  // peer gone or SO_SNDTIMEO expired
+			return false; // peer gone or SO_SNDTIMEO expired
 		done += size_t(n);
 	}
 	return true;
@@ -169,14 +169,15 @@ void serve_requests(int fd, Client &client)
 		ssize_t n = read_some(fd, buf, deadline, &client.fd);
 		if (n < 0) {
 			if (started)
-				send_line(fd, error_reply("request not complete within " +
-							  std::to_string(kRequestDeadlineMs / 1000) +
-							  " s: connection closed"));
+				send_line(fd,
+					  error_reply("request not complete within " +
+						      std::to_string(kRequestDeadlineMs / 1000) +
+						      " s: connection closed"));
 			return;
 		}
 		if (!started && n > 0)
 			deadline = now_ms() + kRequestDeadlineMs; // a request began
-		if (n == 0) {  // EOF: a last request without its newline still counts
+		if (n == 0) { // EOF: a last request without its newline still counts
 			if (!buf.empty())
 				serve_one_line(fd, buf, client);
 			return;
@@ -345,13 +346,13 @@ void *control_thread(void *arg)
 			if (!accept_error_is_transient(err))
 				break;
 			if (err != EINTR && err != ECONNABORTED)
-				usleep(100 * 1000);  // out of fds or memory: let it pass
+				usleep(100 * 1000); // out of fds or memory: let it pass
 			continue;
 		}
 		start_client_or_drop(fd);
 	}
 	if (listen_fd.load() != lfd) {
-		close(lfd);  // control_stop() shut it down: the descriptor is still ours
+		close(lfd); // control_stop() shut it down: the descriptor is still ours
 	} else {
 		// The application closed our descriptor (daemons close every fd they did not
 		// open); the number may be someone else's now, so leave it alone.
@@ -395,7 +396,7 @@ int bind_socket(const std::string &path, std::string *why)
 	sockaddr_un addr{};
 	addr.sun_family = AF_UNIX;
 	memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-	unlink(path.c_str());  // stale: left by an earlier process with our pid
+	unlink(path.c_str()); // stale: left by an earlier process with our pid
 	if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0 ||
 	    chmod(path.c_str(), 0600) != 0 || listen(fd, 16) != 0) {
 		*why = "cannot listen on '" + path + "': " + strerror(errno);
@@ -499,7 +500,7 @@ void control_stop()
 	unlink(sock_path);
 	int lfd = listen_fd.exchange(-1);
 	if (lfd >= 0)
-		shutdown(lfd, SHUT_RDWR);  // wakes accept(); the thread then closes lfd
+		shutdown(lfd, SHUT_RDWR); // wakes accept(); the thread then closes lfd
 }
 
 namespace {

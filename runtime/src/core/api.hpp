@@ -51,16 +51,16 @@ Result patch_disable(const std::string &name);
 Result patch_unload(const std::string &name);
 
 struct FuncView {
-	std::string name;         // old_name
+	std::string name; // old_name
 	unsigned long sympos = 0;
-	uintptr_t old_addr = 0;   // 0 while its object is not loaded
+	uintptr_t old_addr = 0; // 0 while its object is not loaded
 	uintptr_t new_addr = 0;
-	std::string entry_kind;   // "patchable", "detour" or "" (not resolved)
-	bool patched = false;     // on its function's stack
-	bool active = false;      // top of the function's stack: the code callers run
+	std::string entry_kind; // "patchable", "detour" or "" (not resolved)
+	bool patched = false;	// on its function's stack
+	bool active = false;	// top of the function's stack: the code callers run
 };
 struct ObjectView {
-	std::string name;         // graft_object_name(): exe file name for the main program
+	std::string name; // graft_object_name(): exe file name for the main program
 	bool loaded = false;
 	bool patched = false;
 	std::vector<FuncView> funcs;
@@ -69,12 +69,12 @@ struct PatchView {
 	std::string name;
 	std::string path;
 	bool enabled = false;
-	std::string transition;   // "" when none, else "patching" / "unpatching"
+	std::string transition; // "" when none, else "patching" / "unpatching"
 	std::vector<ObjectView> objects;
-	bool replace = false;     // a cumulative (atomic replace) patch
-	bool replaced = false;    // disabled by a replace patch; can be unloaded
-	int stack_order = 0;      // 1-based position among installed patches (enable
-	                          // order), 0 when not installed (the kernel's stack_order)
+	bool replace = false;  // a cumulative (atomic replace) patch
+	bool replaced = false; // disabled by a replace patch; can be unloaded
+	int stack_order = 0;   // 1-based position among installed patches (enable
+			       // order), 0 when not installed (the kernel's stack_order)
 };
 std::vector<PatchView> patch_list();
 
@@ -92,16 +92,16 @@ std::vector<ShadowTypeView> shadow_type_list();
 // "blocks the signal", "unreliable stack" (its stack could not be examined).
 struct ThreadHold {
 	int tid = 0;
-	std::string name;   // /proc comm
+	std::string name; // /proc comm
 	std::string reason;
 };
 struct TransitionView {
-	bool active = false;      // a transition is running
-	std::string patch;        // its patch
-	std::string direction;    // "patching" or "unpatching"
-	int threads_total = 0;    // live threads when last checked
+	bool active = false;   // a transition is running
+	std::string patch;     // its patch
+	std::string direction; // "patching" or "unpatching"
+	int threads_total = 0; // live threads when last checked
 	int threads_switched = 0;
-	uint64_t elapsed_usec = 0; // since the transition started
+	uint64_t elapsed_usec = 0;	 // since the transition started
 	std::vector<ThreadHold> holding; // the threads that have not switched, as last seen
 };
 TransitionView transition_status();
@@ -117,7 +117,7 @@ std::vector<LogLine> log_read(uint64_t after, size_t max);
 
 struct ProcessInfo {
 	int pid = 0;
-	std::string exe;          // /proc/self/exe
+	std::string exe; // /proc/self/exe
 	std::string runtime_version;
 	int patches = 0;
 };

@@ -31,7 +31,8 @@ template <typename Fn> void call(const Object &obj, Fn fn)
 int run_pre_patch(Object &obj)
 {
 	if (!register_object_shadow_types(obj)) {
-		log::printf("graft: cannot register the shadow types of object '%s'", obj.name.c_str());
+		log::printf("graft: cannot register the shadow types of object '%s'",
+			    obj.name.c_str());
 		obj.post_unpatch_enabled = false;
 		return -ENOMEM;
 	}
@@ -75,7 +76,6 @@ enum graft_object_state object_state(const graft_object *desc)
 		return running->state;
 	return GRAFT_OBJECT_LIVE;
 }
-
 
 } // namespace graft::core
 

@@ -10,13 +10,13 @@
 namespace graft::config {
 
 struct Config {
-	std::string log;                  // GRAFT_LOG: "stderr" or a file to mirror the log to
+	std::string log;		  // GRAFT_LOG: "stderr" or a file to mirror the log to
 	std::vector<std::string> patches; // GRAFT_PATCHES: ':'-separated modules to load at start
-	int signal = 0;                   // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
-	bool consistency = true;          // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
-	bool fibers = true;               // GRAFT_TEST_FIBERS=off: tests only (transition/context.hpp)
-	std::string entry_switch;         // GRAFT_TEST_ENTRY_SWITCH=any|never: tests only
-					  // (transition/entry_call.hpp); "" is the default rule
+	int signal = 0;		  // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
+	bool consistency = true;  // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
+	bool fibers = true;	  // GRAFT_TEST_FIBERS=off: tests only (transition/context.hpp)
+	std::string entry_switch; // GRAFT_TEST_ENTRY_SWITCH=any|never: tests only
+				  // (transition/entry_call.hpp); "" is the default rule
 };
 
 // Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the

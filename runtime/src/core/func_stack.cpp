@@ -55,7 +55,8 @@ bool flush_direct(std::string *why)
 		targets.push_back(target);
 	}
 	direct_pending.clear();
-	return sites.empty() || arch::sites_set_direct(sites.data(), targets.data(), sites.size(), why);
+	return sites.empty() ||
+	       arch::sites_set_direct(sites.data(), targets.data(), sites.size(), why);
 }
 
 // After an unpatch or a retarget, which cannot be refused any more: a failed write is
@@ -65,7 +66,8 @@ void flush_direct_or_log()
 	std::string why;
 	if (!flush_direct(&why))
 		log::printf("graft: could not switch function entries between direct and stub "
-			    "mode: %s", why.c_str());
+			    "mode: %s",
+			    why.c_str());
 }
 
 // Where callers of the stack's function go now: the top replacement or, while the top
@@ -104,8 +106,10 @@ void pop_func(Func &func, std::vector<arch::Site *> *to_remove)
 		std::string why;
 		if (arch::site_direct(stack.site) &&
 		    !arch::sites_set_direct(&stack.site, &stub, 1, &why))
-			log::printf("graft: function at %#lx stays in direct mode until its entry is "
-				    "restored: %s", (unsigned long)func.old_addr, why.c_str());
+			log::printf(
+				"graft: function at %#lx stays in direct mode until its entry is "
+				"restored: %s",
+				(unsigned long)func.old_addr, why.c_str());
 		// Callers go back to the original code at once; the bytes follow.
 		arch::site_set_target(stack.site, arch::site_original(stack.site));
 		to_remove->push_back(stack.site);

@@ -147,9 +147,11 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 	transition::select_init();
 	transition::set_context_tracking(cfg.fibers);
 	if (cfg.entry_switch == "any" || cfg.entry_switch == "never") {
-		log::printf("graft: test setting GRAFT_TEST_ENTRY_SWITCH=%s", cfg.entry_switch.c_str());
-		transition::set_entry_switch(cfg.entry_switch == "any" ? transition::EntrySwitch::any
-								       : transition::EntrySwitch::never);
+		log::printf("graft: test setting GRAFT_TEST_ENTRY_SWITCH=%s",
+			    cfg.entry_switch.c_str());
+		transition::set_entry_switch(cfg.entry_switch == "any"
+						     ? transition::EntrySwitch::any
+						     : transition::EntrySwitch::never);
 	}
 	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
 	core::set_consistency_model(cfg.consistency);
@@ -204,7 +206,8 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 	if (core::initialized.exchange(true))
 		return nullptr;
 	if (store::runtime_disabled())
-		return "the runtime is disabled on this machine (the kill switch: /etc/graft/disable "
+		return "the runtime is disabled on this machine (the kill switch: "
+		       "/etc/graft/disable "
 		       "or graft.enable=0 on the kernel command line)";
 	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
@@ -221,4 +224,3 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 	}
 	return nullptr;
 }
-

@@ -42,7 +42,8 @@ bool patch_is_live(const Patch &patch)
 Object *unbound_object_for(Patch &patch, const symbols::Object &lib)
 {
 	for (auto &obj : patch.objects)
-		if (obj->desc->name && !obj->loaded && symbols::object_matches(lib, obj->desc->name))
+		if (obj->desc->name && !obj->loaded &&
+		    symbols::object_matches(lib, obj->desc->name))
 			return obj.get();
 	return nullptr;
 }
@@ -107,7 +108,8 @@ void enable_store_patches(const symbols::Object &lib)
 	for (auto &p : patches) {
 		Patch &patch = *p;
 		Object *obj = patch.store_pending && !transition_patch() && !patch.replace
-				      ? unbound_object_for(patch, lib) : nullptr;
+				      ? unbound_object_for(patch, lib)
+				      : nullptr;
 		if (!obj || obj->build_id.empty() || obj->build_id != lib.build_id)
 			continue;
 		bool alone = true;
@@ -166,8 +168,9 @@ std::string library_coming(const symbols::Object &lib)
 		std::string why;
 		if (apply_object(patch, *obj, lib, &why) == 0)
 			continue;
-		log::printf("graft: patch '%s' failed for library '%s', refusing to load library '%s'",
-			    patch.name.c_str(), obj->name.c_str(), obj->name.c_str());
+		log::printf(
+			"graft: patch '%s' failed for library '%s', refusing to load library '%s'",
+			patch.name.c_str(), obj->name.c_str(), obj->name.c_str());
 		free_object_loaded(*obj);
 		for (size_t j = 0; j < i; j++)
 			for (auto &o : patches[j]->objects)
@@ -193,7 +196,8 @@ void library_going(const symbols::Object &lib)
 			if (patch_is_live(*patch))
 				revert_object(*patch, *obj, GRAFT_OBJECT_GOING);
 			else
-				free_object_loaded(*obj); // loaded but never enabled: nothing applied
+				free_object_loaded(
+					*obj); // loaded but never enabled: nothing applied
 		}
 	transition_objects_changed();
 }

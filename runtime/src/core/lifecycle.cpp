@@ -47,10 +47,12 @@ bool open_module(Patch &patch, const std::string &open_path, std::string *why)
 	patch.handle = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
 	if (!patch.handle) {
 		const char *err = dlerror();
-		*why = std::string("cannot load patch module: ") + (err ? err : "unknown dlopen error");
+		*why = std::string("cannot load patch module: ") +
+		       (err ? err : "unknown dlopen error");
 		return false;
 	}
-	auto *exp = static_cast<const graft_patch_export *>(dlsym(patch.handle, GRAFT_PATCH_SYMBOL));
+	auto *exp =
+		static_cast<const graft_patch_export *>(dlsym(patch.handle, GRAFT_PATCH_SYMBOL));
 	if (!exp)
 		*why = "'" + patch.path + "' is not a graft patch module: it does not export '" +
 		       GRAFT_PATCH_SYMBOL + "' (define the patch with GRAFT_PATCH(...))";
@@ -92,16 +94,20 @@ static Result enable_locked(Patch &patch)
 {
 	std::string why;
 	if (patch.replaced)
-		return Result::fail("patch '" + patch.name + "' was replaced by a cumulative patch: "
+		return Result::fail("patch '" + patch.name +
+				    "' was replaced by a cumulative patch: "
 				    "unload it, and load it again to enable it");
 	if (!is_patch_compatible(patch, &why)) {
 		log::printf("graft: Livepatch patch (%s) is not compatible with the already "
-			    "installed livepatches.", patch.name.c_str());
-		return Result::fail("patch '" + patch.name + "' is not compatible with the "
-				    "installed patches: " + why + " (Invalid argument)");
+			    "installed livepatches.",
+			    patch.name.c_str());
+		return Result::fail("patch '" + patch.name +
+				    "' is not compatible with the "
+				    "installed patches: " +
+				    why + " (Invalid argument)");
 	}
-	if (!resolve_loaded_objects(patch, &why)) // libraries loaded since the patch was
-		return Result::fail(why);         // loaded, or since it was disabled
+	if (!resolve_loaded_objects(patch, &why))      // libraries loaded since the patch was
+		return Result::fail(why);	       // loaded, or since it was disabled
 	if (!register_state_shadow_types(patch, &why)) // before any pre_patch may use them
 		return Result::fail(why);
 	move_to_end(patch); // the kernel's klp_patches is in enable order (stack order)
@@ -114,7 +120,8 @@ static Result enable_locked(Patch &patch)
 			continue;
 		int ret = run_pre_patch(*obj);
 		if (ret) {
-			log::printf("graft: pre-patch callback failed for object '%s'", obj->name.c_str());
+			log::printf("graft: pre-patch callback failed for object '%s'",
+				    obj->name.c_str());
 			log::printf("graft: failed to enable patch '%s'", patch.name.c_str());
 			cancel_transition(patch);
 			return Result::fail("pre-patch callback of object '" + obj->name +
@@ -309,7 +316,8 @@ static Result unload_locked(const std::string &name, std::unique_ptr<Patch> &doo
 	if (patch->enabled || transition_patch() == patch)
 		return Result::fail("patch '" + name + "' is enabled: disable it before unloading");
 	if (patch->forced)
-		return Result::fail("patch '" + name + "' had a transition forced: threads may "
+		return Result::fail("patch '" + name +
+				    "' had a transition forced: threads may "
 				    "still run its code, so it stays loaded");
 	for (auto it = patches.begin(); it != patches.end(); ++it) {
 		if (it->get() != patch)

@@ -24,56 +24,57 @@ struct Patch;
 
 struct Func {
 	const graft_func *desc = nullptr;
-	std::string name;           // old_name
+	std::string name; // old_name
 	unsigned long sympos = 0;
-	uintptr_t old_addr = 0;     // resolved while the object is loaded
+	uintptr_t old_addr = 0; // resolved while the object is loaded
 	size_t old_size = 0;
-	uintptr_t new_addr = 0;     // desc->new_func
-	size_t new_size = 0;        // its size in the patch module (ELF st_size)
+	uintptr_t new_addr = 0;	    // desc->new_func
+	size_t new_size = 0;	    // its size in the patch module (ELF st_size)
 	arch::Site *site = nullptr; // prepared at resolve time
-	bool patched = false;       // on its FuncStack
+	bool patched = false;	    // on its FuncStack
 	bool transition = false;    // its patch is in transition (the kernel's func->transition)
-	bool nop = false;           // atomic replace: back to the original (new_addr is set
-	                            // to the original code when it is pushed on its stack)
+	// Atomic replace: back to the original (new_addr is set to the original code when it
+	// is pushed on its stack).
+	bool nop = false;
 };
 
 struct Object {
 	graft_object *desc = nullptr;
-	std::string name;           // graft_object_name(): exe file name for NULL
-	std::string build_id;       // desc->build_id (ABI >= 3), "" when it names none
-	bool loaded = false;        // resolved against a loaded object
-	std::string path;           // while loaded: the file it was resolved in
-	uintptr_t base = 0;         // while loaded: its load bias (tells a reload apart)
+	std::string name;     // graft_object_name(): exe file name for NULL
+	std::string build_id; // desc->build_id (ABI >= 3), "" when it names none
+	bool loaded = false;  // resolved against a loaded object
+	std::string path;     // while loaded: the file it was resolved in
+	uintptr_t base = 0;   // while loaded: its load bias (tells a reload apart)
 	enum graft_object_state state = GRAFT_OBJECT_LIVE; // what graft_object_state() says
 	bool patched = false;
-	bool post_unpatch_enabled = false; // pre_patch ran and succeeded (kernel's flag)
+	bool post_unpatch_enabled = false;    // pre_patch ran and succeeded (kernel's flag)
 	bool shadow_types_registered = false; // its desc->shadow_types are registered
 	std::vector<Func> funcs;
 	// Atomic replace: an object the replace patch does not have, made for nops; desc
 	// points at owned_desc.
 	std::unique_ptr<graft_object> owned_desc;
-	std::string owned_name;     // owned_desc->name's storage
-	Patch *owner = nullptr;     // the patch it belongs to
+	std::string owned_name; // owned_desc->name's storage
+	Patch *owner = nullptr; // the patch it belongs to
 };
 
 struct Patch {
-	std::string name;           // file name without ".so"
+	std::string name; // file name without ".so"
 	std::string path;
-	void *handle = nullptr;     // dlopen handle
+	void *handle = nullptr; // dlopen handle
 	graft_patch *desc = nullptr;
 	unsigned int abi_version = 0;
 	std::vector<std::unique_ptr<Object>> objects;
 	bool enabled = false;
-	bool replace = false;       // desc->replace: a cumulative patch
-	bool replaced = false;      // disabled by a replace patch's transition (unloadable)
-	bool handing_over = false;  // replaced, its states still visible to the replace
-	                            // patch's post_patch (graft_get_prev_state)
-	bool forced = false;        // a transition was forced: never unloaded (threads may
-	                            // still run its code)
+	bool replace = false;	   // desc->replace: a cumulative patch
+	bool replaced = false;	   // disabled by a replace patch's transition (unloadable)
+	bool handing_over = false; // replaced, its states still visible to the replace
+				   // patch's post_patch (graft_get_prev_state)
+	bool forced = false;	   // a transition was forced: never unloaded (threads may
+				   // still run its code)
 	bool shadow_states_registered = false; // its states' shadow types are registered
-	bool store_pending = false; // loaded from the patch store for a library being
-	                            // dlopen'ed: enabled if that library is its build,
-	                            // else unloaded (core/store_patches.cpp)
+	bool store_pending = false;	       // loaded from the patch store for a library being
+					       // dlopen'ed: enabled if that library is its build,
+					       // else unloaded (core/store_patches.cpp)
 };
 
 // A module's arrays are stepped with the module's element sizes: in ABI versions 1 and

@@ -23,7 +23,8 @@ std::map<std::string, std::shared_ptr<symbols::SymbolTable>> tables;
 std::shared_ptr<symbols::SymbolTable> table_for(const symbols::Object &obj, std::string *why)
 {
 	if (obj.file.empty()) {
-		*why = obj.file_error.empty() ? "'" + obj.path + "' cannot be read" : obj.file_error;
+		*why = obj.file_error.empty() ? "'" + obj.path + "' cannot be read"
+					      : obj.file_error;
 		return nullptr;
 	}
 	auto it = tables.find(obj.file);
@@ -42,13 +43,13 @@ bool build_funcs(Object &obj, std::string *why)
 	std::set<std::pair<std::string, unsigned long>> seen;
 	for (graft_func *f = obj.desc->funcs; f && f->old_name; f++) {
 		if (!f->new_func) {
-			*why = "function '" + std::string(f->old_name) + "' in object '" + obj.name +
-			       "' has no replacement (new_func is NULL)";
+			*why = "function '" + std::string(f->old_name) + "' in object '" +
+			       obj.name + "' has no replacement (new_func is NULL)";
 			return false;
 		}
 		if (!seen.emplace(f->old_name, f->old_sympos).second) {
-			*why = "function '" + std::string(f->old_name) + "' appears twice in object '" +
-			       obj.name + "'";
+			*why = "function '" + std::string(f->old_name) +
+			       "' appears twice in object '" + obj.name + "'";
 			return false;
 		}
 		Func func;
@@ -78,8 +79,8 @@ bool resolve_func(Func &func, const symbols::Object &where, const symbols::Symbo
 	std::string reason;
 	func.site = arch::site_prepare(sym.addr, sym.size, func.name.c_str(), &reason);
 	if (!func.site) {
-		*why = "cannot patch function '" + func.name + "' in object '" + obj_name + "': " +
-		       reason;
+		*why = "cannot patch function '" + func.name + "' in object '" + obj_name +
+		       "': " + reason;
 		return false;
 	}
 	return true;
@@ -94,7 +95,8 @@ bool resolve_syms(Object &obj, const symbols::Object &where, const symbols::Symb
 			return false;
 		if (sym.is_tls) {
 			*why = "symbol '" + std::string(s->name) + "' in object '" + obj.name +
-			       "' is thread-local (STT_TLS): a graft_sym cell holds one address for "
+			       "' is thread-local (STT_TLS): a graft_sym cell holds one address "
+			       "for "
 			       "every thread; reach the variable through a function of the program "
 			       "that returns its address";
 			return false;
@@ -199,7 +201,8 @@ bool build_objects(Patch &patch, std::string *why)
 		if (patch.abi_version >= 3 && o->build_id)
 			obj->build_id = o->build_id;
 		if (!names.insert(o->name ? o->name : "").second) {
-			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name + "'";
+			*why = "object '" + obj->name + "' appears twice in patch '" + patch.name +
+			       "'";
 			return false;
 		}
 		if (!build_funcs(*obj, why))

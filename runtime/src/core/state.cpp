@@ -51,12 +51,13 @@ bool is_patch_compatible(const Patch &patch, std::string *why)
 				continue;
 			if (mine && mine->version >= s->version)
 				continue;
-			*why = "patch '" + old->name + "' installed state " + std::to_string(s->id) +
-			       " at version " + std::to_string(s->version) + ", which '" + patch.name +
-			       "' " +
+			*why = "patch '" + old->name + "' installed state " +
+			       std::to_string(s->id) + " at version " + std::to_string(s->version) +
+			       ", which '" + patch.name + "' " +
 			       (mine ? "has at the lower version " + std::to_string(mine->version)
-				     : std::string("does not carry (a replace patch must carry every "
-						   "installed state)"));
+				     : std::string(
+					       "does not carry (a replace patch must carry every "
+					       "installed state)"));
 			return false;
 		}
 	}

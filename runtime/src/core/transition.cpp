@@ -33,7 +33,7 @@ namespace tr = graft::transition;
 // All guarded by patch_mutex.
 Patch *in_transition;
 TransitionDir direction;
-tr::CheckSet checks;               // the code threads are leaving (ranges only)
+tr::CheckSet checks; // the code threads are leaving (ranges only)
 tr::RoundResult last_round;
 uint64_t started_usec;
 int rounds;
@@ -273,8 +273,7 @@ void init_transition(Patch &patch, TransitionDir dir)
 
 void start_transition(Patch &patch)
 {
-	log::printf("graft: '%s': starting %s transition", patch.name.c_str(),
-		    dir_name(direction));
+	log::printf("graft: '%s': starting %s transition", patch.name.c_str(), dir_name(direction));
 	if (direction == TransitionDir::unpatching)
 		for (auto &obj : patch.objects)
 			if (obj->patched)
@@ -367,8 +366,7 @@ void reverse_transition(Patch &patch)
 							 : TransitionDir::patching;
 	patch.enabled = direction == TransitionDir::patching;
 	tr::set_target(target_of(direction));
-	log::printf("graft: '%s': starting %s transition", patch.name.c_str(),
-		    dir_name(direction));
+	log::printf("graft: '%s': starting %s transition", patch.name.c_str(), dir_name(direction));
 	build_checks(patch, target_of(direction));
 	rounds = 0;
 	try_complete_transition(patch);

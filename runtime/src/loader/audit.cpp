@@ -121,7 +121,8 @@ void loader_init()
 	}
 	if (module)
 		log::printf("graft: cannot use %s (%s): libraries are patched after their "
-			    "constructors and pinned while patched", module->l_name, why.c_str());
+			    "constructors and pinned while patched",
+			    module->l_name, why.c_str());
 	core::library_pin = pin_library;
 }
 

@@ -42,8 +42,8 @@ constexpr size_t kAlign = 16;
 
 // The state below is touched only by the thread holding the load gate (patch_mutex):
 // inside the hook, which acts only then, and in debug_state_begin/after_load_pins.
-const Loaded *before;          // the objects loaded when the gated load began
-bool in_hook;                  // library_coming runs from the hook: pins are queued
+const Loaded *before;	       // the objects loaded when the gated load began
+bool in_hook;		       // library_coming runs from the hook: pins are queued
 std::vector<link_map *> fresh; // patched by the hook during the current gated load
 std::vector<std::string> pins; // paths to pin once the loader returns
 
@@ -95,8 +95,10 @@ void on_coming()
 			std::string refusal = core::library_coming(lib);
 			in_hook = false;
 			if (!refusal.empty())
-				log::printf("graft: a library was loaded although refused (attach mode "
-					    "cannot fail a dlopen): %s", refusal.c_str());
+				log::printf(
+					"graft: a library was loaded although refused (attach mode "
+					"cannot fail a dlopen): %s",
+					refusal.c_str());
 		} catch (...) {
 			in_hook = false;
 			log::printf("graft: out of memory while a library loaded: patched later");
@@ -144,8 +146,8 @@ extern "C" void graft_loader_debug_state()
 bool is_padding(uint8_t b)
 {
 	// The bytes of the multi-byte NOPs (and int3 fill) assemblers align with.
-	static const uint8_t kNop[] = {0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x40, 0x44, 0x80,
-				       0x90, 0xcc};
+	static const uint8_t kNop[] = {0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00,
+				       0x40, 0x44, 0x80, 0x90, 0xcc};
 	return std::memchr(kNop, b, sizeof kNop) != nullptr;
 }
 

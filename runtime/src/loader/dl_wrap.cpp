@@ -195,7 +195,8 @@ void pin_library(const std::string &path)
 		return;
 	real_dlclose()(h);
 	log::printf("graft: library '%s' stays mapped while patched (start the program with "
-		    "'graft run' to have unloads reverted)", path.c_str());
+		    "'graft run' to have unloads reverted)",
+		    path.c_str());
 }
 
 // The store's patches loaded for a library before its dlopen: enabled or unloaded now,

@@ -82,7 +82,8 @@ int late_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*s
 void log_refusal(const std::string &why)
 {
 	log::printf("graft: a library was loaded although refused (attach mode cannot fail a "
-		    "dlopen): %s", why.c_str());
+		    "dlopen): %s",
+		    why.c_str());
 }
 
 // A load into the program's namespace: patch_mutex before the loader's locks
@@ -196,8 +197,7 @@ bool redirect_all(const char *const *names, const uintptr_t *to,
 	return false;
 }
 
-bool redirect(const char *name, uintptr_t to, std::atomic<uintptr_t> *original,
-	      std::string *why)
+bool redirect(const char *name, uintptr_t to, std::atomic<uintptr_t> *original, std::string *why)
 {
 	return redirect_all(&name, &to, &original, 1, why);
 }
@@ -221,11 +221,9 @@ void redirect_fibers()
 	if (transition::static_make.load(std::memory_order_acquire) ||
 	    !find_symbol("make_fcontext", &addr, &size))
 		return;
-	static const char *const fc_names[3] = {"make_fcontext", "jump_fcontext",
-						"ontop_fcontext"};
-	std::atomic<uintptr_t> *const fc_orig[3] = {&transition::static_make,
-						    &transition::static_jump,
-						    &transition::static_ontop};
+	static const char *const fc_names[3] = {"make_fcontext", "jump_fcontext", "ontop_fcontext"};
+	std::atomic<uintptr_t> *const fc_orig[3] = {
+		&transition::static_make, &transition::static_jump, &transition::static_ontop};
 	transition::fcontext_interposers(to);
 	if (redirect_all(fc_names, to, fc_orig, 3, &why))
 		log::printf("graft: tracking the Boost.Context of the program's libraries");
@@ -249,7 +247,8 @@ bool late_hooks_install(std::string *why)
 	std::string no_hook;
 	if (!debug_state_hook_install(&no_hook))
 		log::printf("graft: %s: libraries loaded from now on are patched when dlopen "
-			    "returns, after their constructors", no_hook.c_str());
+			    "returns, after their constructors",
+			    no_hook.c_str());
 	return true;
 }
 

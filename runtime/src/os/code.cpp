@@ -32,25 +32,29 @@ std::atomic<int> g_membarrier_state{0}; // 0 unknown, 1 registered, -1 unavailab
 bool g_batch = false;
 std::vector<std::pair<uintptr_t, int>> g_open_pages;
 
-uintptr_t page_size() {
+uintptr_t page_size()
+{
 	static const uintptr_t ps = uintptr_t(::sysconf(_SC_PAGESIZE));
 	return ps;
 }
 
-std::string errno_text(const char *what, uintptr_t addr, int err) {
+std::string errno_text(const char *what, uintptr_t addr, int err)
+{
 	char buf[160];
-	std::snprintf(buf, sizeof buf, "%s at %#lx failed: %s", what, static_cast<unsigned long>(addr),
-		      std::strerror(err));
+	std::snprintf(buf, sizeof buf, "%s at %#lx failed: %s", what,
+		      static_cast<unsigned long>(addr), std::strerror(err));
 	return buf;
 }
 
 // Protection of the page holding addr: from the cached map, re-read once on a miss.
-int page_prot(uintptr_t addr) {
+int page_prot(uintptr_t addr)
+{
 	for (int attempt = 0; attempt < 2; ++attempt) {
 		if (!g_maps_valid)
 			g_maps_valid = read_maps(&g_maps);
-		auto it = std::upper_bound(g_maps.begin(), g_maps.end(), addr,
-					   [](uintptr_t a, const Mapping &m) { return a < m.start; });
+		auto it =
+			std::upper_bound(g_maps.begin(), g_maps.end(), addr,
+					 [](uintptr_t a, const Mapping &m) { return a < m.start; });
 		if (it != g_maps.begin() && addr < std::prev(it)->end)
 			return std::prev(it)->prot;
 		g_maps_valid = false;
@@ -58,7 +62,8 @@ int page_prot(uintptr_t addr) {
 	return -1;
 }
 
-bool open_mem(std::string *why) {
+bool open_mem(std::string *why)
+{
 	// /proc/self/mem opened in the parent stays the parent's memory in a fork child:
 	// writing through it would patch the parent (code_after_fork_child closes it; the
 	// pid check also covers a child forked with a raw clone or vfork-like path).
@@ -69,11 +74,13 @@ bool open_mem(std::string *why) {
 	g_mem_pid = ::getpid();
 	g_mem_fd = ::open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	if (g_mem_fd < 0 && why)
-		*why = std::string("cannot open /proc/self/mem for writing: ") + std::strerror(errno);
+		*why = std::string("cannot open /proc/self/mem for writing: ") +
+		       std::strerror(errno);
 	return g_mem_fd >= 0;
 }
 
-bool write_proc_mem(uintptr_t dst, const void *src, size_t n, std::string *why) {
+bool write_proc_mem(uintptr_t dst, const void *src, size_t n, std::string *why)
+{
 	if (!open_mem(why))
 		return false;
 	ssize_t r;
@@ -92,7 +99,8 @@ bool write_proc_mem(uintptr_t dst, const void *src, size_t n, std::string *why) 
 // EACCES/EPERM in *refused so the caller retries there.
 // Makes the pages [lo, hi) writable (still executable), or finds them already open in
 // the current batch. old is their protection before.
-bool open_pages(uintptr_t lo, uintptr_t hi, int old, int *refused) {
+bool open_pages(uintptr_t lo, uintptr_t hi, int old, int *refused)
+{
 	if (g_batch) {
 		bool all_open = true;
 		for (uintptr_t pg = lo; pg < hi && all_open; pg += page_size())
@@ -115,7 +123,8 @@ bool open_pages(uintptr_t lo, uintptr_t hi, int old, int *refused) {
 // RWX, switches this process to /proc/self/mem for good and returns false with errno
 // EACCES/EPERM in *refused so the caller retries there.
 template <class Store>
-bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused, int *restore_failed) {
+bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused, int *restore_failed)
+{
 	uintptr_t lo = dst & ~(page_size() - 1);
 	uintptr_t hi = (dst + n + page_size() - 1) & ~(page_size() - 1);
 	int old_lo = page_prot(lo), old_hi = page_prot(hi - 1);
@@ -140,7 +149,8 @@ bool with_rwx_window(uintptr_t dst, size_t n, Store store, int *refused, int *re
 
 // The write happened but the page could not get its protection back: logged (the
 // page stays writable) and reported as a failure.
-bool restore_error(uintptr_t dst, int err, std::string *why) {
+bool restore_error(uintptr_t dst, int err, std::string *why)
+{
 	std::string text = errno_text("restoring the protection after a code write", dst, err) +
 			   ": the page stays writable";
 	log::printf("graft: %s", text.c_str());
@@ -151,7 +161,8 @@ bool restore_error(uintptr_t dst, int err, std::string *why) {
 
 } // namespace
 
-void code_after_fork_child() {
+void code_after_fork_child()
+{
 	if (g_mem_fd >= 0)
 		::close(g_mem_fd);
 	g_mem_fd = -1;
@@ -159,34 +170,44 @@ void code_after_fork_child() {
 	g_maps_valid = false;
 }
 
-bool membarrier_init(std::string *why) {
+bool membarrier_init(std::string *why)
+{
 	int state = g_membarrier_state.load(std::memory_order_acquire);
 	if (state == 0) {
-		long r = ::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+		long r = ::syscall(__NR_membarrier,
+				   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 		state = r == 0 ? 1 : -1;
 		g_membarrier_state.store(state, std::memory_order_release);
 	}
 	if (state < 0 && why)
-		*why = "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE) is not available "
+		*why = "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE) is not "
+		       "available "
 		       "(Linux >= 4.16 needed): cores cannot be serialised after a code write";
 	return state > 0;
 }
 
-void sync_cores() {
+void sync_cores()
+{
 	if (g_membarrier_state.load(std::memory_order_acquire) > 0)
 		::syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 	else
-		std::atomic_thread_fence(std::memory_order_seq_cst); // membarrier_init refused before
+		std::atomic_thread_fence(
+			std::memory_order_seq_cst); // membarrier_init refused before
 }
 
-void code_refresh_maps() { g_maps_valid = false; }
+void code_refresh_maps()
+{
+	g_maps_valid = false;
+}
 
-CodeBatch::CodeBatch() {
+CodeBatch::CodeBatch()
+{
 	g_batch = true;
 	g_open_pages.clear();
 }
 
-CodeBatch::~CodeBatch() {
+CodeBatch::~CodeBatch()
+{
 	// page_prot() reports the protection cached before the batch, not RWX: restore it.
 	// A destructor cannot refuse: a failure is logged (the bytes are written; the page
 	// stays writable and executable).
@@ -199,10 +220,17 @@ CodeBatch::~CodeBatch() {
 	g_batch = false;
 }
 
-CodeWriteMode code_write_mode() { return g_mode; }
-void code_set_write_mode(CodeWriteMode mode) { g_mode = mode; }
+CodeWriteMode code_write_mode()
+{
+	return g_mode;
+}
+void code_set_write_mode(CodeWriteMode mode)
+{
+	g_mode = mode;
+}
 
-bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why) {
+bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why)
+{
 	if (n == 0)
 		return true;
 	if (g_mode == CodeWriteMode::mprotect_window) {
@@ -214,7 +242,9 @@ bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why) {
 			return restore_error(dst, restore_failed, why);
 		if (refused == EFAULT) {
 			if (why)
-				*why = errno_text("code write (address is not in an executable mapping)", dst, EFAULT);
+				*why = errno_text(
+					"code write (address is not in an executable mapping)", dst,
+					EFAULT);
 			return false;
 		}
 		// RWX refused (SELinux execmod, MDWE): never fall back to RW without X.
@@ -223,20 +253,25 @@ bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why) {
 	if (write_proc_mem(dst, src, n, why))
 		return true;
 	if (why)
-		*why += " (mprotect to RWX was refused too: code cannot be modified in this process)";
+		*why += " (mprotect to RWX was refused too: code cannot be modified in this "
+			"process)";
 	return false;
 }
 
-bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why) {
+bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why)
+{
 	if (g_mode != CodeWriteMode::mprotect_window || (dst & 1)) {
 		if (why)
-			*why = "atomic 2-byte code store needs the mprotect window and an aligned address";
+			*why = "atomic 2-byte code store needs the mprotect window and an aligned "
+			       "address";
 		return false;
 	}
 	int refused = 0, restore_failed = 0;
 	// Release: the never-executed bytes written before (the padding jump) are visible
 	// before the entry jump that leads to them; sync_cores() follows for fetch.
-	auto store = [&] { __atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE); };
+	auto store = [&] {
+		__atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE);
+	};
 	if (with_rwx_window(dst, 2, store, &refused, &restore_failed))
 		return true;
 	if (restore_failed)

@@ -13,7 +13,7 @@ namespace graft::os {
 
 enum class CodeWriteMode {
 	mprotect_window, // mprotect(RWX), store, mprotect back to the old protection
-	proc_mem,        // pwrite on /proc/self/mem (FOLL_FORCE; the mapping keeps its protection)
+	proc_mem,	 // pwrite on /proc/self/mem (FOLL_FORCE; the mapping keeps its protection)
 };
 
 // Registers MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE once. Idempotent.

@@ -11,9 +11,9 @@ namespace graft::os {
 struct ProcessCreds {
 	uid_t ruid = 0, euid = 0, suid = 0;
 	gid_t rgid = 0, egid = 0, sgid = 0;
-	bool dumpable = true;  // prctl(PR_GET_DUMPABLE) == 1 (SUID_DUMP_USER)
-	bool secure = false;   // getauxval(AT_SECURE): started setuid/setgid or with caps
-	int yama_scope = -1;   // /proc/sys/kernel/yama/ptrace_scope, -1 without Yama
+	bool dumpable = true; // prctl(PR_GET_DUMPABLE) == 1 (SUID_DUMP_USER)
+	bool secure = false;  // getauxval(AT_SECURE): started setuid/setgid or with caps
+	int yama_scope = -1;  // /proc/sys/kernel/yama/ptrace_scope, -1 without Yama
 };
 
 // This process's credentials, as of now (dumpable can change at any time).

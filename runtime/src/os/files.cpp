@@ -44,7 +44,7 @@ FileRead read_trusted_file(const std::string &path, uid_t euid, size_t max, std:
 	}
 	struct stat st;
 	std::string problem = fstat(fd, &st) != 0 ? "cannot stat '" + path + "'"
-						 : trust_problem(st, euid, "'" + path + "'");
+						  : trust_problem(st, euid, "'" + path + "'");
 	if (problem.empty() && size_t(st.st_size) > max)
 		problem = "'" + path + "' is larger than " + std::to_string(max) + " bytes";
 	text->assign(problem.empty() ? size_t(st.st_size) : 0, '\0');

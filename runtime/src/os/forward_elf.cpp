@@ -45,7 +45,8 @@ int elf_end(Elf *elf)
 const char *elf_errmsg(int error)
 {
 	GRAFT_ELF_REAL(elf_errmsg);
-	return fn ? fn(error) : "libelf cannot be loaded (see the log): install the package libelf1";
+	return fn ? fn(error)
+		  : "libelf cannot be loaded (see the log): install the package libelf1";
 }
 
 Elf_Kind elf_kind(Elf *elf)

@@ -88,8 +88,8 @@ bool is_same_file(const std::string &path, const MappedFile &m)
 std::string map_files_path(const MappedFile &m)
 {
 	char buf[64];
-	std::snprintf(buf, sizeof buf, "/proc/self/map_files/%lx-%lx", static_cast<unsigned long>(m.start),
-		      static_cast<unsigned long>(m.end));
+	std::snprintf(buf, sizeof buf, "/proc/self/map_files/%lx-%lx",
+		      static_cast<unsigned long>(m.start), static_cast<unsigned long>(m.end));
 	return buf;
 }
 

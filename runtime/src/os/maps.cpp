@@ -11,7 +11,8 @@
 namespace graft::os {
 namespace {
 
-uintptr_t parse_hex(const char *&p, const char *end) {
+uintptr_t parse_hex(const char *&p, const char *end)
+{
 	uintptr_t v = 0;
 	for (; p < end; ++p) {
 		char c = *p;
@@ -24,7 +25,8 @@ uintptr_t parse_hex(const char *&p, const char *end) {
 }
 
 // One line: "start-end perms offset dev inode   path".
-bool parse_line(const char *p, const char *end, Mapping *m) {
+bool parse_line(const char *p, const char *end, Mapping *m)
+{
 	m->start = parse_hex(p, end);
 	if (p >= end || *p++ != '-')
 		return false;
@@ -42,7 +44,8 @@ bool parse_line(const char *p, const char *end, Mapping *m) {
 
 } // namespace
 
-bool read_maps(std::vector<Mapping> *out) {
+bool read_maps(std::vector<Mapping> *out)
+{
 	out->clear();
 	int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -18,14 +18,15 @@
 namespace graft::os {
 namespace {
 
-constexpr uintptr_t kLowest = uintptr_t(1) << 20;          // above mmap_min_addr and NULL
-constexpr uintptr_t kHighest = uintptr_t(0x7ffffffff000);  // top of the 47-bit user space
-constexpr uintptr_t kHeapSlack = uintptr_t(1) << 30;       // room for brk to grow
+constexpr uintptr_t kLowest = uintptr_t(1) << 20;	  // above mmap_min_addr and NULL
+constexpr uintptr_t kHighest = uintptr_t(0x7ffffffff000); // top of the 47-bit user space
+constexpr uintptr_t kHeapSlack = uintptr_t(1) << 30;	  // room for brk to grow
 
 // Candidate start addresses for len bytes in the gap [lo, hi), within reach of near:
 // the address in the gap nearest to near (packing against a neighbour).
 void gap_candidates(uintptr_t lo, uintptr_t hi, uintptr_t near, size_t len,
-		    std::vector<uintptr_t> *out) {
+		    std::vector<uintptr_t> *out)
+{
 	uintptr_t rlo = near > kNearReach ? near - kNearReach : 0;
 	uintptr_t rhi = near + kNearReach;
 	constexpr uintptr_t kPage = 0xfff;
@@ -38,7 +39,8 @@ void gap_candidates(uintptr_t lo, uintptr_t hi, uintptr_t near, size_t len,
 
 } // namespace
 
-uintptr_t map_near(uintptr_t near, size_t len, std::string *why) {
+uintptr_t map_near(uintptr_t near, size_t len, std::string *why)
+{
 	std::vector<Mapping> maps;
 	if (!read_maps(&maps)) {
 		if (why)
@@ -58,7 +60,8 @@ uintptr_t map_near(uintptr_t near, size_t len, std::string *why) {
 		}
 	}
 	auto dist = [near](uintptr_t a) { return a > near ? a - near : near - a; };
-	std::sort(cands.begin(), cands.end(), [&](uintptr_t a, uintptr_t b) { return dist(a) < dist(b); });
+	std::sort(cands.begin(), cands.end(),
+		  [&](uintptr_t a, uintptr_t b) { return dist(a) < dist(b); });
 	for (uintptr_t a : cands) {
 		void *p = ::mmap(reinterpret_cast<void *>(a), len, PROT_READ | PROT_EXEC,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -70,7 +73,8 @@ uintptr_t map_near(uintptr_t near, size_t len, std::string *why) {
 	}
 	if (why) {
 		char buf[160];
-		std::snprintf(buf, sizeof buf, "no free address range of %zu bytes within 2 GiB of %#lx", len,
+		std::snprintf(buf, sizeof buf,
+			      "no free address range of %zu bytes within 2 GiB of %#lx", len,
 			      static_cast<unsigned long>(near));
 		*why = buf;
 	}

@@ -10,8 +10,7 @@
 
 namespace graft::os {
 
-bool syslog_send(const char *path, int priority, const std::string &tag,
-		 const std::string &message)
+bool syslog_send(const char *path, int priority, const std::string &tag, const std::string &message)
 {
 	sockaddr_un addr{};
 	if (strlen(path) >= sizeof(addr.sun_path))

@@ -34,9 +34,9 @@ struct Active {
 	size_t n = 0;
 };
 
-int g_signo = 0;             // 0 until set or initialised (then SIGRTMIN + 7)
-bool g_installed = false;    // handler in place (patching thread only)
-struct sigaction g_prev {};  // the handler we replaced, for signals that are not ours
+int g_signo = 0;	    // 0 until set or initialised (then SIGRTMIN + 7)
+bool g_installed = false;   // handler in place (patching thread only)
+struct sigaction g_prev {}; // the handler we replaced, for signals that are not ours
 // The request being served. Published (seq_cst) before the first signal is sent and
 // withdrawn before its storage goes; g_in_handler (seq_cst) lets the withdrawer wait out
 // any handler that loaded the old pointer (a Dekker pair: increment-then-load in the
@@ -46,7 +46,8 @@ std::atomic<int> g_in_handler{0};
 uint32_t g_gen = 0;
 ThreadRunStats g_stats;
 
-void chain(int sig, siginfo_t *si, void *uc) {
+void chain(int sig, siginfo_t *si, void *uc)
+{
 	if (g_prev.sa_flags & SA_SIGINFO) {
 		if (g_prev.sa_sigaction)
 			g_prev.sa_sigaction(sig, si, uc);
@@ -57,7 +58,8 @@ void chain(int sig, siginfo_t *si, void *uc) {
 	// than terminating the process.
 }
 
-void handler(int sig, siginfo_t *si, void *ucv) {
+void handler(int sig, siginfo_t *si, void *ucv)
+{
 	int saved_errno = errno;
 	auto value = reinterpret_cast<uint64_t>(si->si_value.sival_ptr);
 	bool ours = si->si_code == SI_QUEUE && si->si_pid == ::getpid() && (value >> 32) == kTag;
@@ -84,7 +86,8 @@ void handler(int sig, siginfo_t *si, void *ucv) {
 	errno = saved_errno;
 }
 
-bool send(pid_t tid, uint32_t gen) {
+bool send(pid_t tid, uint32_t gen)
+{
 	siginfo_t info;
 	std::memset(&info, 0, sizeof info);
 	info.si_signo = g_signo;
@@ -95,20 +98,23 @@ bool send(pid_t tid, uint32_t gen) {
 	return ::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), tid, g_signo, &info) == 0;
 }
 
-int64_t now_ns() {
+int64_t now_ns()
+{
 	timespec ts;
 	::clock_gettime(CLOCK_MONOTONIC, &ts);
 	return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-void sleep_ns(long ns) {
+void sleep_ns(long ns)
+{
 	timespec ts{0, ns};
 	::nanosleep(&ts, nullptr);
 }
 
 // Withdraw the request and wait for handlers still reading it. False if one stays
 // inside for 10 s (stopped in the handler): the caller then leaks the storage.
-bool withdraw() {
+bool withdraw()
+{
 	g_active.store(nullptr, std::memory_order_seq_cst);
 	for (int64_t end = now_ns() + 10'000'000'000; g_in_handler.load(std::memory_order_seq_cst);)
 		if (now_ns() > end)
@@ -118,7 +124,8 @@ bool withdraw() {
 	return true;
 }
 
-std::string describe_missing(const Active &a) {
+std::string describe_missing(const Active &a)
+{
 	std::string why;
 	for (size_t i = 0; i < a.n; ++i) {
 		if (a.acks[i].done.load(std::memory_order_acquire))
@@ -126,8 +133,8 @@ std::string describe_missing(const Active &a) {
 		pid_t tid = a.acks[i].tid;
 		char buf[200];
 		bool blocks = thread_blocks_signal(tid, g_signo);
-		std::snprintf(buf, sizeof buf, "%sthread %d (%s) %s signal %d", why.empty() ? "" : "; ",
-			      int(tid), thread_comm(tid).c_str(),
+		std::snprintf(buf, sizeof buf, "%sthread %d (%s) %s signal %d",
+			      why.empty() ? "" : "; ", int(tid), thread_comm(tid).c_str(),
 			      blocks ? "blocks the" : "did not answer", g_signo);
 		why += buf;
 		if (!blocks) {
@@ -140,7 +147,8 @@ std::string describe_missing(const Active &a) {
 
 // Which threads get the signal: every other thread running in user space, and those
 // blocked in the kernel that the request asks for.
-void pick_targets(const ThreadRequest &req, std::vector<pid_t> *out) {
+void pick_targets(const ThreadRequest &req, std::vector<pid_t> *out)
+{
 	std::vector<pid_t> tids;
 	list_threads(&tids);
 	pid_t self = current_tid();
@@ -150,19 +158,21 @@ void pick_targets(const ThreadRequest &req, std::vector<pid_t> *out) {
 		KernelState ks;
 		if (!read_kernel_state(tid, &ks))
 			continue; // exited meanwhile
-		if (!ks.running &&
-		    !(req.blocked_needs_signal && req.blocked_needs_signal(req.arg, tid, ks.pc, ks.sp))) {
+		if (!ks.running && !(req.blocked_needs_signal &&
+				     req.blocked_needs_signal(req.arg, tid, ks.pc, ks.sp))) {
 			++g_stats.skipped_blocked;
 			continue;
 		}
-		if (ks.running && req.running_needs_signal && !req.running_needs_signal(req.arg, tid))
+		if (ks.running && req.running_needs_signal &&
+		    !req.running_needs_signal(req.arg, tid))
 			continue;
 		out->push_back(tid);
 	}
 }
 
 // Polls until every target acknowledged or exited, or the deadline.
-bool wait_acks(Active *a, int timeout_ms) {
+bool wait_acks(Active *a, int timeout_ms)
+{
 	int64_t deadline = now_ns() + int64_t(timeout_ms) * 1'000'000;
 	for (int round = 0;; ++round) {
 		bool all = true;
@@ -188,16 +198,21 @@ bool wait_acks(Active *a, int timeout_ms) {
 
 } // namespace
 
-bool set_thread_signal(int signo) {
+bool set_thread_signal(int signo)
+{
 	if (g_installed || signo < SIGRTMIN || signo > SIGRTMAX)
 		return false;
 	g_signo = signo;
 	return true;
 }
 
-int thread_signal() { return g_signo ? g_signo : SIGRTMIN + 7; }
+int thread_signal()
+{
+	return g_signo ? g_signo : SIGRTMIN + 7;
+}
 
-bool thread_signal_init(std::string *why) {
+bool thread_signal_init(std::string *why)
+{
 	if (g_installed)
 		return true;
 	g_signo = thread_signal();
@@ -207,22 +222,24 @@ bool thread_signal_init(std::string *why) {
 	sigfillset(&sa.sa_mask); // nothing interrupts the fix-up of a context
 	if (::sigaction(g_signo, &sa, &g_prev) != 0) {
 		if (why)
-			*why = std::string("cannot install the handler of signal ") + std::to_string(g_signo) +
-			       ": " + std::strerror(errno);
+			*why = std::string("cannot install the handler of signal ") +
+			       std::to_string(g_signo) + ": " + std::strerror(errno);
 		return false;
 	}
 	g_installed = true;
 	return true;
 }
 
-void unblock_thread_signal() {
+void unblock_thread_signal()
+{
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, thread_signal());
 	pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
-bool run_on_threads(const ThreadRequest &req, std::string *why) {
+bool run_on_threads(const ThreadRequest &req, std::string *why)
+{
 	if (!thread_signal_init(why))
 		return false;
 	g_stats = ThreadRunStats{};
@@ -256,6 +273,9 @@ bool run_on_threads(const ThreadRequest &req, std::string *why) {
 	return ok;
 }
 
-ThreadRunStats last_thread_run_stats() { return g_stats; }
+ThreadRunStats last_thread_run_stats()
+{
+	return g_stats;
+}
 
 } // namespace graft::os

@@ -16,7 +16,8 @@ namespace graft::os {
 namespace {
 
 // Reads /proc/self/task/TID/<leaf> into buf (NUL-terminated); length or -1.
-ssize_t read_task_file(pid_t tid, const char *leaf, char *buf, size_t cap) {
+ssize_t read_task_file(pid_t tid, const char *leaf, char *buf, size_t cap)
+{
 	char path[64];
 	std::snprintf(path, sizeof path, "/proc/self/task/%d/%s", int(tid), leaf);
 	int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -35,9 +36,13 @@ ssize_t read_task_file(pid_t tid, const char *leaf, char *buf, size_t cap) {
 
 } // namespace
 
-pid_t current_tid() { return pid_t(::syscall(SYS_gettid)); }
+pid_t current_tid()
+{
+	return pid_t(::syscall(SYS_gettid));
+}
 
-bool list_threads(std::vector<pid_t> *tids) {
+bool list_threads(std::vector<pid_t> *tids)
+{
 	tids->clear();
 	DIR *d = ::opendir("/proc/self/task");
 	if (!d)
@@ -52,11 +57,13 @@ bool list_threads(std::vector<pid_t> *tids) {
 	return !tids->empty();
 }
 
-bool thread_alive(pid_t tid) {
+bool thread_alive(pid_t tid)
+{
 	return ::syscall(SYS_tgkill, ::getpid(), tid, 0) == 0 || errno != ESRCH;
 }
 
-bool read_kernel_state(pid_t tid, KernelState *out) {
+bool read_kernel_state(pid_t tid, KernelState *out)
+{
 	char buf[256];
 	if (read_task_file(tid, "syscall", buf, sizeof buf) <= 0)
 		return false;
@@ -78,7 +85,8 @@ bool read_kernel_state(pid_t tid, KernelState *out) {
 	return true;
 }
 
-std::string thread_comm(pid_t tid) {
+std::string thread_comm(pid_t tid)
+{
 	char buf[64];
 	if (read_task_file(tid, "comm", buf, sizeof buf) <= 0)
 		return "";
@@ -86,7 +94,8 @@ std::string thread_comm(pid_t tid) {
 	return buf;
 }
 
-bool thread_blocks_signal(pid_t tid, int sig) {
+bool thread_blocks_signal(pid_t tid, int sig)
+{
 	char buf[2048];
 	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
 		return false;
@@ -97,7 +106,8 @@ bool thread_blocks_signal(pid_t tid, int sig) {
 	return sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
 }
 
-char thread_run_state(pid_t tid) {
+char thread_run_state(pid_t tid)
+{
 	char buf[2048];
 	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
 		return '?';
@@ -110,12 +120,14 @@ char thread_run_state(pid_t tid) {
 	return *p ? *p : '?';
 }
 
-bool on_alternate_signal_stack() {
+bool on_alternate_signal_stack()
+{
 	stack_t ss;
 	return ::sigaltstack(nullptr, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
 }
 
-long thread_context_switches(pid_t tid) {
+long thread_context_switches(pid_t tid)
+{
 	char buf[4096]; // the ctxt lines come last, after the CPU masks
 	if (read_task_file(tid, "status", buf, sizeof buf) <= 0)
 		return -1;

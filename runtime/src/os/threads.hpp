@@ -25,7 +25,7 @@ struct KernelState {
 };
 bool read_kernel_state(pid_t tid, KernelState *out);
 
-std::string thread_comm(pid_t tid);       // /proc/self/task/TID/comm, "" if gone
+std::string thread_comm(pid_t tid);	       // /proc/self/task/TID/comm, "" if gone
 bool thread_blocks_signal(pid_t tid, int sig); // SigBlk of /proc/self/task/TID/status
 char thread_run_state(pid_t tid);
 // voluntary_ctxt_switches + nonvoluntary_ctxt_switches of /proc/self/task/TID/status, -1
@@ -34,6 +34,6 @@ char thread_run_state(pid_t tid);
 long thread_context_switches(pid_t tid);
 // True when the calling thread runs on its alternate signal stack (sigaltstack's
 // SS_ONSTACK). Async-signal-safe.
-bool on_alternate_signal_stack();         // R, S, D, T, t, Z... ('?' if gone)
+bool on_alternate_signal_stack(); // R, S, D, T, t, Z... ('?' if gone)
 
 } // namespace graft::os

@@ -35,8 +35,14 @@ namespace graft::shadow_vars::rcu {
 // releases this token, and every reclamation acquires it: the edge the grace period
 // really provides (a reader's accesses happen before the free of what it read).
 inline char grace_token;
-inline void tsan_release() { __tsan_release(&grace_token); }
-inline void tsan_acquire() { __tsan_acquire(&grace_token); }
+inline void tsan_release()
+{
+	__tsan_release(&grace_token);
+}
+inline void tsan_acquire()
+{
+	__tsan_acquire(&grace_token);
+}
 #else
 inline void tsan_release() {}
 inline void tsan_acquire() {}

@@ -25,8 +25,8 @@ bool refuse_nested(const char *what, const void *obj, unsigned long id)
 {
 	if (!t_in_callback)
 		return false;
-	log::printf("graft: %s of shadow variable <%p, %lx> from a shadow ctor/dtor refused",
-		    what, obj, id);
+	log::printf("graft: %s of shadow variable <%p, %lx> from a shadow ctor/dtor refused", what,
+		    obj, id);
 	return true;
 }
 
@@ -139,8 +139,7 @@ extern "C" GRAFT_API void *graft_shadow_get_or_alloc(void *obj, unsigned long id
 	return get_or_alloc(obj, id, size, ctor, ctor_data, false);
 }
 
-extern "C" GRAFT_API void graft_shadow_free(void *obj, unsigned long id,
-					    graft_shadow_dtor_t dtor)
+extern "C" GRAFT_API void graft_shadow_free(void *obj, unsigned long id, graft_shadow_dtor_t dtor)
 {
 	if (refuse_nested("free", obj, id))
 		return;

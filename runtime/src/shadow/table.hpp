@@ -96,7 +96,10 @@ inline uint64_t hash(const void *obj, unsigned long id)
 // Constant-initialised (no constructor runs at load); 2 KiB of .bss.
 constinit inline Shard shards[kShards];
 
-inline Shard &shard_of(uint64_t h) { return shards[h >> (64 - kShardBits)]; }
+inline Shard &shard_of(uint64_t h)
+{
+	return shards[h >> (64 - kShardBits)];
+}
 
 // The data of <obj, id> in t, or nullptr. Call inside a read section or under the lock.
 inline void *find(const Table *t, const void *obj, unsigned long id, uint64_t h)

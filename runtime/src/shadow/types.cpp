@@ -108,7 +108,8 @@ bool register_type(const graft_shadow_type *type)
 	TypeSlot *t = slot_for(type->id);
 	if (!t) {
 		log::printf("graft: cannot register shadow type %lx: %zu ids are registered "
-			    "already, the most graft keeps", type->id, kMaxTypes);
+			    "already, the most graft keeps",
+			    type->id, kMaxTypes);
 		return false;
 	}
 	t->users.fetch_add(1, std::memory_order_relaxed);
@@ -145,7 +146,8 @@ std::vector<TypeInfo> registered_types()
 		std::lock_guard<std::mutex> guard(registry_lock); // counts stable while copied
 		for (TypeSlot &t : type_slots)
 			if (long users = t.users.load(std::memory_order_relaxed); users > 0)
-				out.push_back(TypeInfo{t.id.load(std::memory_order_relaxed), users, 0});
+				out.push_back(
+					TypeInfo{t.id.load(std::memory_order_relaxed), users, 0});
 	}
 	for (TypeInfo &t : out)
 		t.variables = count_id(t.id);

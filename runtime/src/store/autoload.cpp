@@ -52,7 +52,8 @@ bool load_one(const Match &m, bool enable)
 		log::printf("graft: store entry skipped: %s", problem.c_str());
 		return false;
 	}
-	core::Result r = enable ? core::patch_load(m.file, true) : core::store_patch_prepare(m.file);
+	core::Result r =
+		enable ? core::patch_load(m.file, true) : core::store_patch_prepare(m.file);
 	if (!r.ok)
 		log::printf("graft: store patch '%s' not %s: %s", m.file.c_str(),
 			    enable ? "enabled" : "loaded", r.error.c_str());
@@ -88,12 +89,14 @@ void enable_at_start()
 	std::map<std::pair<uint32_t, std::string>, Match> todo;
 	for (const symbols::Object &obj : symbols::list_loaded())
 		for (Match &m : index.find_build_id(obj.build_id))
-			if (symbols::object_matches(obj, m.object.empty() ? nullptr : m.object.c_str()))
+			if (symbols::object_matches(obj,
+						    m.object.empty() ? nullptr : m.object.c_str()))
 				todo.emplace(std::make_pair(m.order, m.file), std::move(m));
 	for (auto &[key, m] : todo) {
 		in_wrapper = true; // the module's own dlopen is not a library load to look up
 		if (load_one(m, true))
-			log::printf("graft: patch '%s' enabled from the store", name_of(m.file).c_str());
+			log::printf("graft: patch '%s' enabled from the store",
+				    name_of(m.file).c_str());
 		in_wrapper = false;
 	}
 }

@@ -60,8 +60,8 @@ bool Index::open(const std::string &dir, std::string *why)
 	base_ = map;
 	size_ = size_t(st.st_size);
 	auto *h = static_cast<const IndexHeader *>(map);
-	uint64_t need = sizeof(IndexHeader) + uint64_t(h->count) * sizeof(IndexEntry) +
-			h->strings_size;
+	uint64_t need =
+		sizeof(IndexHeader) + uint64_t(h->count) * sizeof(IndexEntry) + h->strings_size;
 	if (std::memcmp(h->magic, kIndexMagic, sizeof(kIndexMagic)) != 0 ||
 	    h->version != kIndexVersion || need != size_ || h->strings_size == 0 ||
 	    static_cast<const char *>(map)[size_ - 1] != '\0') {

@@ -224,7 +224,7 @@ bool context_switching()
 
 // Not instrumented by ASan: it runs while ASan is told the stack is changing.
 __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uintptr_t sp,
-								 uintptr_t pc, bool ends)
+								uintptr_t pc, bool ends)
 {
 	Context *from = ends ? nullptr : context_current();
 	// The flag first: from here this thread's signal handler leaves its record alone,
@@ -288,7 +288,8 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 		for (Context *c = g_head; c; c = c->next) {
 			uint32_t s = kCtxSuspended;
 			// acquire: the suspending thread's record, sp and pc (its release).
-			if (!c->st.compare_exchange_strong(s, kCtxScanning, std::memory_order_acquire))
+			if (!c->st.compare_exchange_strong(s, kCtxScanning,
+							   std::memory_order_acquire))
 				continue; // running: its thread is checked
 			res.total++;
 			if (state_in(p, c->rec.load(std::memory_order_relaxed)) == p.target) {
@@ -296,12 +297,16 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 			} else {
 				uintptr_t sp = c->sp.load(std::memory_order_relaxed);
 				// A registered context that has not started has nothing on its stack.
-				CheckResult r = c->hi && sp >= c->hi
-							? CheckResult{}
-							: check_suspended(set, c->pc.load(std::memory_order_relaxed),
-									  sp, c->hi);
+				CheckResult r =
+					c->hi && sp >= c->hi
+						? CheckResult{}
+						: check_suspended(
+							  set,
+							  c->pc.load(std::memory_order_relaxed), sp,
+							  c->hi);
 				if (r.verdict == Verdict::clean) {
-					c->rec.store(record_for(p, p.target), std::memory_order_relaxed);
+					c->rec.store(record_for(p, p.target),
+						     std::memory_order_relaxed);
 					res.switched++;
 				} else if (held.size() < kListedHolds) {
 					held.emplace_back(c->id, r);

@@ -30,19 +30,19 @@ struct Context {
 	// kCtxRunning on some thread, kCtxSuspended, or kCtxScanning (the transition
 	// thread is reading its stack: a thread that wants to resume it waits).
 	std::atomic<uint32_t> st{kCtxSuspended};
-	std::atomic<uint64_t> rec{0};          // patch state while suspended
-	std::atomic<uintptr_t> sp{0}, pc{0};   // while suspended: where its stack starts, resume PC
-	uintptr_t lo = 0, hi = 0;              // the stack [lo, hi); hi 0: unknown
-	int id = 0;                            // for graft status: "fiber N"
-	bool native = false;                   // a thread's own stack
-	bool linked = false;                   // in the registry (tracking was on)
-	void *asan_fake = nullptr;             // AddressSanitizer's fake stack while suspended
+	std::atomic<uint64_t> rec{0};	     // patch state while suspended
+	std::atomic<uintptr_t> sp{0}, pc{0}; // while suspended: where its stack starts, resume PC
+	uintptr_t lo = 0, hi = 0;	     // the stack [lo, hi); hi 0: unknown
+	int id = 0;			     // for graft status: "fiber N"
+	bool native = false;		     // a thread's own stack
+	bool linked = false;		     // in the registry (tracking was on)
+	void *asan_fake = nullptr;	     // AddressSanitizer's fake stack while suspended
 	// For the interposers.
-	void *real = nullptr;                  // fcontext: the real fcontext_t while suspended
-	void (*fn)() = nullptr;                // the entry function given to make*context
-	long args[6] = {};                     // makecontext's arguments
-	void *link = nullptr;                  // makecontext: uc_link
-	void *keys[2] = {};                    // ucontext_t addresses mapped to this context
+	void *real = nullptr;			  // fcontext: the real fcontext_t while suspended
+	void (*fn)() = nullptr;			  // the entry function given to make*context
+	long args[6] = {};			  // makecontext's arguments
+	void *link = nullptr;			  // makecontext: uc_link
+	void *keys[2] = {};			  // ucontext_t addresses mapped to this context
 	Context *prev = nullptr, *next = nullptr; // the registry (its mutex)
 };
 
@@ -95,10 +95,10 @@ struct ContextHold {
 	std::string reason; // "parked in FUNC", "unreliable stack"
 };
 struct ContextRound {
-	int total = 0;      // suspended contexts seen
+	int total = 0; // suspended contexts seen
 	int switched = 0;
 	std::vector<ContextHold> holds; // at most kListedHolds
-	int unlisted = 0;               // held contexts beyond those
+	int unlisted = 0;		// held contexts beyond those
 };
 constexpr size_t kListedHolds = 64;
 // Checks every suspended context not in p.target and switches the clean ones.

@@ -21,15 +21,15 @@ int32_t rd32(const uint8_t *p)
 
 // Copies len bytes at addr into out if the whole range lies in one readable mapping.
 // Not instrumented: it reads code and data the program owns.
-__attribute__((no_sanitize("address", "thread"))) bool copy_in(const CheckSet &set,
-							       uintptr_t addr, void *out,
-							       size_t len)
+__attribute__((no_sanitize("address", "thread"))) bool copy_in(const CheckSet &set, uintptr_t addr,
+							       void *out, size_t len)
 {
 	if (!readable(set, addr, len))
 		return false;
 	auto *dst = static_cast<uint8_t *>(out);
 	for (size_t i = 0; i < len; i++)
-		dst[i] = __atomic_load_n(reinterpret_cast<const uint8_t *>(addr + i), __ATOMIC_RELAXED);
+		dst[i] = __atomic_load_n(reinterpret_cast<const uint8_t *>(addr + i),
+					 __ATOMIC_RELAXED);
 	return true;
 }
 

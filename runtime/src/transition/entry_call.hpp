@@ -17,8 +17,8 @@ struct CheckSet;
 
 // What the 7 bytes before a return address decode to.
 enum class CallForm {
-	none,     // not a call this rule reads (a register or other memory operand, or data)
-	direct,   // E8 rel32: target is the callee (maybe a PLT entry)
+	none,	  // not a call this rule reads (a register or other memory operand, or data)
+	direct,	  // E8 rel32: target is the callee (maybe a PLT entry)
 	via_cell, // FF 15 disp32 (call *[rip+disp32]): cell is the pointer it loaded
 };
 

@@ -101,7 +101,8 @@ void *real_sym(const char *name, const void *own, void *missing)
 		sym = find_in_local_scopes(name, own);
 	if (!sym) {
 		log::printf("graft: Boost.Context's %s not found for an interposed call: the "
-			    "call does nothing", name);
+			    "call does nothing",
+			    name);
 		return missing;
 	}
 	return sym;
@@ -113,7 +114,8 @@ make_fn real_make()
 {
 	if (uintptr_t s = static_make.load(std::memory_order_acquire))
 		return reinterpret_cast<make_fn>(s);
-	static make_fn fn = reinterpret_cast<make_fn>(real_sym("make_fcontext", reinterpret_cast<const void *>(&make_fcontext),
+	static make_fn fn = reinterpret_cast<make_fn>(
+		real_sym("make_fcontext", reinterpret_cast<const void *>(&make_fcontext),
 			 reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
@@ -134,8 +136,9 @@ ontop_fn real_ontop()
 	if (uintptr_t s = static_ontop.load(std::memory_order_acquire))
 		return reinterpret_cast<ontop_fn>(s);
 	static ontop_fn fn = [] {
-		void *s = real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
-				   reinterpret_cast<void *>(&missing_ontop));
+		void *s =
+			real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
+				 reinterpret_cast<void *>(&missing_ontop));
 		note_switch_routine(s);
 		return reinterpret_cast<ontop_fn>(s);
 	}();
@@ -222,8 +225,8 @@ extern "C" GRAFT_API fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(
 	return handle_of(c);
 }
 
-extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t
-jump_fcontext(fcontext_t to, void *vp)
+extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t jump_fcontext(fcontext_t to,
+										      void *vp)
 {
 	if (!context_tracking() || !is_handle(to))
 		return real_jump()(to, vp);
@@ -252,8 +255,8 @@ ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t))
 extern "C" {
 __attribute__((visibility("hidden"), alias("make_fcontext"))) fcontext_t
 graft_fc_make(void *, size_t, void (*)(transfer_t));
-__attribute__((visibility("hidden"), alias("jump_fcontext"))) transfer_t
-graft_fc_jump(fcontext_t, void *);
+__attribute__((visibility("hidden"), alias("jump_fcontext"))) transfer_t graft_fc_jump(fcontext_t,
+										       void *);
 __attribute__((visibility("hidden"), alias("ontop_fcontext"))) transfer_t
 graft_fc_ontop(fcontext_t, void *, transfer_t (*)(transfer_t));
 }

@@ -68,9 +68,11 @@ void scan_symtab(const uint8_t *img, size_t len, Found *f)
 			    sym.st_name >= strs.sh_size)
 				continue;
 			const char *name = names + sym.st_name;
-			size_t room = strs.sh_size - sym.st_name; // the name must end inside the table
+			size_t room =
+				strs.sh_size - sym.st_name; // the name must end inside the table
 			for (int k = 0; k < 3; k++)
-				if (strnlen(name, room) < room && std::strcmp(name, kNames[k]) == 0) {
+				if (strnlen(name, room) < room &&
+				    std::strcmp(name, kNames[k]) == 0) {
 					f->addr[k] = sym.st_value;
 					f->size[k] = sym.st_size;
 				}
@@ -164,8 +166,10 @@ void fcontext_redirect_static()
 	if (redirect(exe_base(), f, &why))
 		log::printf("graft: tracking the Boost.Context linked into '%s'", name.c_str());
 	else
-		log::printf("graft: cannot track the Boost.Context linked into '%s' (%s): its fibers "
-			    "are invisible to the consistency model", name.c_str(), why.c_str());
+		log::printf(
+			"graft: cannot track the Boost.Context linked into '%s' (%s): its fibers "
+			"are invisible to the consistency model",
+			name.c_str(), why.c_str());
 }
 
 } // namespace graft::transition

@@ -48,7 +48,8 @@ bool skip_try(uintptr_t entry_sp)
 {
 	// Relaxed: a stale serial only makes this thread skip a try it could have made
 	// (it stays in its state, which is always safe); the slot is on its own stack.
-	return skip_slot >= entry_sp && skip_serial == g_set_serial.load(std::memory_order_relaxed) &&
+	return skip_slot >= entry_sp &&
+	       skip_serial == g_set_serial.load(std::memory_order_relaxed) &&
 	       ~*reinterpret_cast<const uintptr_t *>(skip_slot) == skip_word_inverted;
 }
 

@@ -146,7 +146,8 @@ check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 		return {Verdict::unreliable, -1};
 	uintptr_t end = hi && hi < m->second ? hi : m->second;
 	for (uintptr_t at = sp & ~uintptr_t(7); at + 8 <= end; at += 8) {
-		uintptr_t w = __atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
+		uintptr_t w =
+			__atomic_load_n(reinterpret_cast<const uintptr_t *>(at), __ATOMIC_RELAXED);
 		const CheckRange *r = range_of(set, w);
 		if (r && is_return_address(set, *r, w))
 			return {Verdict::on_stack, r->name, at};
@@ -190,7 +191,7 @@ namespace {
 
 struct UnwindState {
 	const CheckSet *set;
-	uintptr_t pc;         // the interrupted PC: frames before it are the handler's
+	uintptr_t pc; // the interrupted PC: frames before it are the handler's
 	bool past_signal = false;
 	CheckResult result;
 	int frames = 0;

@@ -14,20 +14,21 @@ namespace graft::transition {
 
 struct CheckRange {
 	uintptr_t lo = 0, hi = 0; // [lo, hi)
-	int name = 0;             // index into CheckSet::names
+	int name = 0;		  // index into CheckSet::names
 };
 
 // Built by the transition thread, immutable while a round uses it.
 struct CheckSet {
-	std::vector<CheckRange> ranges;           // sorted by lo
+	std::vector<CheckRange> ranges; // sorted by lo
 	std::vector<std::string> names;
 	std::vector<std::pair<uintptr_t, uintptr_t>> maps; // readable mappings, sorted
 	// Return addresses of calls relocated out of a detoured entry into its trampoline:
 	// the trampoline's call pushes the original return address, but the bytes before
 	// it are now the entry's jmp, so follows_call cannot see them. Sorted.
 	std::vector<uintptr_t> call_returns;
-	uintptr_t span_lo = 0, span_hi = 0; // lowest lo, highest hi (set by sort): a quick
-					    // filter before the search, for long fiber stacks
+	// Lowest lo, highest hi (set by sort): a quick filter before the search, for long
+	// fiber stacks.
+	uintptr_t span_lo = 0, span_hi = 0;
 	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
 	void sort();
 	// Reads /proc/self/maps: where each stack ends. False if unreadable.
@@ -38,7 +39,7 @@ enum class Verdict { clean, running_in, on_stack, unreliable };
 
 struct CheckResult {
 	Verdict verdict = Verdict::clean;
-	int name = -1; // the range found
+	int name = -1;	  // the range found
 	uintptr_t at = 0; // on_stack: the stack slot that holds the return address found
 };
 

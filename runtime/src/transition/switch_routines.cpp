@@ -53,7 +53,7 @@ void note_switch_routine(const void *fn, size_t size)
 		return;
 	g_ranges[n].lo.store(lo, std::memory_order_relaxed);
 	g_ranges[n].hi.store(hi, std::memory_order_release); // pairs with the acquire below
-	g_count.store(n + 1, std::memory_order_release);      // pairs with the acquire below
+	g_count.store(n + 1, std::memory_order_release);     // pairs with the acquire below
 }
 
 bool in_switch_routine(uintptr_t pc)

@@ -166,15 +166,16 @@ std::string reason_unanswered(pid_t tid, const Round &round)
 	size_t n = std::min(round.n.load(), kMaxRecords);
 	for (size_t i = 0; i < n; i++)
 		if (round.recs[i].tid == tid)
-			return reason_of(*round.set, round.recs[i].verdict, round.recs[i].name, false);
+			return reason_of(*round.set, round.recs[i].verdict, round.recs[i].name,
+					 false);
 	if (os::thread_blocks_signal(tid, os::thread_signal()))
 		return "blocks the signal";
 	return "running";
 }
 
 // The threads' part of a round.
-void switch_threads(const CheckSet &set, const Published &p, bool signals,
-		    bool signal_sleepers, RoundResult *out)
+void switch_threads(const CheckSet &set, const Published &p, bool signals, bool signal_sleepers,
+		    RoundResult *out)
 {
 	RoundResult &res = *out;
 	auto round = std::make_unique<Round>();
@@ -219,7 +220,8 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals,
 		if (state_of(tid, p) == p.target)
 			res.switched++;
 		else
-			res.holds.push_back(Hold{tid, os::thread_comm(tid), reason_unanswered(tid, *round)});
+			res.holds.push_back(
+				Hold{tid, os::thread_comm(tid), reason_unanswered(tid, *round)});
 	}
 }
 
@@ -236,7 +238,8 @@ RoundResult try_switch_all(const CheckSet &set, const Published &p, bool signals
 	for (ContextHold &h : cr.holds)
 		res.holds.push_back(Hold{0, "fiber " + std::to_string(h.id), std::move(h.reason)});
 	if (cr.unlisted)
-		res.holds.push_back(Hold{0, "fibers", std::to_string(cr.unlisted) + " more hold it"});
+		res.holds.push_back(
+			Hold{0, "fibers", std::to_string(cr.unlisted) + " more hold it"});
 	switch_threads(set, p, signals, signal_sleepers, &res);
 	res.quiet = moves_quiet(moves);
 	return res;

@@ -23,11 +23,11 @@ struct Hold {
 
 // Holds of suspended contexts have tid 0 and name "fiber N".
 struct RoundResult {
-	int total = 0;    // live threads of the program (graft's own excluded)
+	int total = 0; // live threads of the program (graft's own excluded)
 	int switched = 0;
 	int fibers_total = 0; // suspended contexts checked
 	int fibers_switched = 0;
-	bool quiet = true;    // no switch moved a state between contexts during the round
+	bool quiet = true;	    // no switch moved a state between contexts during the round
 	int signalled_sleepers = 0; // blocked threads signalled (signal_sleepers)
 	std::vector<Hold> holds;
 	bool complete() const

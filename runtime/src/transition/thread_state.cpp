@@ -59,7 +59,8 @@ Entry *find_entry(pid_t tid, bool claim)
 			continue;
 		if (!claim)
 			return nullptr;
-		if (e.tid.compare_exchange_strong(cur, tid, std::memory_order_acq_rel) || cur == tid)
+		if (e.tid.compare_exchange_strong(cur, tid, std::memory_order_acq_rel) ||
+		    cur == tid)
 			return &e;
 	}
 	return nullptr;
@@ -205,7 +206,8 @@ bool mark(pid_t tid, const Published &p, uint64_t *prev)
 void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev)
 {
 	if (Entry *e = find_entry(tid, false))
-		e->rec.store(state >= 0 ? record_of(p.gen, state) : prev, std::memory_order_release);
+		e->rec.store(state >= 0 ? record_of(p.gen, state) : prev,
+			     std::memory_order_release);
 }
 
 void record(pid_t tid, const Published &p, int state)

@@ -69,7 +69,8 @@ make_fn real_make()
 {
 	if (uintptr_t s = late_make.load(std::memory_order_acquire))
 		return reinterpret_cast<make_fn>(s);
-	static make_fn fn = reinterpret_cast<make_fn>(real_sym("makecontext", reinterpret_cast<void *>(&missing_make)));
+	static make_fn fn = reinterpret_cast<make_fn>(
+		real_sym("makecontext", reinterpret_cast<void *>(&missing_make)));
 	return fn;
 }
 // The switch routines are recorded for the stack check (switch_routines.hpp) before
@@ -121,7 +122,8 @@ Slot *slot_of(const void *key, bool claim)
 			return nullptr;
 		// acq_rel: the claimed key before the value stored in it (pairs with the
 		// acquire load above in another thread's probe).
-		if (s.key.compare_exchange_strong(cur, key, std::memory_order_acq_rel) || cur == key)
+		if (s.key.compare_exchange_strong(cur, key, std::memory_order_acq_rel) ||
+		    cur == key)
 			return &s;
 	}
 	return nullptr;
@@ -142,9 +144,11 @@ bool map_ctx(const void *ucp, Context *ctx)
 		// distinct ucontext_t addresses over the process's life).
 		static std::atomic<bool> told{false};
 		if (!told.exchange(true))
-			log::printf("graft: the ucontext table is full (%zu addresses, or %zu probes "
-				    "taken): contexts from now on are not tracked, and fibers on them "
-				    "may mix patch versions", kMapSize, kProbes);
+			log::printf(
+				"graft: the ucontext table is full (%zu addresses, or %zu probes "
+				"taken): contexts from now on are not tracked, and fibers on them "
+				"may mix patch versions",
+				kMapSize, kProbes);
 		return false;
 	}
 	s->ctx.store(ctx, std::memory_order_release);
@@ -158,7 +162,8 @@ void free_ctx(Context *ctx)
 	for (void *key : ctx->keys)
 		if (Slot *s = key ? slot_of(key, false) : nullptr) {
 			Context *expected = ctx;
-			s->ctx.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+			s->ctx.compare_exchange_strong(expected, nullptr,
+						       std::memory_order_acq_rel);
 		}
 	context_free(ctx);
 }
@@ -221,8 +226,8 @@ extern "C" GRAFT_API void makecontext(ucontext_t *ucp, void (*fn)(), int argc, .
 	real_make()(ucp, fn, argc, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
-extern "C" GRAFT_API __attribute__((no_sanitize("address"))) int
-swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
+extern "C" GRAFT_API __attribute__((no_sanitize("address"))) int swapcontext(ucontext_t *oucp,
+									     const ucontext_t *ucp)
 {
 	swap_fn swap = real_swap();
 	Context *to = context_tracking() ? find_ctx(ucp) : nullptr;
@@ -235,8 +240,7 @@ swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 	return ret;
 }
 
-extern "C" GRAFT_API __attribute__((no_sanitize("address"))) int
-setcontext(const ucontext_t *ucp)
+extern "C" GRAFT_API __attribute__((no_sanitize("address"))) int setcontext(const ucontext_t *ucp)
 {
 	set_fn set = real_set();
 	Context *to = context_tracking() ? find_ctx(ucp) : nullptr;
@@ -256,7 +260,8 @@ __attribute__((visibility("hidden"), alias("makecontext"))) void
 graft_uc_make(ucontext_t *, void (*)(), int, ...) noexcept;
 __attribute__((visibility("hidden"), alias("swapcontext"))) int
 graft_uc_swap(ucontext_t *, const ucontext_t *) noexcept;
-__attribute__((visibility("hidden"), alias("setcontext"))) int graft_uc_set(const ucontext_t *) noexcept;
+__attribute__((visibility("hidden"), alias("setcontext"))) int
+graft_uc_set(const ucontext_t *) noexcept;
 }
 
 void graft::transition::ucontext_interposers(uintptr_t out[3])

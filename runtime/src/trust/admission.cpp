@@ -32,9 +32,9 @@ std::string admission_refusal(uid_t client_uid, gid_t client_gid, const os::Proc
 		return denied(client_uid, "it is not dumpable (prctl PR_SET_DUMPABLE 0), so "
 					  "the kernel would refuse its user ptrace too");
 	if (self.yama_scope > 0)
-		return denied(client_uid, "Yama ptrace_scope is " +
-						  std::to_string(self.yama_scope) +
-						  ", so the kernel would refuse its user ptrace too");
+		return denied(client_uid,
+			      "Yama ptrace_scope is " + std::to_string(self.yama_scope) +
+				      ", so the kernel would refuse its user ptrace too");
 	return "";
 }
 

@@ -24,7 +24,7 @@ struct Identity {
 // the log (whose lock is the innermost).
 std::mutex audit_mutex;
 std::deque<AuditRecord> ring;
-std::map<std::string, Identity> loaded;  // patch name -> its file's identity
+std::map<std::string, Identity> loaded; // patch name -> its file's identity
 
 std::string own_exe()
 {
@@ -48,8 +48,9 @@ std::string value(const std::string &v)
 
 std::string audit_line(const AuditRecord &r)
 {
-	std::string process = r.exe.empty() ? std::string()
-					    : " pid=" + std::to_string(r.pid) + " exe=" + value(r.exe);
+	std::string process = r.exe.empty()
+				      ? std::string()
+				      : " pid=" + std::to_string(r.pid) + " exe=" + value(r.exe);
 	return "action=" + r.action + " client_uid=" + std::to_string(r.client_uid) +
 	       " client_pid=" + std::to_string(r.client_pid) + process +
 	       " patch=" + value(r.patch) + " sha256=" + value(r.sha256) + " key=" + value(r.key) +

@@ -17,16 +17,16 @@ namespace graft::trust {
 constexpr size_t kAuditKeep = 512;
 
 struct AuditRecord {
-	int64_t time_usec = 0;     // CLOCK_REALTIME, filled in by audit_record
-	std::string action;        // load, enable, disable, force, unload, attach, connect
-	std::string result;        // "ok", or the refusal / failure message
+	int64_t time_usec = 0; // CLOCK_REALTIME, filled in by audit_record
+	std::string action;    // load, enable, disable, force, unload, attach, connect
+	std::string result;    // "ok", or the refusal / failure message
 	uid_t client_uid = 0;
 	pid_t client_pid = 0;
-	pid_t pid = 0;             // the process itself, filled in
-	std::string exe;           // its executable, filled in
-	std::string patch;         // the patch's name ("" for attach, connect)
-	std::string sha256;        // of the patch file ("" when unknown)
-	std::string key;           // the signing key's id ("" when unsigned)
+	pid_t pid = 0;	    // the process itself, filled in
+	std::string exe;    // its executable, filled in
+	std::string patch;  // the patch's name ("" for attach, connect)
+	std::string sha256; // of the patch file ("" when unknown)
+	std::string key;    // the signing key's id ("" when unsigned)
 };
 
 // Records r (time, pid and exe filled in). For enable/disable/force/unload the patch's

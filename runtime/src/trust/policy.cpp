@@ -101,8 +101,7 @@ std::string policy_path()
 	return env && *env ? env : kDefaultPolicyPath;
 }
 
-bool policy_parse(const std::string &text, const std::string &path, Policy *out,
-		  std::string *why)
+bool policy_parse(const std::string &text, const std::string &path, Policy *out, std::string *why)
 {
 	*out = Policy{};
 	out->path = path;

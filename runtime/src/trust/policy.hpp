@@ -22,11 +22,11 @@ namespace graft::trust {
 enum class Require { automatic, yes, no };
 
 struct Policy {
-	std::string path;       // the file it came from ("" when it does not exist)
+	std::string path; // the file it came from ("" when it does not exist)
 	Require require = Require::automatic;
 	std::string keys_dir;
-	std::set<std::string> revoked_keys;    // uppercase key ids
-	std::set<std::string> revoked_hashes;  // lowercase SHA-256 hex
+	std::set<std::string> revoked_keys;   // uppercase key ids
+	std::set<std::string> revoked_hashes; // lowercase SHA-256 hex
 	std::set<uid_t> read_only_uids;
 };
 
@@ -41,8 +41,7 @@ std::string policy_path();
 bool policy_load(const std::string &path, uid_t euid, Policy *out, std::string *why);
 
 // Parses the text of a policy file (path is for messages and the default keys_dir).
-bool policy_parse(const std::string &text, const std::string &path, Policy *out,
-		  std::string *why);
+bool policy_parse(const std::string &text, const std::string &path, Policy *out, std::string *why);
 
 // Whether a load by a client of this uid must carry a valid signature.
 bool signature_required(const Policy &p, uid_t client_uid, bool system_store);

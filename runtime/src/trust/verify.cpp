@@ -71,8 +71,8 @@ Verdict verify_candidate(const Policy &policy, const Candidate &c, int64_t now)
 	Verdict v;
 	struct stat st;
 	std::string what = "patch file '" + c.path + "'";
-	std::string problem = fstat(c.fd, &st) != 0 ? "cannot stat " + what
-						    : os::trust_problem(st, c.euid, what);
+	std::string problem =
+		fstat(c.fd, &st) != 0 ? "cannot stat " + what : os::trust_problem(st, c.euid, what);
 	if (!problem.empty())
 		return refuse(v, reason::policy, problem);
 	// libsodium is mapped from here to the end of this block only.
@@ -85,15 +85,17 @@ Verdict verify_candidate(const Policy &policy, const Candidate &c, int64_t now)
 		return refuse(v, reason::policy, why);
 	v.sha256 = hex(sha.data(), sha.size());
 	if (policy.revoked_hashes.count(v.sha256))
-		return refuse(v, reason::revoked, what + " has SHA-256 " + v.sha256 +
-							   ", revoked by " + policy.path);
+		return refuse(v, reason::revoked,
+			      what + " has SHA-256 " + v.sha256 + ", revoked by " + policy.path);
 	if (!c.has_signature) {
 		if (signature_required(policy, c.client_uid, c.system_store))
-			return refuse(v, reason::unsigned_,
-				      "no signature '" + c.path + ".minisig'; this process requires "
-				      "one (policy " + (policy.path.empty() ? kDefaultPolicyPath
-									   : policy.path) +
-				      "): sign it with 'graft sign' or 'minisign -S'");
+			return refuse(
+				v, reason::unsigned_,
+				"no signature '" + c.path +
+					".minisig'; this process requires "
+					"one (policy " +
+					(policy.path.empty() ? kDefaultPolicyPath : policy.path) +
+					"): sign it with 'graft sign' or 'minisign -S'");
 		v.ok = true;
 		return v;
 	}
@@ -128,14 +130,15 @@ Verdict check_signature(const Policy &policy, const Candidate &c, const Hash512 
 	if (!parse_trusted_comment(sig.trusted_comment, &v.comment, &why))
 		return refuse(v, reason::bad_signature, sig_file + ": " + why);
 	if (v.comment.has_not_after && now > v.comment.not_after)
-		return refuse(v, reason::expired, sig_file + " expired on " +
-							  day_of(v.comment.not_after));
+		return refuse(v, reason::expired,
+			      sig_file + " expired on " + day_of(v.comment.not_after));
 	std::string name = c.path.substr(c.path.rfind('/') + 1);
 	if (name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0)
 		name.resize(name.size() - 3);
 	if (!v.comment.name.empty() && v.comment.name != name)
-		return refuse(v, reason::policy, sig_file + " was made for patch '" +
-							 v.comment.name + "', not '" + name + "'");
+		return refuse(v, reason::policy,
+			      sig_file + " was made for patch '" + v.comment.name + "', not '" +
+				      name + "'");
 	v.is_signed = true;
 	v.ok = true;
 	return v;
@@ -150,13 +153,15 @@ std::string build_id_refusal(const TrustedComment &comment,
 	for (const auto &[name, id] : objects) {
 		std::string obj = name.empty() ? "the main program" : "'" + name + "'";
 		if (id.empty())
-			return std::string("refused (") + reason::wrong_build_id + "): the patch's " +
-			       "object " + obj + " names no build-id, so its signature cannot "
+			return std::string("refused (") + reason::wrong_build_id +
+			       "): the patch's " + "object " + obj +
+			       " names no build-id, so its signature cannot "
 			       "cover it (graft-patchgen records the target's build-id)";
 		if (std::find(ids.begin(), ids.end(), id) == ids.end())
 			return std::string("refused (") + reason::wrong_build_id + "): the patch " +
 			       "is for build-id " + id + " of " + obj + ", which its signature " +
-			       "does not list (it lists " + (ids.empty() ? "none" : joined(ids)) + ")";
+			       "does not list (it lists " + (ids.empty() ? "none" : joined(ids)) +
+			       ")";
 	}
 	return "";
 }

@@ -26,21 +26,21 @@ constexpr const char *policy = "policy";
 } // namespace reason
 
 struct Candidate {
-	int fd = -1;                 // the patch file, as it will be mapped
-	std::string path;            // as the client named it (messages, the .minisig)
-	bool has_signature = false;  // signature holds the .minisig's text
+	int fd = -1;		    // the patch file, as it will be mapped
+	std::string path;	    // as the client named it (messages, the .minisig)
+	bool has_signature = false; // signature holds the .minisig's text
 	std::string signature;
 	uid_t client_uid = 0;
-	uid_t euid = 0;              // the process's
+	uid_t euid = 0; // the process's
 	bool system_store = false;
 };
 
 struct Verdict {
 	bool ok = false;
-	std::string reason;  // one of reason::*, when refused
-	std::string error;   // the whole message
-	std::string sha256;  // of the file, when it could be read
-	std::string key;     // the signing key's id, when signed
+	std::string reason; // one of reason::*, when refused
+	std::string error;  // the whole message
+	std::string sha256; // of the file, when it could be read
+	std::string key;    // the signing key's id, when signed
 	bool is_signed = false;
 	TrustedComment comment;
 };

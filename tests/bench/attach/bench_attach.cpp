@@ -101,8 +101,8 @@ void BM_Attach(benchmark::State &state)
 	std::vector<double> stopped, total;
 	for (auto _ : state) {
 		state.PauseTiming();
-		Child target = spawn({dir + "/bench-attach/threads-target",
-				      std::to_string(state.range(0))});
+		Child target = spawn(
+			{dir + "/bench-attach/threads-target", std::to_string(state.range(0))});
 		char ready[6];
 		if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
 		    !asleep_in_read(target.pid)) {
@@ -112,8 +112,8 @@ void BM_Attach(benchmark::State &state)
 		}
 		state.ResumeTiming();
 		auto t0 = std::chrono::steady_clock::now();
-		Child graft = spawn({dir + "/bin/graft", "attach", std::to_string(target.pid),
-				     "--json"});
+		Child graft =
+			spawn({dir + "/bin/graft", "attach", std::to_string(target.pid), "--json"});
 		close(graft.in);
 		std::string out = read_all(graft.out);
 		int status = 0;

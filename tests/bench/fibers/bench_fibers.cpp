@@ -33,7 +33,7 @@ using jump_fn = transfer_t (*)(fcontext_t, void *);
 
 constexpr size_t kStack = 64 * 1024;
 constexpr int kTrips = 1000; // round trips (2 switches each) per measurement
-jump_fn g_jump;              // what the fiber calls to switch back
+jump_fn g_jump;		     // what the fiber calls to switch back
 
 // The benchmark defines the three symbols itself, so the linker drops the unneeded
 // libboost_context.so: it is loaded here, into the global scope after the executable,

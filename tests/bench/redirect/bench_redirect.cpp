@@ -29,12 +29,22 @@ namespace {
 using Fn = void (*)();
 using graft::arch::Site;
 
-uintptr_t addr(const void *p) { return reinterpret_cast<uintptr_t>(p); }
-uintptr_t addr(Fn f) { return reinterpret_cast<uintptr_t>(f); }
+uintptr_t addr(const void *p)
+{
+	return reinterpret_cast<uintptr_t>(p);
+}
+uintptr_t addr(Fn f)
+{
+	return reinterpret_cast<uintptr_t>(f);
+}
 
-uintptr_t trivial_hook(void *, graft::arch::Site *, uintptr_t) { return addr(bench_empty); }
+uintptr_t trivial_hook(void *, graft::arch::Site *, uintptr_t)
+{
+	return addr(bench_empty);
+}
 
-Site *patch(Fn f, const char *end, const char *name, uintptr_t target) {
+Site *patch(Fn f, const char *end, const char *name, uintptr_t target)
+{
 	std::string why;
 	Site *s = graft::arch::site_prepare(addr(f), addr(end) - addr(f), name, &why);
 	if (s) {
@@ -47,22 +57,27 @@ Site *patch(Fn f, const char *end, const char *name, uintptr_t target) {
 	return s;
 }
 
-void run(benchmark::State &state, Fn f) {
+void run(benchmark::State &state, Fn f)
+{
 	Fn volatile fp = f;
 	for (auto _ : state)
 		fp();
 }
 
 // Each patched case patches its function once, before its first measurement.
-Site *detour_site() {
+Site *detour_site()
+{
 	static Site *s = patch(bench_detour, bench_detour_end, "bench_detour", addr(bench_empty));
 	return s;
 }
-Site *patchable_site() {
-	static Site *s = patch(bench_patchable, bench_patchable_end, "bench_patchable", addr(bench_empty));
+Site *patchable_site()
+{
+	static Site *s =
+		patch(bench_patchable, bench_patchable_end, "bench_patchable", addr(bench_empty));
 	return s;
 }
-Site *direct_site() {
+Site *direct_site()
+{
 	static Site *s = [] {
 		Site *d = patch(bench_direct, bench_direct_end, "bench_direct", addr(bench_empty));
 		std::string why;
@@ -74,7 +89,8 @@ Site *direct_site() {
 	}();
 	return s;
 }
-Site *transition_site() {
+Site *transition_site()
+{
 	static Site *s = [] {
 		Site *t = patch(bench_transition, bench_transition_end, "bench_transition", 0);
 		if (t) {
@@ -87,7 +103,8 @@ Site *transition_site() {
 }
 
 // A one-function patch object, enabled and complete, as the core holds it.
-Site *core_site() {
+Site *core_site()
+{
 	static graft::core::Object obj;
 	static Site *s = [] {
 		std::string why;
@@ -103,13 +120,15 @@ Site *core_site() {
 			return static_cast<Site *>(nullptr);
 		}
 		if (!graft::arch::site_direct(f.site))
-			std::fprintf(stderr, "bench_core: the core left the stub path on (2 jumps)\n");
+			std::fprintf(stderr,
+				     "bench_core: the core left the stub path on (2 jumps)\n");
 		return f.site;
 	}();
 	return s;
 }
 
-void run_patched(benchmark::State &state, Site *s, Fn f) {
+void run_patched(benchmark::State &state, Site *s, Fn f)
+{
 	if (!s) {
 		state.SkipWithError("cannot patch");
 		return;
@@ -117,13 +136,34 @@ void run_patched(benchmark::State &state, Site *s, Fn f) {
 	run(state, f);
 }
 
-void BM_direct_call(benchmark::State &s) { run(s, bench_empty); }
-void BM_unpatched_target(benchmark::State &s) { run(s, bench_unpatched); }
-void BM_detour_stub(benchmark::State &s) { run_patched(s, detour_site(), bench_detour); }
-void BM_patchable_entry(benchmark::State &s) { run_patched(s, patchable_site(), bench_patchable); }
-void BM_direct_mode(benchmark::State &s) { run_patched(s, direct_site(), bench_direct); }
-void BM_core_steady_state(benchmark::State &s) { run_patched(s, core_site(), bench_core); }
-void BM_transition_thunk(benchmark::State &s) { run_patched(s, transition_site(), bench_transition); }
+void BM_direct_call(benchmark::State &s)
+{
+	run(s, bench_empty);
+}
+void BM_unpatched_target(benchmark::State &s)
+{
+	run(s, bench_unpatched);
+}
+void BM_detour_stub(benchmark::State &s)
+{
+	run_patched(s, detour_site(), bench_detour);
+}
+void BM_patchable_entry(benchmark::State &s)
+{
+	run_patched(s, patchable_site(), bench_patchable);
+}
+void BM_direct_mode(benchmark::State &s)
+{
+	run_patched(s, direct_site(), bench_direct);
+}
+void BM_core_steady_state(benchmark::State &s)
+{
+	run_patched(s, core_site(), bench_core);
+}
+void BM_transition_thunk(benchmark::State &s)
+{
+	run_patched(s, transition_site(), bench_transition);
+}
 
 } // namespace
 

@@ -43,7 +43,10 @@ constexpr unsigned long kId = 1;
 constexpr size_t kDataSize = 8;
 
 // Fake parent objects: never dereferenced, 64 bytes apart like small heap objects.
-void *obj_at(size_t i) { return reinterpret_cast<void *>(uintptr_t(0x7f1200000000) + i * 64); }
+void *obj_at(size_t i)
+{
+	return reinterpret_cast<void *>(uintptr_t(0x7f1200000000) + i * 64);
+}
 
 size_t heap_bytes()
 {
@@ -154,7 +157,7 @@ struct Kernel {
 		unsigned long id;
 		alignas(16) char data[kDataSize];
 	};
-	std::unique_ptr<std::atomic<Node *>[]> buckets{new std::atomic<Node *>[4096]()};
+	std::unique_ptr<std::atomic<Node *>[]> buckets { new std::atomic<Node *>[ 4096 ]() };
 	std::mutex writer_lock; // klp_shadow_lock
 
 	static size_t bucket(void *obj) // hash_ptr(obj, 12)
@@ -167,7 +170,8 @@ struct Kernel {
 			auto *node = new Node{{nullptr}, obj_at(i), kId, {}};
 			std::lock_guard<std::mutex> g(writer_lock); // serialises all writers
 			auto &head = buckets[bucket(node->obj)];
-			node->next.store(head.load(std::memory_order_relaxed), std::memory_order_relaxed);
+			node->next.store(head.load(std::memory_order_relaxed),
+					 std::memory_order_relaxed);
 			head.store(node, std::memory_order_release); // hlist_add_head_rcu
 		}
 	}
@@ -259,7 +263,10 @@ template <class C> void ensure(size_t n)
 }
 
 // Runs once per benchmark run, before its threads start.
-template <class C> void setup(const benchmark::State &state) { ensure<C>(size_t(state.range(0))); }
+template <class C> void setup(const benchmark::State &state)
+{
+	ensure<C>(size_t(state.range(0)));
+}
 
 template <class C> void bm_get(benchmark::State &state)
 {
@@ -296,8 +303,8 @@ void bm_alloc_free(benchmark::State &state)
 	size_t base = 10'000'000 * size_t(state.thread_index() + 1);
 	for (auto _ : state) {
 		for (size_t i = 0; i < kBatch; i++)
-			benchmark::DoNotOptimize(
-				graft_shadow_alloc(obj_at(base + i), kId, kDataSize, nullptr, nullptr));
+			benchmark::DoNotOptimize(graft_shadow_alloc(obj_at(base + i), kId,
+								    kDataSize, nullptr, nullptr));
 		for (size_t i = 0; i < kBatch; i++)
 			graft_shadow_free(obj_at(base + i), kId, nullptr);
 	}
@@ -323,7 +330,10 @@ void bm_graft_memory(benchmark::State &state)
 // The last user of a type going: every one of n variables freed with its dtor (the
 // memory itself is reclaimed later, on the call_rcu thread, not timed here).
 std::atomic<size_t> dtor_calls;
-void count_dtor(void *, void *) { dtor_calls.fetch_add(1, std::memory_order_relaxed); }
+void count_dtor(void *, void *)
+{
+	dtor_calls.fetch_add(1, std::memory_order_relaxed);
+}
 
 void bm_free_type(benchmark::State &state)
 {

@@ -54,11 +54,13 @@ public:
 			    strncmp(*e, "LD_AUDIT=", 9) != 0)
 				strings_.push_back(*e);
 		if (with_graft) {
-			strings_.push_back("LD_PRELOAD=" + (lib ? std::string(lib) : out("lib/libgraft.so")));
+			strings_.push_back("LD_PRELOAD=" +
+					   (lib ? std::string(lib) : out("lib/libgraft.so")));
 			// no_control: a directory that cannot exist, so the runtime starts without
 			// its control socket and thread (BM_StartupThreadFloor).
-			strings_.push_back("GRAFT_RUNTIME_DIR=" +
-					   (no_control ? std::string("/proc/graft-none/x") : socket_dir()));
+			strings_.push_back(
+				"GRAFT_RUNTIME_DIR=" +
+				(no_control ? std::string("/proc/graft-none/x") : socket_dir()));
 		}
 		if (with_audit)
 			strings_.push_back("LD_AUDIT=" + out("lib/libgraft-audit.so"));
@@ -126,7 +128,12 @@ void BM_Startup(benchmark::State &state)
 		}
 	state.SetLabel(graft ? "LD_PRELOAD=libgraft.so" : "plain");
 }
-BENCHMARK(BM_Startup)->ArgName("graft")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Startup)
+	->ArgName("graft")
+	->Arg(0)
+	->Arg(1)
+	->UseRealTime()
+	->Unit(benchmark::kMillisecond);
 
 // Two environments interleaved, so drift on a shared machine hits both alike: the
 // medians of each and the difference, as counters named after them.
@@ -245,8 +252,8 @@ bool measure(Env &env, size_t threads, Memory *m)
 	if (ok) {
 		auto status = kib_fields("/proc/" + std::to_string(pid) + "/status");
 		auto rollup = kib_fields("/proc/" + std::to_string(pid) + "/smaps_rollup");
-		*m = {status["VmRSS"], status["VmHWM"], rollup["Private_Clean"] + rollup["Private_Dirty"],
-		      rollup["Pss"]};
+		*m = {status["VmRSS"], status["VmHWM"],
+		      rollup["Private_Clean"] + rollup["Private_Dirty"], rollup["Pss"]};
 	}
 	close(in[1]); // EOF: the program exits
 	close(outp[0]);

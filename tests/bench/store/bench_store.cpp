@@ -207,7 +207,8 @@ void BM_ApplyAll(benchmark::State &state)
 	for (auto _ : state) {
 		int status = 0, patched = 0;
 		double ms = run_ms({graft, "apply", "--all", "--json", "--exe", prog,
-				    out("itest-store/modules/10-fix.so")}, env, &status, json_path);
+				    out("itest-store/modules/10-fix.so")},
+				   env, &status, json_path);
 		state.SetIterationTime(ms / 1000);
 		std::vector<double> each = process_ms(json_path, &patched);
 		if (status != 0 || patched != n) {
@@ -223,7 +224,12 @@ void BM_ApplyAll(benchmark::State &state)
 		reap(pid);
 	state.counters["processes"] = n;
 }
-BENCHMARK(BM_ApplyAll)->Arg(100)->Arg(500)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ApplyAll)
+	->Arg(100)
+	->Arg(500)
+	->Iterations(1)
+	->UseManualTime()
+	->Unit(benchmark::kMillisecond);
 
 } // namespace
 

@@ -94,7 +94,8 @@ void unload_patch()
 // Reports which version the loop ran: 1 (old) or 2 (new) on average.
 void report(benchmark::State &state, const Loop &l, bool in_transition)
 {
-	state.counters["version"] = state.iterations() ? double(l.sum) / double(state.iterations()) : 0;
+	state.counters["version"] =
+		state.iterations() ? double(l.sum) / double(state.iterations()) : 0;
 	state.counters["in_transition"] = in_transition;
 }
 
@@ -185,7 +186,8 @@ static void BM_BusyThreadSwitch(benchmark::State &state)
 			break;
 		}
 		state.SetIterationTime(
-			std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+			std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+				.count());
 		r = graft::core::patch_disable(kPatch);
 		bench::must(r.ok, "disable", r.error);
 		bench::must(bench::wait_complete(), "disable", "did not complete in 30 s");

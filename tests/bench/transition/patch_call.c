@@ -29,12 +29,11 @@ static int busy_v2(void)
 	return two;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "bench_tr_busy", .new_func = (void *)busy_v2},
-	{.old_name = "bench_tr_target", .new_func = (void *)target_v2},
-	{.old_name = "bench_tr_outer", .new_func = (void *)outer_v2},
-	{.old_name = "bench_tr_hold", .new_func = (void *)hold_v2},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "bench_tr_busy", .new_func = (void *)busy_v2},
+				    {.old_name = "bench_tr_target", .new_func = (void *)target_v2},
+				    {.old_name = "bench_tr_outer", .new_func = (void *)outer_v2},
+				    {.old_name = "bench_tr_hold", .new_func = (void *)hold_v2},
+				    {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -62,7 +62,8 @@ struct Setup {
 		dir = mkdtemp(tmpl);
 		for (const char *sub : {"/keys.d", "/signed", "/unsigned"})
 			mkdir((dir + sub).c_str(), 0755);
-		run({out("bin/graft"), "keygen", "-p", dir + "/keys.d/k.pub", "-s", dir + "/k.key"});
+		run({out("bin/graft"), "keygen", "-p", dir + "/keys.d/k.pub", "-s",
+		     dir + "/k.key"});
 		for (const char *size : {"20k", "1m"})
 			for (const char *sub : {"/signed/", "/unsigned/"}) {
 				std::string to = dir + sub + "fix.so";
@@ -148,7 +149,8 @@ struct TargetProcess {
 		posix_spawn_file_actions_destroy(&fa);
 		close(p[0]);
 		in = p[1];
-		for (int i = 0; i < 3000 && run({out("bin/graft"), "list", std::to_string(pid)}) != 0; i++)
+		for (int i = 0;
+		     i < 3000 && run({out("bin/graft"), "list", std::to_string(pid)}) != 0; i++)
 			usleep(10000);
 	}
 	~TargetProcess()
@@ -179,7 +181,9 @@ void BM_GraftLoad(benchmark::State &state)
 
 // Args: {size (0: 20 KiB, 1: 1 MiB), signed}
 BENCHMARK(BM_Verify)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GraftLoad)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_GraftLoad)
+	->ArgsProduct({{0, 1}, {0, 1}})
+	->Unit(benchmark::kMillisecond)
 	->UseRealTime();
 
 BENCHMARK_MAIN();

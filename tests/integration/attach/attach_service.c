@@ -222,7 +222,8 @@ static void command(const char *line)
 		atomic_store(&hold_release, 1);
 		printf("released\n");
 	} else if (!strcmp(line, "errors")) {
-		printf("eintr %d short %d\n", atomic_load(&eintr_count), atomic_load(&short_sleeps));
+		printf("eintr %d short %d\n", atomic_load(&eintr_count),
+		       atomic_load(&short_sleeps));
 	} else if (!strcmp(line, "busy")) {
 		printf("busy %d\n", atomic_load(&busy_rounds));
 	} else {
@@ -236,8 +237,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pipe(idle_pipe))
 		return 1;
-	void *(*threads[])(void *) = {reader, acceptor, poller, sleeper, waiter,
-				      mallocer, dlopener, creator};
+	void *(*threads[])(void *) = {reader, acceptor, poller,	  sleeper,
+				      waiter, mallocer, dlopener, creator};
 	for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++)
 		start(threads[i]);
 	printf("ready\n");

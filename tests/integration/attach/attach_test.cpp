@@ -18,7 +18,6 @@ namespace {
 
 using Attach = ServiceTest;
 
-
 TEST_F(Attach, AttachesAPatchChangesTheAnswersAndNothingIsLeftBehind)
 {
 	EXPECT_EQ(svc->ask("answer"), "answer 1");
@@ -87,9 +86,10 @@ TEST_F(Attach, ABusyThreadInAPatchedFunctionHoldsTheTransition)
 	r = run_graft({"load", pid(), patch_file(), "--no-wait"});
 	ASSERT_EQ(r.status, 0) << r.err;
 	TransitionStatus s;
-	ASSERT_TRUE(wait_status(svc->pid(), [](const TransitionStatus &t) {
-		return t.active && !t.holding.empty();
-	}, 30, &s)) << s.raw << s.err;
+	ASSERT_TRUE(wait_status(
+		svc->pid(),
+		[](const TransitionStatus &t) { return t.active && !t.holding.empty(); }, 30, &s))
+		<< s.raw << s.err;
 	EXPECT_EQ(s.holding.size(), 1u) << s.raw;
 	EXPECT_EQ(svc->ask("release"), "released");
 	EXPECT_TRUE(wait_no_transition(svc->pid(), 60, &s)) << s.raw;
@@ -138,7 +138,8 @@ TEST(AttachCpp, ACppServiceIsAttachedAndPatched)
 	ASSERT_EQ(t.read_line(), "ready");
 	EXPECT_EQ(t.ask("answer"), "answer 1");
 	std::string pid = std::to_string(t.pid());
-	CmdResult r = run_graft({"load", "--attach", pid, att_dir() + "/patches/attach-patch-cpp.so"});
+	CmdResult r =
+		run_graft({"load", "--attach", pid, att_dir() + "/patches/attach-patch-cpp.so"});
 	ASSERT_EQ(r.status, 0) << r.out << r.err;
 	EXPECT_EQ(t.ask("answer"), "answer 2");
 	EXPECT_EQ(t.ask("exceptions"), "exceptions ok");
@@ -181,7 +182,8 @@ TEST(AttachVectors, TheBorrowedThreadsVectorStateIsRestored)
 		CmdResult r;
 		nlohmann::json j = attach_json(t.pid(), &r);
 		ASSERT_TRUE(j.is_object()) << r.out << r.err;
-		EXPECT_EQ(j["hijacked_tid"].get<int>(), spinner) << "the spinner must be the one borrowed";
+		EXPECT_EQ(j["hijacked_tid"].get<int>(), spinner)
+			<< "the spinner must be the one borrowed";
 		ASSERT_EQ(t.ask("check"), "changed 0") << "after attach " << i;
 		std::string who;
 		EXPECT_TRUE(untraced(t.pid(), &who)) << who;

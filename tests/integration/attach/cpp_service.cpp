@@ -71,7 +71,8 @@ int main()
 			std::cout << "answer " << g->answer() << std::endl;
 		else if (line == "exceptions") {
 			long t = thrown, c = caught; // the thrower may be between the two counters
-			std::cout << (t - c <= 1 && c > 0 ? "exceptions ok" : "exceptions lost") << std::endl;
+			std::cout << (t - c <= 1 && c > 0 ? "exceptions ok" : "exceptions lost")
+				  << std::endl;
 		} else
 			std::cout << "pong" << std::endl;
 	}

@@ -54,8 +54,10 @@ static int hang_clone(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;
 	/* The listener stays open and is never read: a notified call waits forever. */
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) < 0 ? -1 : 0;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			    &prog) < 0
+		       ? -1
+		       : 0;
 }
 
 static void answer(const char *line)
@@ -79,9 +81,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(mode, "mdwe") && prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0))
 		snprintf(ready, sizeof(ready), "no-mdwe %s\n", strerror(errno));
-	if (!strcmp(mode, "nodump") &&
-	    ((getuid() == 0 && (setgid(65534) || setuid(65534))) ||
-	     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)))
+	if (!strcmp(mode, "nodump") && ((getuid() == 0 && (setgid(65534) || setuid(65534))) ||
+					prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)))
 		return 1;
 	int ep = epoll_create1(0);
 	struct epoll_event ev = {.events = EPOLLIN};

@@ -21,7 +21,8 @@ static void *answer(void *arg)
 		int n = atomic_load(&sleeps);
 		while (atomic_load(&sleeps) < n + 2) // two whole sleeps after the question
 			usleep(10 * 1000);
-		printf("eintr %d short %d\n", atomic_load(&eintr_count), atomic_load(&short_sleeps));
+		printf("eintr %d short %d\n", atomic_load(&eintr_count),
+		       atomic_load(&short_sleeps));
 	}
 	_exit(0);
 }

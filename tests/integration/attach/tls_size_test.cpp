@@ -30,8 +30,8 @@ TEST(AttachTls, TheRuntimesStaticTlsFitsTheLateReserve)
 	close(fd);
 	ASSERT_NE(map, MAP_FAILED);
 	const auto *eh = static_cast<const Elf64_Ehdr *>(map);
-	const auto *ph = reinterpret_cast<const Elf64_Phdr *>(static_cast<const char *>(map) +
-							       eh->e_phoff);
+	const auto *ph =
+		reinterpret_cast<const Elf64_Phdr *>(static_cast<const char *>(map) + eh->e_phoff);
 	uint64_t tls = 0;
 	for (int i = 0; i < eh->e_phnum; i++)
 		if (ph[i].p_type == PT_TLS)

@@ -24,36 +24,38 @@ static void *spin(void *arg)
 	static const uint64_t vals[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 	for (;;) {
 		uint64_t bad = 0;
-		__asm__ volatile(
-			"stmxcsr -4(%%rsp)\n\t"
-			"movl -4(%%rsp), %%eax\n\t"
-			"orl $0x8000, %%eax\n\t"
-			"movl %%eax, -8(%%rsp)\n\t"
-			"ldmxcsr -8(%%rsp)\n\t"
+		__asm__ volatile("stmxcsr -4(%%rsp)\n\t"
+				 "movl -4(%%rsp), %%eax\n\t"
+				 "orl $0x8000, %%eax\n\t"
+				 "movl %%eax, -8(%%rsp)\n\t"
+				 "ldmxcsr -8(%%rsp)\n\t"
 #define LOAD(n) "movq " #n "*8(%1), %%xmm" #n "\n\tmovlhps %%xmm" #n ", %%xmm" #n "\n\t"
-			LOAD(0) LOAD(1) LOAD(2) LOAD(3) LOAD(4) LOAD(5) LOAD(6) LOAD(7)
-			LOAD(8) LOAD(9) LOAD(10) LOAD(11) LOAD(12) LOAD(13) LOAD(14) LOAD(15)
-			"mov $2000000, %%ecx\n\t"
-			"1:\n\t"
-#define CHECK(n) "movq %%xmm" #n ", %%rdx\n\tcmpq " #n "*8(%1), %%rdx\n\tjne 2f\n\t" \
-		 "movhlps %%xmm" #n ", %%xmm" #n "\n\tmovq %%xmm" #n ", %%rdx\n\tmovlhps %%xmm" #n ", %%xmm" #n "\n\t" \
-		 "cmpq " #n "*8(%1), %%rdx\n\tjne 2f\n\t"
-			CHECK(0) CHECK(1) CHECK(2) CHECK(3) CHECK(4) CHECK(5) CHECK(6) CHECK(7)
-			CHECK(8) CHECK(9) CHECK(10) CHECK(11) CHECK(12) CHECK(13) CHECK(14) CHECK(15)
-			"stmxcsr -8(%%rsp)\n\t"
-			"testl $0x8000, -8(%%rsp)\n\t"
-			"jz 2f\n\t"
-			"dec %%ecx\n\t"
-			"jnz 1b\n\t"
-			"xor %0, %0\n\t"
-			"jmp 3f\n\t"
-			"2: mov $1, %0\n\t"
-			"3: ldmxcsr -4(%%rsp)\n\t"
-			: "=&r"(bad)
-			: "r"(vals)
-			: "rax", "rcx", "rdx", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
-			  "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-			  "xmm13", "xmm14", "xmm15");
+				 LOAD(0) LOAD(1) LOAD(2) LOAD(3) LOAD(4) LOAD(5) LOAD(6) LOAD(7)
+					 LOAD(8) LOAD(9) LOAD(10) LOAD(11) LOAD(12) LOAD(13)
+						 LOAD(14) LOAD(15) "mov $2000000, %%ecx\n\t"
+								   "1:\n\t"
+#define CHECK(n)                                                                          \
+	"movq %%xmm" #n ", %%rdx\n\tcmpq " #n "*8(%1), %%rdx\n\tjne 2f\n\t"               \
+	"movhlps %%xmm" #n ", %%xmm" #n "\n\tmovq %%xmm" #n ", %%rdx\n\tmovlhps %%xmm" #n \
+	", %%xmm" #n "\n\t"                                                               \
+	"cmpq " #n "*8(%1), %%rdx\n\tjne 2f\n\t"
+				 CHECK(0) CHECK(1) CHECK(2) CHECK(3) CHECK(4) CHECK(5) CHECK(6)
+					 CHECK(7) CHECK(8) CHECK(9) CHECK(10) CHECK(11) CHECK(12)
+						 CHECK(13) CHECK(14)
+							 CHECK(15) "stmxcsr -8(%%rsp)\n\t"
+								   "testl $0x8000, -8(%%rsp)\n\t"
+								   "jz 2f\n\t"
+								   "dec %%ecx\n\t"
+								   "jnz 1b\n\t"
+								   "xor %0, %0\n\t"
+								   "jmp 3f\n\t"
+								   "2: mov $1, %0\n\t"
+								   "3: ldmxcsr -4(%%rsp)\n\t"
+				 : "=&r"(bad)
+				 : "r"(vals)
+				 : "rax", "rcx", "rdx", "memory", "cc", "xmm0", "xmm1", "xmm2",
+				   "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+				   "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 		if (bad)
 			atomic_fetch_add(&changed, 1);
 		atomic_fetch_add(&rounds, 1);

@@ -41,7 +41,10 @@ protected:
 		}
 	}
 
-	std::string sample(const std::string &patch) { return out_dir() + "/samples/" + patch + ".so"; }
+	std::string sample(const std::string &patch)
+	{
+		return out_dir() + "/samples/" + patch + ".so";
+	}
 
 	// insmod of a livepatch: load and enable, waiting for the transition to finish.
 	void load_lp(const std::string &patch)

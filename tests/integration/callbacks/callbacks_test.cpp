@@ -14,7 +14,8 @@ class Callbacks : public CallbacksStory {
 protected:
 	// The enable of the demo with pre/post_patch for the objects given, as in the
 	// kernel's expected output (objects in array order: program, mod, busy).
-	std::vector<std::string> enabling(const std::string &p, const std::vector<std::string> &libs)
+	std::vector<std::string> enabling(const std::string &p,
+					  const std::vector<std::string> &libs)
 	{
 		std::vector<std::string> v{"graft: enabling patch '" + p + "'",
 					   rt(p, "initializing patching transition"),
@@ -29,7 +30,8 @@ protected:
 		v.push_back(rt(p, "patching complete"));
 		return v;
 	}
-	std::vector<std::string> disabling(const std::string &p, const std::vector<std::string> &libs)
+	std::vector<std::string> disabling(const std::string &p,
+					   const std::vector<std::string> &libs)
 	{
 		std::vector<std::string> v{rt(p, "initializing unpatching transition"),
 					   cb(p, "pre_unpatch", kExe)};
@@ -47,13 +49,16 @@ protected:
 	std::vector<std::string> coming(const std::string &lib)
 	{
 		return {"% dlopen " + std::string(lib),
-			"graft: applying patch '" + std::string(kDemo) + "' to loading library '" + lib + "'",
-			cb(kDemo, "pre_patch", lib, "COMING"), cb(kDemo, "post_patch", lib, "COMING")};
+			"graft: applying patch '" + std::string(kDemo) + "' to loading library '" +
+				lib + "'",
+			cb(kDemo, "pre_patch", lib, "COMING"),
+			cb(kDemo, "post_patch", lib, "COMING")};
 	}
 	std::vector<std::string> going(const std::string &lib)
 	{
 		return {cb(kDemo, "pre_unpatch", lib, "GOING"),
-			"graft: reverting patch '" + std::string(kDemo) + "' on unloading library '" + lib + "'",
+			"graft: reverting patch '" + std::string(kDemo) +
+				"' on unloading library '" + lib + "'",
 			cb(kDemo, "post_unpatch", lib, "GOING")};
 	}
 };
@@ -71,8 +76,11 @@ TEST_F(Callbacks, TargetLibraryBeforeLivepatch)
 	disable_lp(kDemo);
 	unload_lp(kDemo);
 	unload_lib(kMod);
-	check_result(cat({{"% dlopen libcallbacks_mod.so"}, kModInit, enabling(kDemo, {kMod}),
-			  disabling(kDemo, {kMod}), kModExit}));
+	check_result(cat({{"% dlopen libcallbacks_mod.so"},
+			  kModInit,
+			  enabling(kDemo, {kMod}),
+			  disabling(kDemo, {kMod}),
+			  kModExit}));
 }
 
 // Test 2: the library loads after the patch is enabled: pre_patch and post_patch run for
@@ -84,8 +92,8 @@ TEST_F(Callbacks, LibraryComingNotifier)
 	disable_lp(kDemo);
 	unload_lp(kDemo);
 	unload_lib(kMod);
-	check_result(cat({enabling(kDemo, {}), coming(kMod), kModInit, disabling(kDemo, {kMod}),
-			  kModExit}));
+	check_result(cat(
+		{enabling(kDemo, {}), coming(kMod), kModInit, disabling(kDemo, {kMod}), kModExit}));
 }
 
 // Test 3: the library unloads while patched: pre_unpatch and post_unpatch run for it
@@ -97,8 +105,12 @@ TEST_F(Callbacks, LibraryGoingNotifier)
 	unload_lib(kMod);
 	disable_lp(kDemo);
 	unload_lp(kDemo);
-	check_result(cat({{"% dlopen libcallbacks_mod.so"}, kModInit, enabling(kDemo, {kMod}),
-			  kModExit, going(kMod), disabling(kDemo, {})}));
+	check_result(cat({{"% dlopen libcallbacks_mod.so"},
+			  kModInit,
+			  enabling(kDemo, {kMod}),
+			  kModExit,
+			  going(kMod),
+			  disabling(kDemo, {})}));
 }
 
 // Test 4: both: the library comes and goes while the patch is enabled.
@@ -131,14 +143,17 @@ TEST_F(Callbacks, PrePatchCallbackEnodev)
 	set("pre_patch_ret", -19);
 	load_failing_lp(kDemo, "No such device");
 	unload_lib(kMod);
-	check_result(cat({{"% dlopen libcallbacks_mod.so"}, kModInit, {"% set pre_patch_ret -19"},
-			  {"graft: enabling patch 'livepatch-callbacks-demo'",
-			   rt(kDemo, "initializing patching transition"), cb(kDemo, "pre_patch", kExe),
-			   "graft: pre-patch callback failed for object 'callbacks-target'",
-			   "graft: failed to enable patch 'livepatch-callbacks-demo'",
-			   rt(kDemo, "canceling patching transition, going to unpatch"),
-			   rt(kDemo, "completing unpatching transition"), rt(kDemo, "unpatching complete")},
-			  kModExit}));
+	check_result(cat(
+		{{"% dlopen libcallbacks_mod.so"},
+		 kModInit,
+		 {"% set pre_patch_ret -19"},
+		 {"graft: enabling patch 'livepatch-callbacks-demo'",
+		  rt(kDemo, "initializing patching transition"), cb(kDemo, "pre_patch", kExe),
+		  "graft: pre-patch callback failed for object 'callbacks-target'",
+		  "graft: failed to enable patch 'livepatch-callbacks-demo'",
+		  rt(kDemo, "canceling patching transition, going to unpatch"),
+		  rt(kDemo, "completing unpatching transition"), rt(kDemo, "unpatching complete")},
+		 kModExit}));
 	CmdResult list = run_graft({"list", pid});
 	EXPECT_THAT(list.out, ::testing::Not(::testing::HasSubstr(kDemo)))
 		<< "a refused patch is not left loaded";
@@ -157,17 +172,21 @@ TEST_F(Callbacks, LibraryComingAndPrePatchCallbackEnodev)
 	EXPECT_THAT(err, ::testing::HasSubstr("No such device"));
 	disable_lp(kDemo);
 	unload_lp(kDemo);
-	check_result(cat({enabling(kDemo, {}), {"% set pre_patch_ret -19", "% dlopen libcallbacks_mod.so",
-			  "graft: applying patch 'livepatch-callbacks-demo' to loading library 'libcallbacks_mod.so'",
-			  cb(kDemo, "pre_patch", kMod, "COMING"),
-			  "graft: pre-patch callback failed for object 'libcallbacks_mod.so'",
-			  "graft: patch 'livepatch-callbacks-demo' failed for library 'libcallbacks_mod.so', "
-			  "refusing to load library 'libcallbacks_mod.so'"},
-			  // glibc has no way to fail a load once the audit event came: the refused
-			  // library's constructor and destructor run (docs/architecture.md).
-			  {"libcallbacks_mod: callbacks_mod_init", "libcallbacks_mod: callbacks_mod_exit",
-			   "dlopen: ERROR: " + err.substr(7)},
-			  disabling(kDemo, {})}));
+	check_result(
+		cat({enabling(kDemo, {}),
+		     {"% set pre_patch_ret -19", "% dlopen libcallbacks_mod.so",
+		      "graft: applying patch 'livepatch-callbacks-demo' to loading library "
+		      "'libcallbacks_mod.so'",
+		      cb(kDemo, "pre_patch", kMod, "COMING"),
+		      "graft: pre-patch callback failed for object 'libcallbacks_mod.so'",
+		      "graft: patch 'livepatch-callbacks-demo' failed for library "
+		      "'libcallbacks_mod.so', "
+		      "refusing to load library 'libcallbacks_mod.so'"},
+		     // glibc has no way to fail a load once the audit event came: the refused
+		     // library's constructor and destructor run (docs/architecture.md).
+		     {"libcallbacks_mod: callbacks_mod_init",
+		      "libcallbacks_mod: callbacks_mod_exit", "dlopen: ERROR: " + err.substr(7)},
+		     disabling(kDemo, {})}));
 }
 
 // Test 8: two target libraries, the busy one's worker already gone: the transition
@@ -181,12 +200,17 @@ TEST_F(Callbacks, MultipleTargetLibraries)
 	disable_lp(kDemo);
 	unload_lp(kDemo);
 	unload_lib(kBusy);
-	check_result(cat({{"% dlopen libcallbacks_busy.so", "libcallbacks_busy: callbacks_busy_init",
-			   "libcallbacks_busy: busymod_work_func enter",
-			   "libcallbacks_busy: busymod_work_func exit"},
-			  enabling(kDemo, {kBusy}), coming(kMod), kModInit, kModExit, going(kMod),
-			  disabling(kDemo, {kBusy}),
-			  {"% dlclose libcallbacks_busy.so", "libcallbacks_busy: callbacks_busy_exit"}}));
+	check_result(cat(
+		{{"% dlopen libcallbacks_busy.so", "libcallbacks_busy: callbacks_busy_init",
+		  "libcallbacks_busy: busymod_work_func enter",
+		  "libcallbacks_busy: busymod_work_func exit"},
+		 enabling(kDemo, {kBusy}),
+		 coming(kMod),
+		 kModInit,
+		 kModExit,
+		 going(kMod),
+		 disabling(kDemo, {kBusy}),
+		 {"% dlclose libcallbacks_busy.so", "libcallbacks_busy: callbacks_busy_exit"}}));
 }
 
 // Test 9: the busy worker sits in busymod_work_func, so the patching transition stalls.
@@ -199,8 +223,8 @@ TEST_F(Callbacks, BusyTargetLibrary)
 	load_lp_nowait(kDemo);
 	TransitionStatus s;
 	ASSERT_TRUE(wait_status(
-		target->pid(), [](const TransitionStatus &t) { return t.active && !t.holding.empty(); },
-		60, &s))
+		target->pid(),
+		[](const TransitionStatus &t) { return t.active && !t.holding.empty(); }, 60, &s))
 		<< "failed to stall transition: " << s.raw << s.err;
 	load_lib(kMod);
 	unload_lib(kMod);
@@ -208,22 +232,24 @@ TEST_F(Callbacks, BusyTargetLibrary)
 	unload_lp(kDemo);
 	unload_lib(kBusy);
 	const std::string p = kDemo;
-	check_result(cat({{"% dlopen libcallbacks_busy.so block", "libcallbacks_busy: callbacks_busy_init",
-			   "libcallbacks_busy: busymod_work_func enter",
-			   "graft: enabling patch '" + p + "'", rt(p, "initializing patching transition"),
-			   cb(p, "pre_patch", kExe), cb(p, "pre_patch", kBusy, "LIVE"),
-			   rt(p, "starting patching transition"), "% dlopen libcallbacks_mod.so",
-			   "graft: applying patch '" + p + "' to loading library 'libcallbacks_mod.so'",
-			   cb(p, "pre_patch", kMod, "COMING")},
-			  kModInit, kModExit,
-			  {"graft: reverting patch '" + p + "' on unloading library 'libcallbacks_mod.so'",
-			   cb(p, "post_unpatch", kMod, "GOING"),
-			   rt(p, "reversing transition from patching to unpatching"),
-			   rt(p, "starting unpatching transition"), rt(p, "completing unpatching transition"),
-			   cb(p, "post_unpatch", kExe), cb(p, "post_unpatch", kBusy, "LIVE"),
-			   rt(p, "unpatching complete"), "% dlclose libcallbacks_busy.so",
-			   "libcallbacks_busy: busymod_work_func exit",
-			   "libcallbacks_busy: callbacks_busy_exit"}}));
+	check_result(cat(
+		{{"% dlopen libcallbacks_busy.so block", "libcallbacks_busy: callbacks_busy_init",
+		  "libcallbacks_busy: busymod_work_func enter", "graft: enabling patch '" + p + "'",
+		  rt(p, "initializing patching transition"), cb(p, "pre_patch", kExe),
+		  cb(p, "pre_patch", kBusy, "LIVE"), rt(p, "starting patching transition"),
+		  "% dlopen libcallbacks_mod.so",
+		  "graft: applying patch '" + p + "' to loading library 'libcallbacks_mod.so'",
+		  cb(p, "pre_patch", kMod, "COMING")},
+		 kModInit,
+		 kModExit,
+		 {"graft: reverting patch '" + p + "' on unloading library 'libcallbacks_mod.so'",
+		  cb(p, "post_unpatch", kMod, "GOING"),
+		  rt(p, "reversing transition from patching to unpatching"),
+		  rt(p, "starting unpatching transition"),
+		  rt(p, "completing unpatching transition"), cb(p, "post_unpatch", kExe),
+		  cb(p, "post_unpatch", kBusy, "LIVE"), rt(p, "unpatching complete"),
+		  "% dlclose libcallbacks_busy.so", "libcallbacks_busy: busymod_work_func exit",
+		  "libcallbacks_busy: callbacks_busy_exit"}}));
 }
 
 // test-callbacks.sh "multiple livepatches": two stacked patches, each with its own

@@ -42,23 +42,40 @@ TEST_F(Library, TwoPatchesOnALoadingLibraryAndAVetoFromTheSecond)
 	unload_lib(kMod);
 	std::vector<std::string> s = story();
 	std::vector<std::string> want{
-		"% set pre_patch_ret2 -19", "% dlopen libcallbacks_mod.so", applying(kDemo, kMod),
-		cb(kDemo, "pre_patch", kMod, "COMING"), cb(kDemo, "post_patch", kMod, "COMING"),
-		applying(kDemo2, kMod), cb(kDemo2, "pre_patch", kMod, "COMING"),
+		"% set pre_patch_ret2 -19",
+		"% dlopen libcallbacks_mod.so",
+		applying(kDemo, kMod),
+		cb(kDemo, "pre_patch", kMod, "COMING"),
+		cb(kDemo, "post_patch", kMod, "COMING"),
+		applying(kDemo2, kMod),
+		cb(kDemo2, "pre_patch", kMod, "COMING"),
 		"graft: pre-patch callback failed for object 'libcallbacks_mod.so'",
-		"graft: patch 'livepatch-callbacks-demo2' failed for library 'libcallbacks_mod.so', "
+		"graft: patch 'livepatch-callbacks-demo2' failed for library "
+		"'libcallbacks_mod.so', "
 		"refusing to load library 'libcallbacks_mod.so'",
-		cb(kDemo, "pre_unpatch", kMod, "COMING"), reverting(kDemo, kMod),
-		cb(kDemo, "post_unpatch", kMod, "COMING"), "libcallbacks_mod: callbacks_mod_init",
-		"libcallbacks_mod: callbacks_mod_exit", "dlopen: ERROR: " + err.substr(7),
-		"% set pre_patch_ret2 0", "% dlopen libcallbacks_mod.so", applying(kDemo, kMod),
-		cb(kDemo, "pre_patch", kMod, "COMING"), cb(kDemo, "post_patch", kMod, "COMING"),
-		applying(kDemo2, kMod), cb(kDemo2, "pre_patch", kMod, "COMING"),
-		cb(kDemo2, "post_patch", kMod, "COMING"), "libcallbacks_mod: callbacks_mod_init",
-		"% dlclose libcallbacks_mod.so", "libcallbacks_mod: callbacks_mod_exit",
-		cb(kDemo, "pre_unpatch", kMod, "GOING"), reverting(kDemo, kMod),
-		cb(kDemo, "post_unpatch", kMod, "GOING"), cb(kDemo2, "pre_unpatch", kMod, "GOING"),
-		reverting(kDemo2, kMod), cb(kDemo2, "post_unpatch", kMod, "GOING")};
+		cb(kDemo, "pre_unpatch", kMod, "COMING"),
+		reverting(kDemo, kMod),
+		cb(kDemo, "post_unpatch", kMod, "COMING"),
+		"libcallbacks_mod: callbacks_mod_init",
+		"libcallbacks_mod: callbacks_mod_exit",
+		"dlopen: ERROR: " + err.substr(7),
+		"% set pre_patch_ret2 0",
+		"% dlopen libcallbacks_mod.so",
+		applying(kDemo, kMod),
+		cb(kDemo, "pre_patch", kMod, "COMING"),
+		cb(kDemo, "post_patch", kMod, "COMING"),
+		applying(kDemo2, kMod),
+		cb(kDemo2, "pre_patch", kMod, "COMING"),
+		cb(kDemo2, "post_patch", kMod, "COMING"),
+		"libcallbacks_mod: callbacks_mod_init",
+		"% dlclose libcallbacks_mod.so",
+		"libcallbacks_mod: callbacks_mod_exit",
+		cb(kDemo, "pre_unpatch", kMod, "GOING"),
+		reverting(kDemo, kMod),
+		cb(kDemo, "post_unpatch", kMod, "GOING"),
+		cb(kDemo2, "pre_unpatch", kMod, "GOING"),
+		reverting(kDemo2, kMod),
+		cb(kDemo2, "post_unpatch", kMod, "GOING")};
 	ASSERT_GE(s.size(), want.size());
 	EXPECT_THAT(std::vector<std::string>(s.end() - want.size(), s.end()),
 		    ::testing::ElementsAreArray(want));
@@ -73,14 +90,16 @@ TEST_F(Library, ALoadingLibraryIsPatchedBeforeItsConstructorRuns)
 	load_lib(kBusy);
 	unload_lib(kBusy);
 	std::vector<std::string> s = story();
-	std::vector<std::string> want{"% dlopen libcallbacks_busy.so", applying(kDemo, kBusy),
+	std::vector<std::string> want{"% dlopen libcallbacks_busy.so",
+				      applying(kDemo, kBusy),
 				      cb(kDemo, "pre_patch", kBusy, "COMING"),
 				      cb(kDemo, "post_patch", kBusy, "COMING"),
 				      "libcallbacks_busy: callbacks_busy_init",
 				      "livepatch-callbacks-demo: patched_work_func",
 				      "% dlclose libcallbacks_busy.so",
 				      "libcallbacks_busy: callbacks_busy_exit",
-				      cb(kDemo, "pre_unpatch", kBusy, "GOING"), reverting(kDemo, kBusy),
+				      cb(kDemo, "pre_unpatch", kBusy, "GOING"),
+				      reverting(kDemo, kBusy),
 				      cb(kDemo, "post_unpatch", kBusy, "GOING")};
 	ASSERT_GE(s.size(), want.size());
 	EXPECT_THAT(std::vector<std::string>(s.end() - want.size(), s.end()),
@@ -100,18 +119,25 @@ TEST_F(Library, ADisabledPatchBindsLibrariesWhenEnabled)
 	ASSERT_EQ(r.status, 0) << r.err;
 	unload_lib(kMod);
 	std::vector<std::string> s = story();
-	std::vector<std::string> want{"% dlopen libcallbacks_mod.so", "libcallbacks_mod: callbacks_mod_init",
-				      "% dlclose libcallbacks_mod.so", "libcallbacks_mod: callbacks_mod_exit",
-				      "% dlopen libcallbacks_mod.so", "libcallbacks_mod: callbacks_mod_init",
+	std::vector<std::string> want{"% dlopen libcallbacks_mod.so",
+				      "libcallbacks_mod: callbacks_mod_init",
+				      "% dlclose libcallbacks_mod.so",
+				      "libcallbacks_mod: callbacks_mod_exit",
+				      "% dlopen libcallbacks_mod.so",
+				      "libcallbacks_mod: callbacks_mod_init",
 				      "graft: enabling patch 'livepatch-callbacks-demo'",
 				      rt(kDemo, "initializing patching transition"),
-				      cb(kDemo, "pre_patch", kExe), cb(kDemo, "pre_patch", kMod, "LIVE"),
+				      cb(kDemo, "pre_patch", kExe),
+				      cb(kDemo, "pre_patch", kMod, "LIVE"),
 				      rt(kDemo, "starting patching transition"),
 				      rt(kDemo, "completing patching transition"),
-				      cb(kDemo, "post_patch", kExe), cb(kDemo, "post_patch", kMod, "LIVE"),
-				      rt(kDemo, "patching complete"), "% dlclose libcallbacks_mod.so",
+				      cb(kDemo, "post_patch", kExe),
+				      cb(kDemo, "post_patch", kMod, "LIVE"),
+				      rt(kDemo, "patching complete"),
+				      "% dlclose libcallbacks_mod.so",
 				      "libcallbacks_mod: callbacks_mod_exit",
-				      cb(kDemo, "pre_unpatch", kMod, "GOING"), reverting(kDemo, kMod),
+				      cb(kDemo, "pre_unpatch", kMod, "GOING"),
+				      reverting(kDemo, kMod),
 				      cb(kDemo, "post_unpatch", kMod, "GOING")};
 	EXPECT_THAT(s, ::testing::ElementsAreArray(want));
 }
@@ -144,11 +170,14 @@ TEST_F(LibraryWithoutAudit, PatchesAfterTheConstructorAndPinsTheLibrary)
 	EXPECT_TRUE(mapped(target->pid(), kMod)) << "a patched library must stay mapped";
 	std::vector<std::string> s = story();
 	std::vector<std::string> want{
-		"% dlopen libcallbacks_mod.so", "libcallbacks_mod: callbacks_mod_init",
-		applying(kDemo, kMod), cb(kDemo, "pre_patch", kMod, "COMING"),
+		"% dlopen libcallbacks_mod.so",
+		"libcallbacks_mod: callbacks_mod_init",
+		applying(kDemo, kMod),
+		cb(kDemo, "pre_patch", kMod, "COMING"),
 		cb(kDemo, "post_patch", kMod, "COMING"),
-		"graft: library '" + out_dir() + "/samples/libcallbacks_mod.so' stays mapped while "
-		"patched (start the program with 'graft run' to have unloads reverted)",
+		"graft: library '" + out_dir() +
+			"/samples/libcallbacks_mod.so' stays mapped while "
+			"patched (start the program with 'graft run' to have unloads reverted)",
 		"% dlclose libcallbacks_mod.so"};
 	ASSERT_GE(s.size(), want.size());
 	EXPECT_THAT(std::vector<std::string>(s.end() - want.size(), s.end()),

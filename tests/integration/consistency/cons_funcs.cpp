@@ -52,7 +52,7 @@ CONS_OPAQUE int cons_inner(int x)
 
 CONS_OPAQUE int cons_pass(int x)
 {
-	int base = one; // read before the call: the entry's first bytes hold no call
+	int base = one;		     // read before the call: the entry's first bytes hold no call
 	return cons_inner(x) + base; // not a tail call: the exception unwinds through here
 }
 

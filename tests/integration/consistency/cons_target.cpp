@@ -19,7 +19,10 @@
 
 namespace {
 
-int gettid_() { return int(syscall(SYS_gettid)); }
+int gettid_()
+{
+	return int(syscall(SYS_gettid));
+}
 
 void wait_flag(const volatile int *flag)
 {
@@ -32,7 +35,7 @@ void wait_flag(const volatile int *flag)
 struct Busy {
 	pthread_t thread{};
 	bool running = false;
-	int cmd[2] = {-1, -1};   // commands to the busy thread
+	int cmd[2] = {-1, -1};	 // commands to the busy thread
 	int reply[2] = {-1, -1}; // its answer to 't'
 	volatile int tid = 0;
 	int result = 0;

@@ -16,7 +16,10 @@
 
 namespace {
 
-int gettid_() { return int(syscall(SYS_gettid)); }
+int gettid_()
+{
+	return int(syscall(SYS_gettid));
+}
 
 // ---- spin N / mismatches / stop: codec consistency -----------------------------------
 

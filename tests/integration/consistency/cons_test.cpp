@@ -58,8 +58,8 @@ long Consistency::ask_number(const std::string &command, const std::string &key)
 		timeout_sec, s);
 	if (ok)
 		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "the transition is not held by tid " << tid
-					     << " alone: " << s->raw << s->err;
+	return ::testing::AssertionFailure()
+	       << "the transition is not held by tid " << tid << " alone: " << s->raw << s->err;
 }
 
 ::testing::AssertionResult Consistency::completes(int timeout_sec)
@@ -67,8 +67,8 @@ long Consistency::ask_number(const std::string &command, const std::string &key)
 	TransitionStatus s;
 	if (wait_no_transition(ipid, timeout_sec, &s))
 		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "still in transition after " << timeout_sec
-					     << " s: " << s.raw << s.err;
+	return ::testing::AssertionFailure()
+	       << "still in transition after " << timeout_sec << " s: " << s.raw << s.err;
 }
 
 void BusyConsistency::SetUp()

@@ -16,7 +16,6 @@
 
 namespace graft::test {
 
-
 class Consistency : public ::testing::Test {
 protected:
 	void TearDown() override;

@@ -28,11 +28,10 @@ static int cons_pass_v2(int x)
 	return inner(x) + two; // not a tail call: the exception unwinds through here
 }
 
-static graft_func funcs[] = {
-	{"busymod_work_func", (void *)busymod_work_func_v2, 0},
-	{"cons_version", (void *)cons_version_v2, 0},
-	{"cons_pass", (void *)cons_pass_v2, 0},
-	{}};
+static graft_func funcs[] = {{"busymod_work_func", (void *)busymod_work_func_v2, 0},
+			     {"cons_version", (void *)cons_version_v2, 0},
+			     {"cons_pass", (void *)cons_pass_v2, 0},
+			     {}};
 static graft_sym syms[] = {{"cons_inner", 0, (void **)&inner}, {}};
 static graft_object objs[] = {{nullptr, funcs, {}, syms}, {}};
 static graft_patch patch = {objs, 0};

@@ -26,16 +26,14 @@ static long codec_h_v2(long x)
 	return r + zero;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "codec_f", .new_func = (void *)codec_f_v2},
-	{.old_name = "codec_g", .new_func = (void *)codec_g_v2},
-	{.old_name = "codec_h", .new_func = (void *)codec_h_v2},
-	{0}};
-static struct graft_sym syms[] = {
-	{.name = "codec_f", .addr = (void **)&f},
-	{.name = "codec_g", .addr = (void **)&g},
-	{.name = "codec_spin", .addr = (void **)&spin},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "codec_f", .new_func = (void *)codec_f_v2},
+				    {.old_name = "codec_g", .new_func = (void *)codec_g_v2},
+				    {.old_name = "codec_h", .new_func = (void *)codec_h_v2},
+				    {0}};
+static struct graft_sym syms[] = {{.name = "codec_f", .addr = (void **)&f},
+				  {.name = "codec_g", .addr = (void **)&g},
+				  {.name = "codec_spin", .addr = (void **)&spin},
+				  {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs, .syms = syms}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -13,8 +13,8 @@ static int cons_k_patched(struct cons_k_ctl *ctl)
 	return VERSION;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "cons_k", .new_func = (void *)cons_k_patched}, {0}};
+static struct graft_func funcs[] = {{.old_name = "cons_k", .new_func = (void *)cons_k_patched},
+				    {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

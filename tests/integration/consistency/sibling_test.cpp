@@ -55,10 +55,7 @@ protected:
 		pid = std::to_string(target->pid());
 		ASSERT_EQ(target->ask("spin " + GetParam()), "spinning 5");
 	}
-	std::string patch_name() const
-	{
-		return GetParam() == "pfe" ? "cons-sib-pfe" : "cons-sib";
-	}
+	std::string patch_name() const { return GetParam() == "pfe" ? "cons-sib-pfe" : "cons-sib"; }
 	CmdResult graft(const std::string &verb, const std::vector<std::string> &args)
 	{
 		std::vector<std::string> argv{verb, pid};
@@ -135,7 +132,8 @@ TEST(SiblingRelocatedCall, AThreadBlockedUnderARelocatedCallHoldsTheTransition)
 	int tid = int(number_after(line, "blocked"));
 	ASSERT_GT(tid, 0) << line;
 	ASSERT_TRUE(wait_thread_asleep(ipid, tid));
-	CmdResult r = run_graft({"load", pid, sib_dir() + "/patches/cons-sib-block.so", "--no-wait"});
+	CmdResult r =
+		run_graft({"load", pid, sib_dir() + "/patches/cons-sib-block.so", "--no-wait"});
 	ASSERT_EQ(r.status, 0) << r.err;
 	TransitionStatus s;
 	// Held past the second after which blocked threads that hold are signalled and check
@@ -150,7 +148,8 @@ TEST(SiblingRelocatedCall, AThreadBlockedUnderARelocatedCallHoldsTheTransition)
 	EXPECT_TRUE(held) << "not held by the blocked thread: " << s.raw << s.err;
 	EXPECT_TRUE(wait_log(ipid, "graft: signaling remaining threads")) << graft_log(ipid);
 	EXPECT_TRUE(s.active) << s.raw;
-	EXPECT_EQ(target.ask("release"), "released 1") << "the old sib_block ran the new sib_version";
+	EXPECT_EQ(target.ask("release"), "released 1")
+		<< "the old sib_block ran the new sib_version";
 	EXPECT_TRUE(wait_no_transition(ipid, 60, &s)) << s.raw;
 	target.ask("quit", 5);
 	EXPECT_EQ(target.finish(), 0);
@@ -176,7 +175,8 @@ TEST(SiblingSkip, AHeldThreadSwitchesAtTheNextCleanEntry)
 	ASSERT_EQ(r.status, 0) << r.err;
 	TransitionStatus s;
 	EXPECT_TRUE(wait_status(
-		ipid, [tid](const TransitionStatus &st) { return st.active && st.find(tid); }, 60, &s))
+		ipid, [tid](const TransitionStatus &st) { return st.active && st.find(tid); }, 60,
+		&s))
 		<< s.raw << s.err;
 	EXPECT_EQ(target.ask("go"), "fnc 1 fnb 2");
 	EXPECT_TRUE(wait_no_transition(ipid, 60, &s)) << s.raw;
@@ -211,8 +211,9 @@ TEST(SiblingShape, EveryRunEndsInAJump)
 	const std::string exe = sib_dir() + "/sib-target";
 	for (std::string sfx : {"", "_pfe"}) {
 		std::string codec = sfx.empty() ? "SibCodec" : "SibCodec_pfe";
-		for (const std::string &fn : {"sib_run" + sfx, "sib_run_ptr" + sfx, "sib_run_chain" + sfx,
-					      "sib_mid" + sfx, "sib_run_plt" + sfx, codec + "::run(long)"}) {
+		for (const std::string &fn :
+		     {"sib_run" + sfx, "sib_run_ptr" + sfx, "sib_run_chain" + sfx, "sib_mid" + sfx,
+		      "sib_run_plt" + sfx, codec + "::run(long)"}) {
 			std::vector<std::string> insns = disassembly(exe, fn);
 			ASSERT_FALSE(insns.empty()) << fn << " not found in " << exe;
 			// A jump out of the function: indirect, or to another symbol (not to
@@ -223,7 +224,8 @@ TEST(SiblingShape, EveryRunEndsInAJump)
 					continue;
 				bool indirect = l.find('*') != std::string::npos;
 				size_t lt = l.find('<');
-				bool outside = lt != std::string::npos && l.compare(lt + 1, fn.size() + 1, fn + "+") != 0;
+				bool outside = lt != std::string::npos &&
+					       l.compare(lt + 1, fn.size() + 1, fn + "+") != 0;
 				sibling |= indirect || outside;
 			}
 			EXPECT_TRUE(sibling) << fn << " has no jump out of itself";
@@ -240,7 +242,9 @@ TEST(SiblingShape, EveryRunEndsInAJump)
 		early_call |= block[i].find("call") != std::string::npos &&
 			      std::stoul(block[i], nullptr, 16) < start + 5;
 	EXPECT_TRUE(early_call) << "no call starts in sib_block's first 5 bytes: " << block[0]
-				<< "\n" << block[1] << "\n" << block[2];
+				<< "\n"
+				<< block[1] << "\n"
+				<< block[2];
 }
 
 } // namespace

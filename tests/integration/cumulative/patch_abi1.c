@@ -31,5 +31,5 @@ static struct {
 	void *poison;
 } patch_v1 = {(struct graft_object *)objs, 0, (void *)1};
 
-__attribute__((visibility("default"), used)) const struct graft_patch_export graft_patch_export = {
-	1, (struct graft_patch *)&patch_v1};
+__attribute__((visibility("default"), used))
+const struct graft_patch_export graft_patch_export = {1, (struct graft_patch *)&patch_v1};

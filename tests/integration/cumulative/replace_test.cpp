@@ -35,7 +35,8 @@ protected:
 
 std::vector<std::string> plain(const std::string &p, const std::string &dir)
 {
-	return {rt(p, "initializing " + dir + " transition"), rt(p, "starting " + dir + " transition"),
+	return {rt(p, "initializing " + dir + " transition"),
+		rt(p, "starting " + dir + " transition"),
 		rt(p, "completing " + dir + " transition"), rt(p, dir + " complete")};
 }
 
@@ -103,8 +104,14 @@ TEST_F(Replace, MultipleLivepatches)
 	disable_lp(lp1);
 	unload_lp(lp1);
 	grep();
-	const std::string l1 = lp1 + ": this has been live patched", m = mem + ": this has been live patched";
-	check_result(cat({enabling(lp1), {l1}, enabling(mem), {l1, m}, plain(mem, "unpatching"), {l1},
+	const std::string l1 = lp1 + ": this has been live patched",
+			  m = mem + ": this has been live patched";
+	check_result(cat({enabling(lp1),
+			  {l1},
+			  enabling(mem),
+			  {l1, m},
+			  plain(mem, "unpatching"),
+			  {l1},
 			  plain(lp1, "unpatching")}));
 }
 
@@ -137,9 +144,15 @@ TEST_F(Replace, AtomicReplaceLivepatch)
 	disable_lp(rep);
 	unload_lp(rep);
 	EXPECT_THAT(grep(), HasSubstr("cmdline: original cmdline | meminfo: original meminfo"));
-	const std::string l1 = lp1 + ": this has been live patched", r = rep + ": this has been live patched";
-	check_result(cat({enabling(lp1), {l1}, enabling(lp2), with_callbacks(kDemo, "patching"),
-			  enabling(rep), {r, r}, plain(rep, "unpatching")}));
+	const std::string l1 = lp1 + ": this has been live patched",
+			  r = rep + ": this has been live patched";
+	check_result(cat({enabling(lp1),
+			  {l1},
+			  enabling(lp2),
+			  with_callbacks(kDemo, "patching"),
+			  enabling(rep),
+			  {r, r},
+			  plain(rep, "unpatching")}));
 }
 
 // A replaced patch cannot be enabled again (the kernel frees it): unload and load it.

@@ -43,7 +43,8 @@ std::vector<std::string> taking_over(const std::string &p)
 	return {"graft: enabling patch '" + p + "'",
 		rt(p, "initializing patching transition"),
 		say(p, "pre_patch_callback: callbacks-target"),
-		say(p, "allocate_loglevel_state: space to store console_loglevel already allocated"),
+		say(p,
+		    "allocate_loglevel_state: space to store console_loglevel already allocated"),
 		rt(p, "starting patching transition"),
 		rt(p, "completing patching transition"),
 		say(p, "post_patch_callback: callbacks-target"),
@@ -130,8 +131,8 @@ TEST_F(State, AReversedTakeOverHandsTheStateBack)
 	load_lp(kLp);
 	load_lp_nowait(busy2);
 	ASSERT_TRUE(wait_status(
-		target->pid(), [](const TransitionStatus &t) { return t.active && !t.holding.empty(); },
-		60));
+		target->pid(),
+		[](const TransitionStatus &t) { return t.active && !t.holding.empty(); }, 60));
 	disable_lp(busy2);
 	EXPECT_EQ(loglevel(), "15");
 	CmdResult r = run_graft({"list", pid});
@@ -146,16 +147,19 @@ TEST_F(State, AReversedTakeOverHandsTheStateBack)
 		{{"% dlopen libcallbacks_busy.so block", "libcallbacks_busy: callbacks_busy_init",
 		  "libcallbacks_busy: busymod_work_func enter"},
 		 fixing(kLp),
-		 {"graft: enabling patch '" + busy2 + "'", rt(busy2, "initializing patching transition"),
+		 {"graft: enabling patch '" + busy2 + "'",
+		  rt(busy2, "initializing patching transition"),
 		  say(busy2, "pre_patch_callback: callbacks-target"),
-		  say(busy2, "allocate_loglevel_state: space to store console_loglevel already allocated"),
+		  say(busy2,
+		      "allocate_loglevel_state: space to store console_loglevel already allocated"),
 		  rt(busy2, "starting patching transition"),
 		  rt(busy2, "reversing transition from patching to unpatching"),
 		  rt(busy2, "starting unpatching transition"),
 		  rt(busy2, "completing unpatching transition"),
 		  say(busy2, "post_unpatch_callback: callbacks-target"),
-		  say(busy2, "free_loglevel_state: passing the console_loglevel change back to the old "
-			     "livepatch"),
+		  say(busy2,
+		      "free_loglevel_state: passing the console_loglevel change back to the old "
+		      "livepatch"),
 		  rt(busy2, "unpatching complete")},
 		 restoring(kLp),
 		 {"% dlclose libcallbacks_busy.so", "libcallbacks_busy: busymod_work_func exit",
@@ -170,7 +174,8 @@ TEST_F(State, AVersion1ModuleLoadsAndIsReplaced)
 {
 	CmdResult r = run_graft({"load", pid, out_dir() + "/itest-cumulative/itest-abi1.so"});
 	ASSERT_EQ(r.status, 0) << r.err;
-	EXPECT_THAT(target->ask("grep"), HasSubstr("cmdline: itest-abi1: this has been live patched"));
+	EXPECT_THAT(target->ask("grep"),
+		    HasSubstr("cmdline: itest-abi1: this has been live patched"));
 	load_lp(kLp2);
 	EXPECT_THAT(target->ask("grep"), HasSubstr("cmdline: original cmdline"));
 	EXPECT_EQ(loglevel(), "15");

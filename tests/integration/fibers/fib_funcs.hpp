@@ -18,10 +18,10 @@ extern "C" {
 void fib_yield(void);
 void fib_wait(void);
 
-long fib_f(long x);   // x + 1000, patched: x * 3
-long fib_g(long y);   // y - 1000, patched: y / 3
-long fib_h(long x);   // g(f(x)) with a yield between: == x when f and g are of one version
-int fib_park(void);   // parks the fiber (fib_wait) and returns 1, patched: 2
+long fib_f(long x); // x + 1000, patched: x * 3
+long fib_g(long y); // y - 1000, patched: y / 3
+long fib_h(long x); // g(f(x)) with a yield between: == x when f and g are of one version
+int fib_park(void); // parks the fiber (fib_wait) and returns 1, patched: 2
 
 // fib_sibling.c: fib_srun(x) == x as fib_h, but its last call is a sibling call (jmp
 // fib_sdec); the _pfe copy is built with patchable entries.

@@ -53,9 +53,9 @@ struct Task {
 	bool spinner = false;
 	bool sibling = false; // a spinner of fib_srun / fib_srun_pfe
 	bool done = false;
-	std::atomic<int> park{0}; // 1: do not requeue after this yield
-	void *gc = nullptr;       // ucontext, api: graft's context, to unregister when done
-	void *sp = nullptr;       // api: its stack pointer while suspended
+	std::atomic<int> park{0};  // 1: do not requeue after this yield
+	void *gc = nullptr;	   // ucontext, api: graft's context, to unregister when done
+	void *sp = nullptr;	   // api: its stack pointer while suspended
 	void *worker_sp = nullptr; // api: the resuming worker's
 	void *worker_gc = nullptr; // api: the resuming worker's graft context
 };
@@ -113,7 +113,7 @@ fib_switch_stack:
 
 namespace {
 
-std::mutex lock;              // the run queue, parked, workers' stop flag
+std::mutex lock; // the run queue, parked, workers' stop flag
 std::condition_variable ready;
 std::deque<Task *> runq;
 Task *parked_task;
@@ -350,7 +350,8 @@ int main(int argc, char **argv)
 		while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
 			line.pop_back();
 		std::string verb = line.substr(0, line.find(' '));
-		std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+		std::string arg =
+			line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
 		if (verb == "quit")
 			break;
 		if (verb == "spin" || verb == "spin-sibling")

@@ -44,7 +44,8 @@ protected:
 		if (!tracking)
 			env = std::make_unique<ScopedEnv>("GRAFT_TEST_FIBERS", "off");
 		if (entry_switch)
-			entry = std::make_unique<ScopedEnv>("GRAFT_TEST_ENTRY_SWITCH", entry_switch);
+			entry = std::make_unique<ScopedEnv>("GRAFT_TEST_ENTRY_SWITCH",
+							    entry_switch);
 		target = std::make_unique<Target>(out_dir() + "/itest-fib/" + program(),
 						  std::vector<std::string>{GetParam()});
 		ASSERT_EQ(target->read_line(), "ready");
@@ -53,10 +54,7 @@ protected:
 		pid = std::to_string(ipid);
 	}
 	virtual std::string program() const { return "fib-target"; }
-	static std::string patch()
-	{
-		return out_dir() + "/itest-fib/patches/fib-patch.so";
-	}
+	static std::string patch() { return out_dir() + "/itest-fib/patches/fib-patch.so"; }
 	CmdResult graft(const std::string &verb, const std::vector<std::string> &args = {})
 	{
 		std::vector<std::string> argv{verb, pid};
@@ -69,7 +67,8 @@ protected:
 		bool ok = wait_status(
 			ipid,
 			[](const TransitionStatus &st) {
-				return st.active && st.holding.size() == 1 && st.holding[0].tid == 0 &&
+				return st.active && st.holding.size() == 1 &&
+				       st.holding[0].tid == 0 &&
 				       st.holding[0].name.rfind("fiber ", 0) == 0 &&
 				       st.holding[0].reason == "parked in fib_park";
 			},
@@ -283,7 +282,8 @@ protected:
 TEST_P(FibersStatic, TheProgramsOwnCopyIsRedirected)
 {
 	start();
-	EXPECT_TRUE(wait_log(ipid, "graft: tracking the Boost.Context linked into 'fib-target-static'"))
+	EXPECT_TRUE(
+		wait_log(ipid, "graft: tracking the Boost.Context linked into 'fib-target-static'"))
 		<< graft_log(ipid);
 }
 

@@ -35,18 +35,16 @@ static int fib_park_v2(void)
 	return 2 + (int)zero;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "fib_f", .new_func = (void *)fib_f_v2},
-	{.old_name = "fib_g", .new_func = (void *)fib_g_v2},
-	{.old_name = "fib_h", .new_func = (void *)fib_h_v2},
-	{.old_name = "fib_park", .new_func = (void *)fib_park_v2},
-	{0}};
-static struct graft_sym syms[] = {
-	{.name = "fib_f", .addr = (void **)&f},
-	{.name = "fib_g", .addr = (void **)&g},
-	{.name = "fib_yield", .addr = (void **)&yield},
-	{.name = "fib_wait", .addr = (void **)&wait_here},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "fib_f", .new_func = (void *)fib_f_v2},
+				    {.old_name = "fib_g", .new_func = (void *)fib_g_v2},
+				    {.old_name = "fib_h", .new_func = (void *)fib_h_v2},
+				    {.old_name = "fib_park", .new_func = (void *)fib_park_v2},
+				    {0}};
+static struct graft_sym syms[] = {{.name = "fib_f", .addr = (void **)&f},
+				  {.name = "fib_g", .addr = (void **)&g},
+				  {.name = "fib_yield", .addr = (void **)&yield},
+				  {.name = "fib_wait", .addr = (void **)&wait_here},
+				  {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs, .syms = syms}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

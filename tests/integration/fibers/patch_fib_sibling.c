@@ -31,21 +31,19 @@ static long run_pfe_v2(long x)
 	return dec_pfe(y);
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "fib_senc", .new_func = (void *)enc_v2},
-	{.old_name = "fib_sdec", .new_func = (void *)dec_v2},
-	{.old_name = "fib_srun", .new_func = (void *)run_v2},
-	{.old_name = "fib_senc_pfe", .new_func = (void *)enc_v2},
-	{.old_name = "fib_sdec_pfe", .new_func = (void *)dec_v2},
-	{.old_name = "fib_srun_pfe", .new_func = (void *)run_pfe_v2},
-	{0}};
-static struct graft_sym syms[] = {
-	{.name = "fib_senc", .addr = (void **)&enc},
-	{.name = "fib_sdec", .addr = (void **)&dec},
-	{.name = "fib_senc_pfe", .addr = (void **)&enc_pfe},
-	{.name = "fib_sdec_pfe", .addr = (void **)&dec_pfe},
-	{.name = "fib_yield", .addr = (void **)&yield},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "fib_senc", .new_func = (void *)enc_v2},
+				    {.old_name = "fib_sdec", .new_func = (void *)dec_v2},
+				    {.old_name = "fib_srun", .new_func = (void *)run_v2},
+				    {.old_name = "fib_senc_pfe", .new_func = (void *)enc_v2},
+				    {.old_name = "fib_sdec_pfe", .new_func = (void *)dec_v2},
+				    {.old_name = "fib_srun_pfe", .new_func = (void *)run_pfe_v2},
+				    {0}};
+static struct graft_sym syms[] = {{.name = "fib_senc", .addr = (void **)&enc},
+				  {.name = "fib_sdec", .addr = (void **)&dec},
+				  {.name = "fib_senc_pfe", .addr = (void **)&enc_pfe},
+				  {.name = "fib_sdec_pfe", .addr = (void **)&dec_pfe},
+				  {.name = "fib_yield", .addr = (void **)&yield},
+				  {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs, .syms = syms}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

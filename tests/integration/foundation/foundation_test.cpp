@@ -159,7 +159,8 @@ TEST_P(Foundation, ThreadsCallingPatchedFunctionsWhilePatching200Times)
 		ok(run_graft({"enable", pid, "itest-libpatch"}));
 		ok(run_graft({"disable", pid, "itest-answer"}));
 		ok(run_graft({"disable", pid, "itest-libpatch"}));
-		ASSERT_TRUE(target->alive()) << "round " << i << ", exit status " << target->exit_status();
+		ASSERT_TRUE(target->alive())
+			<< "round " << i << ", exit status " << target->exit_status();
 	}
 	std::string stop = target->ask("stop");
 	long calls = -1, bad = -1;

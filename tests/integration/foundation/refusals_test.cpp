@@ -85,12 +85,14 @@ TEST_F(Refusals, NotAnElfFile)
 
 TEST_F(Refusals, SharedObjectWithoutTheExport)
 {
-	refused(run_graft({"load", pid, patch_path("itest-noexport")}), "does not export 'graft_patch_export'");
+	refused(run_graft({"load", pid, patch_path("itest-noexport")}),
+		"does not export 'graft_patch_export'");
 }
 
 TEST_F(Refusals, WrongAbiVersion)
 {
-	refused(run_graft({"load", pid, patch_path("itest-badabi")}), "ABI version 99 is not supported (this runtime supports 1 to 3)");
+	refused(run_graft({"load", pid, patch_path("itest-badabi")}),
+		"ABI version 99 is not supported (this runtime supports 1 to 3)");
 }
 
 TEST_F(Refusals, UnknownFunction)
@@ -113,7 +115,8 @@ TEST_F(Refusals, SymposOutOfRange)
 
 TEST_F(Refusals, UnpatchableFunction)
 {
-	refused(run_graft({"load", pid, patch_path("itest-tiny")}), "cannot patch function 'itest_tiny'");
+	refused(run_graft({"load", pid, patch_path("itest-tiny")}),
+		"cannot patch function 'itest_tiny'");
 }
 
 // A graft_sym naming a thread-local (STT_TLS) symbol: its cell would hold one address
@@ -199,7 +202,8 @@ TEST_F(Refusals, MalformedAndOversizedRequests)
 	reply = raw_request(sock, "{\"v\":1,\"cmd\":\"no-such-command\"}\n");
 	EXPECT_NE(reply.find("\"ok\":false"), std::string::npos) << reply;
 	raw_request(sock, std::string(4 << 20, 'x'));
-	EXPECT_EQ(run_graft({"list", pid}).status, 0) << "the server still serves after a 4 MiB request";
+	EXPECT_EQ(run_graft({"list", pid}).status, 0)
+		<< "the server still serves after a 4 MiB request";
 }
 
 // A user other than the process's own (and not root) is refused even when the socket's
@@ -238,7 +242,8 @@ TEST_F(Refusals, ClientOfAnotherUser)
 	waitpid(child, &status, 0);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_NE(reply.find("\"ok\":false"), std::string::npos) << reply;
-	EXPECT_EQ(reply.find("\"patches\""), std::string::npos) << "no data for a stranger: " << reply;
+	EXPECT_EQ(reply.find("\"patches\""), std::string::npos)
+		<< "no data for a stranger: " << reply;
 }
 
 } // namespace

@@ -8,8 +8,7 @@ static int answer_patched(void)
 }
 
 static struct graft_func funcs[] = {
-	{.old_name = "fault_answer", .new_func = (void *)answer_patched},
-	{0}};
+	{.old_name = "fault_answer", .new_func = (void *)answer_patched}, {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -92,7 +92,8 @@ __attribute__((visibility("default"))) void *malloc(size_t n)
 
 __attribute__((visibility("default"))) void *calloc(size_t n, size_t size)
 {
-	return should_fail(KIND_MALLOC, __builtin_return_address(0)) ? NULL : __libc_calloc(n, size);
+	return should_fail(KIND_MALLOC, __builtin_return_address(0)) ? NULL
+								     : __libc_calloc(n, size);
 }
 
 __attribute__((visibility("default"))) void *realloc(void *p, size_t n)
@@ -124,7 +125,8 @@ __attribute__((visibility("default"))) int posix_memalign(void **out, size_t ali
 	return 0;
 }
 
-__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags,
+						  int fd, off_t off)
 {
 	if (should_fail(KIND_MMAP, __builtin_return_address(0)))
 		return MAP_FAILED;

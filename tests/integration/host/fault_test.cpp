@@ -64,8 +64,9 @@ bool wait_sockets_closed(pid_t pid)
 		std::error_code ec;
 		for (auto it = std::filesystem::directory_iterator(dir, ec);
 		     !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-			sockets += std::filesystem::read_symlink(it->path(), ec).string().rfind(
-					   "socket:", 0) == 0;
+			sockets += std::filesystem::read_symlink(it->path(), ec)
+					   .string()
+					   .rfind("socket:", 0) == 0;
 		if (sockets <= 1)
 			return true;
 		usleep(10 * 1000);
@@ -193,7 +194,8 @@ TEST_F(Faults, TargetStoppedDuringTransition)
 	ASSERT_EQ(kill(target.pid(), SIGCONT), 0);
 	EXPECT_EQ(disable.status, 1);
 	EXPECT_NE(disable.err.find("no reply from process " + pid + " within 2 s"),
-		  std::string::npos) << disable.err;
+		  std::string::npos)
+		<< disable.err;
 	EXPECT_EQ(target.ask("release"), "released");
 	expect_whole_or_nothing();
 }
@@ -204,7 +206,8 @@ rlim_t limit_leaving(pid_t pid, long k)
 {
 	std::set<long> open;
 	std::error_code ec;
-	for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+	for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd",
+							   ec);
 	     !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
 		open.insert(std::stol(it->path().filename().string()));
 	for (long fd = 0, free = 0;; fd++)
@@ -234,9 +237,11 @@ void sweep_faults(Faults &t, Target &target, const std::string &kind)
 		EXPECT_GT(failed, 0) << "refused without an injected failure";
 		// The reason, or (when even reading the request failed) the connection closed
 		// without a reply, which the CLI reports as such.
-		EXPECT_TRUE(load.err.find(kind == "malloc" ? "out of memory"
-							   : "no free address range") != std::string::npos ||
-			    load.err.find("closed the connection without replying") != std::string::npos);
+		EXPECT_TRUE(load.err.find(kind == "malloc"
+						  ? "out of memory"
+						  : "no free address range") != std::string::npos ||
+			    load.err.find("closed the connection without replying") !=
+				    std::string::npos);
 		t.expect_whole_or_nothing();
 		loaded = patch_listed(target.pid(), t.name);
 		if (::testing::Test::HasFailure())

@@ -8,9 +8,8 @@ static int answer_patched(void)
 	return 43;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "p_answer", .new_func = (void *)answer_patched},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "p_answer", .new_func = (void *)answer_patched},
+				    {0}};
 static struct graft_object objs[] = {{.name = "libhostp.so", .funcs = funcs}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

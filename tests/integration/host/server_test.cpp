@@ -177,7 +177,8 @@ TEST_F(ControlClients, ClientsPastTheBoundAreRefusedClearly)
 	close(extra);
 	EXPECT_NE(got.find("too many clients: 16 are connected to process " + pid),
 		  std::string::npos)
-		<< "got: '" << got << "'; the runtime's log:\n" << graft_log(target.pid());
+		<< "got: '" << got << "'; the runtime's log:\n"
+		<< graft_log(target.pid());
 	close(held.back());
 	held.pop_back();
 	bool served = false;
@@ -230,8 +231,9 @@ TEST_F(ControlClients, FiftyConcurrentClients)
 		if (r.status == 0)
 			served++;
 		else
-			EXPECT_NE(r.err.find("too many clients: 16 are connected to process " + pid),
-				  std::string::npos)
+			EXPECT_NE(
+				r.err.find("too many clients: 16 are connected to process " + pid),
+				std::string::npos)
 				<< "client " << i << ": exit " << r.status << ": " << r.err;
 	}
 	EXPECT_GT(served, 0);

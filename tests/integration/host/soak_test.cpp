@@ -95,7 +95,8 @@ public:
 		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
 		while (std::chrono::steady_clock::now() < deadline) {
 			json st = ask({{"cmd", "status"}});
-			if (st.value("ok", false) && st.contains("transition") && st["transition"].is_null())
+			if (st.value("ok", false) && st.contains("transition") &&
+			    st["transition"].is_null())
 				return true;
 			usleep(1000);
 		}
@@ -151,15 +152,17 @@ TEST(Soak, LoadEnableDisableUnloadCycles)
 		SCOPED_TRACE("cycle " + std::to_string(i));
 		cycle();
 	}
-	double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+	double secs =
+		std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 	Usage after = usage_of(target.pid());
 	std::string stats = target.ask("stats");
-	std::printf("soak: %ld cycles in %.1f s; before any patch: RSS %ld KiB, %ld descriptors, "
-		    "%ld mappings; after cycle 1 -> after cycle %ld: RSS %ld -> %ld KiB; descriptors "
-		    "%ld -> %ld; mappings %ld -> %ld; wrong answers: asked %ld, workers %ld (%s)\n",
-		    cycles, secs, cold.rss_kb, cold.fds, cold.maps, cycles, before.rss_kb,
-		    after.rss_kb, before.fds, after.fds, before.maps, after.maps, wrong,
-		    number_after(stats, "wrong"), stats.c_str());
+	std::printf(
+		"soak: %ld cycles in %.1f s; before any patch: RSS %ld KiB, %ld descriptors, "
+		"%ld mappings; after cycle 1 -> after cycle %ld: RSS %ld -> %ld KiB; descriptors "
+		"%ld -> %ld; mappings %ld -> %ld; wrong answers: asked %ld, workers %ld (%s)\n",
+		cycles, secs, cold.rss_kb, cold.fds, cold.maps, cycles, before.rss_kb, after.rss_kb,
+		before.fds, after.fds, before.maps, after.maps, wrong, number_after(stats, "wrong"),
+		stats.c_str());
 	EXPECT_EQ(wrong, 0);
 	EXPECT_EQ(number_after(stats, "wrong"), 0) << stats;
 	EXPECT_LE(after.fds, before.fds) << "descriptors leak";

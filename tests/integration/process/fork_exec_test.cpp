@@ -82,10 +82,13 @@ TEST_F(Fork, ChildKeepsThePatchAndHasItsOwnSocketAndLog)
 	EXPECT_EQ(patches_of(parent), Names{"proc-answer+"});
 
 	std::string log = log_of(child);
-	EXPECT_TRUE(contains(log, "graft: runtime in process " + C() + " (forked), 1 patch(es) kept"))
+	EXPECT_TRUE(
+		contains(log, "graft: runtime in process " + C() + " (forked), 1 patch(es) kept"))
 		<< log;
-	EXPECT_FALSE(contains(log, "enabling patch 'proc-answer'")) << "parent's lines leaked:\n" << log;
-	EXPECT_FALSE(contains(log, "loaded in process " + P())) << "parent's lines leaked:\n" << log;
+	EXPECT_FALSE(contains(log, "enabling patch 'proc-answer'")) << "parent's lines leaked:\n"
+								    << log;
+	EXPECT_FALSE(contains(log, "loaded in process " + P())) << "parent's lines leaked:\n"
+								<< log;
 	std::string parent_log = log_of(parent);
 	EXPECT_TRUE(contains(parent_log, "enabling patch 'proc-answer'")) << parent_log;
 	EXPECT_FALSE(contains(parent_log, "(forked)")) << parent_log;
@@ -101,8 +104,10 @@ TEST_F(Fork, UnpatchingTheChildLeavesTheParentPatched)
 	EXPECT_EQ(patches_of(child), Names{});
 	EXPECT_EQ(patches_of(parent), Names{"proc-answer+"});
 	EXPECT_EQ(answers(), "2/1");
-	EXPECT_FALSE(contains(log_of(parent), "unpatching")) << "the child's operation shows in the parent's log";
-	EXPECT_TRUE(contains(log_of(child), "graft: 'proc-answer': unpatching complete")) << log_of(child);
+	EXPECT_FALSE(contains(log_of(parent), "unpatching"))
+		<< "the child's operation shows in the parent's log";
+	EXPECT_TRUE(contains(log_of(child), "graft: 'proc-answer': unpatching complete"))
+		<< log_of(child);
 }
 
 TEST_F(Fork, PatchingTheParentLeavesTheChildAlone)
@@ -175,7 +180,8 @@ void expect_clean_exec(Target &target)
 	EXPECT_TRUE(contains(target.ask("env LD_PRELOAD"), "libgraft.so"));
 	std::string log = log_of(target.pid());
 	EXPECT_TRUE(contains(log, "loaded in process " + pid)) << log;
-	EXPECT_FALSE(contains(log, "enabling patch")) << "the old image's log survived exec:\n" << log;
+	EXPECT_FALSE(contains(log, "enabling patch")) << "the old image's log survived exec:\n"
+						      << log;
 	EXPECT_EQ(target.finish(), 0);
 }
 
@@ -185,7 +191,8 @@ TEST(Exec, LoadedPatchDoesNotSurviveExec)
 	Target target(fixture("proc-target"));
 	ASSERT_EQ(target.read_line(), "ready gen1 1");
 	ASSERT_TRUE(target.wait_ready());
-	ASSERT_EQ(run_graft({"load", std::to_string(target.pid()), patch("proc-answer")}).status, 0);
+	ASSERT_EQ(run_graft({"load", std::to_string(target.pid()), patch("proc-answer")}).status,
+		  0);
 	ASSERT_EQ(target.ask("answer"), "answer 2");
 	expect_clean_exec(target);
 }

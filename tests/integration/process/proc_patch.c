@@ -7,9 +7,8 @@ static int answer_patched(void)
 	return ANSWER;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "proc_answer", .new_func = (void *)answer_patched},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "proc_answer", .new_func = (void *)answer_patched},
+				    {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -69,7 +69,8 @@ std::string log_of(pid_t pid)
 }
 
 FifoPeer::FifoPeer(const std::string &dir)
-	: in_path_(dir + "/child-in"), out_path_(dir + "/child-out")
+    : in_path_(dir + "/child-in")
+    , out_path_(dir + "/child-out")
 {
 	mkfifo(in_path_.c_str(), 0600);
 	mkfifo(out_path_.c_str(), 0600);
@@ -88,10 +89,12 @@ bool FifoPeer::connect(int timeout_sec)
 {
 	// Non-blocking opens, so a child that never comes cannot hang the test: opening
 	// IN for writing fails with ENXIO until the child has opened it for reading.
-	bool ok = wait_for([&] {
-		in_ = open(in_path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		return in_ >= 0;
-	}, timeout_sec);
+	bool ok = wait_for(
+		[&] {
+			in_ = open(in_path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+			return in_ >= 0;
+		},
+		timeout_sec);
 	if (!ok)
 		return false;
 	fcntl(in_, F_SETFL, fcntl(in_, F_GETFL) & ~O_NONBLOCK);

@@ -50,7 +50,10 @@ private:
 // test's child, so nothing else would stop it if the test fails half-way.
 class KillGuard {
 public:
-	explicit KillGuard(pid_t pid) : pid_(pid) {}
+	explicit KillGuard(pid_t pid)
+	    : pid_(pid)
+	{
+	}
 	~KillGuard();
 	void release() { pid_ = -1; }
 

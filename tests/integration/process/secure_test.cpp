@@ -86,13 +86,16 @@ std::vector<std::string> socket_candidates(const RuntimeDir &rundir, pid_t pid, 
 TEST(SecureExecution, PlainCopyGetsTheRuntime)
 {
 	if (geteuid() != 0)
-		GTEST_SKIP() << "the secure-execution tests compare with a setuid copy; run as root";
+		GTEST_SKIP()
+			<< "the secure-execution tests compare with a setuid copy; run as root";
 	RuntimeDir rundir;
 	CopyDir dir;
 	Target plain(Target::Direct{}, dir.copy("plain", 0, 0, 0755));
 	ASSERT_EQ(plain.read_line(), "ready secure=0 ruid=0 euid=0");
 	// The constructor binds the socket before main runs; the wait is only a safety margin.
-	EXPECT_TRUE(wait_for([&] { return exists(rundir.path() + "/" + std::to_string(plain.pid()) + ".sock"); }));
+	EXPECT_TRUE(wait_for([&] {
+		return exists(rundir.path() + "/" + std::to_string(plain.pid()) + ".sock");
+	}));
 	EXPECT_TRUE(plain.wait_ready()) << "graft list fails on the non-setuid copy";
 	EXPECT_TRUE(wait_for([&] { return thread_count(plain.pid()) == 2; }))
 		<< "expected the main thread and graft's control thread";
@@ -123,7 +126,8 @@ void expect_inert(const std::string &program, uid_t euid, const std::string &gre
 TEST(SecureExecution, SetuidCopyStaysInert)
 {
 	if (geteuid() != 0)
-		GTEST_SKIP() << "making a setuid copy owned by another user needs root; run as root";
+		GTEST_SKIP()
+			<< "making a setuid copy owned by another user needs root; run as root";
 	passwd *pw = test_user();
 	ASSERT_NE(pw, nullptr) << "cannot create the user graft-test";
 	CopyDir dir;

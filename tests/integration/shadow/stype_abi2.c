@@ -60,5 +60,5 @@ static struct object_v2 objs[] = {
 static struct state_v2 states[] = {{.id = 0x9a, .version = 1}, {.id = 0x9b, .version = 2}, {0}};
 static struct patch_v2 patch = {objs, 0, states};
 
-__attribute__((visibility("default"), used)) const struct graft_patch_export graft_patch_export = {
-	2, (struct graft_patch *)&patch};
+__attribute__((visibility("default"), used))
+const struct graft_patch_export graft_patch_export = {2, (struct graft_patch *)&patch};

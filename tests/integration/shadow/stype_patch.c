@@ -108,8 +108,8 @@ static struct graft_func exe_funcs[] = {
 	{.old_name = "rec_hold", .new_func = FN(patched_hold)},
 #endif
 	{0}};
-static struct graft_func lib_funcs[] = {{.old_name = "lib_touch", .new_func = FN(lib_patched_touch)},
-					{0}};
+static struct graft_func lib_funcs[] = {
+	{.old_name = "lib_touch", .new_func = FN(lib_patched_touch)}, {0}};
 
 static const struct graft_shadow_type *const exe_types[] = {
 #ifdef OBJECT_T
@@ -141,7 +141,7 @@ static struct graft_patch patch = {.objs = objs, .replace = REPLACE_FLAG, .state
 GRAFT_PATCH(patch);
 
 /* Keep the unused pieces of a variant quiet. */
-__attribute__((used)) static void *unused[] = {FN(patched_touch), FN(patched_peek), FN(patched_hold),
-					       FN(patched_free), FN(lib_patched_touch),
-					       (void *)lib_funcs, (void *)exe_funcs, (void *)exe_types,
-					       (void *)lib_types, (void *)&type_u, (void *)&type_l};
+__attribute__((used)) static void *unused[] = {
+	FN(patched_touch),     FN(patched_peek),  FN(patched_hold),  FN(patched_free),
+	FN(lib_patched_touch), (void *)lib_funcs, (void *)exe_funcs, (void *)exe_types,
+	(void *)lib_types,     (void *)&type_u,	  (void *)&type_l};

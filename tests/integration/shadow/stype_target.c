@@ -145,7 +145,8 @@ static void do_lib(const char *cmd)
 		printf(lib && dlclose(lib) == 0 ? "ok\n" : "error: not loaded\n");
 		lib = NULL;
 	} else {
-		int (*touch)(struct rec *) = lib ? (int (*)(struct rec *))dlsym(lib, "lib_touch") : NULL;
+		int (*touch)(struct rec *) =
+			lib ? (int (*)(struct rec *))dlsym(lib, "lib_touch") : NULL;
 		long sum = 0;
 		for (int i = 0; touch && i < nrecs; i++)
 			sum += touch(recs[i]);

@@ -77,7 +77,10 @@ protected:
 		return "dtors " + std::to_string(sum) + " " + std::to_string(times) + " " +
 		       std::to_string(times) + " 0";
 	}
-	static std::string n(const std::string &what, long v) { return what + " " + std::to_string(v); }
+	static std::string n(const std::string &what, long v)
+	{
+		return what + " " + std::to_string(v);
+	}
 
 	RuntimeDir rundir; // first: the target and the graft commands share it
 	std::unique_ptr<Target> target;
@@ -217,8 +220,8 @@ TEST_F(ShadowTypes, ForcedDisableKeepsTheTypeRegistered)
 	graft({"disable", pid, "stype-force", "--no-wait"});
 	TransitionStatus st;
 	ASSERT_TRUE(wait_status(
-		target->pid(), [](const TransitionStatus &s) { return s.active && !s.holding.empty(); },
-		30, &st))
+		target->pid(),
+		[](const TransitionStatus &s) { return s.active && !s.holding.empty(); }, 30, &st))
 		<< st.raw << st.err;
 	graft({"force", pid});
 	ASSERT_TRUE(wait_no_transition(target->pid()));

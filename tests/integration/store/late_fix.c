@@ -10,8 +10,8 @@ static const char *fixed_late(void)
 static struct graft_func funcs[] = {{.old_name = "late_value", .new_func = (void *)fixed_late},
 				    {0}};
 
-static struct graft_object objs[] = {{.name = "libstorelate.so", .funcs = funcs, .build_id = LATE_ID},
-				     {0}};
+static struct graft_object objs[] = {
+	{.name = "libstorelate.so", .funcs = funcs, .build_id = LATE_ID}, {0}};
 
 static struct graft_patch patch = {.objs = objs};
 

@@ -75,16 +75,18 @@ int main(int argc, char **argv)
 					for (;;)
 						pause();
 				}
-				snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), " %d", (int)pid);
+				snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), " %d",
+					 (int)pid);
 			}
 			printf("%s\n", pids);
 		} else if (strcmp(line, "wx") == 0) {
 			void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			void *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				       -1, 0);
+			void *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			int x = q == MAP_FAILED ? -1 : mprotect(q, 4096, PROT_READ | PROT_EXEC);
-			printf("wx: mmap %s, mprotect %s\n", p == MAP_FAILED ? "refused" : "allowed",
+			printf("wx: mmap %s, mprotect %s\n",
+			       p == MAP_FAILED ? "refused" : "allowed",
 			       x != 0 ? "refused" : "allowed");
 			if (p != MAP_FAILED)
 				munmap(p, 4096);

@@ -61,7 +61,8 @@ TEST_F(Select, AttachGivesTheRuntimeToBareProcessesAndReportsARefusal)
 	EXPECT_EQ(r.status, 1) << r.out << r.err;
 	EXPECT_THAT(r.out, HasSubstr(pid_str(bare.pid()) +
 				     " store_prog       patched: 10-fix (runtime attached)"));
-	EXPECT_THAT(r.out, HasSubstr(pid_str(stopped.pid()) + " store_prog       failed: 10-fix: "
+	EXPECT_THAT(r.out, HasSubstr(pid_str(stopped.pid()) +
+				     " store_prog       failed: 10-fix: "
 				     "attaching the runtime failed: process " +
 				     pid_str(stopped.pid()) + " is stopped"));
 	EXPECT_THAT(r.out, HasSubstr("1 covered (1 now, 0 already), 0 not applicable, 1 failed, "
@@ -79,8 +80,11 @@ TEST_F(Select, AttachGivesTheRuntimeToBareProcessesAndReportsARefusal)
 	r = graft({"apply", "--all", "--from-store", "--exe", prog()});
 	EXPECT_EQ(r.status, 4) << r.out << r.err;
 	EXPECT_THAT(r.out, HasSubstr(pid_str(bare.pid()) + " store_prog       already: 10-fix"));
-	EXPECT_THAT(r.out, HasSubstr(pid_str(stopped.pid()) + " store_prog       without runtime: "
-				     "maps '" + lib_path() + "' but has no graft runtime "
+	EXPECT_THAT(r.out, HasSubstr(pid_str(stopped.pid()) +
+				     " store_prog       without runtime: "
+				     "maps '" +
+				     lib_path() +
+				     "' but has no graft runtime "
 				     "(--attach attaches it)"));
 }
 
@@ -104,8 +108,9 @@ TEST_F(Select, AttachReachesAPrivateTmpAndAWriteExecuteBan)
 	CmdResult r = graft({"apply", "--all", "--attach", module("10-fix"), "--exe", prog()});
 	EXPECT_EQ(r.status, 0) << r.out << r.err;
 	for (pid_t pid : {ns.pid(), banned.pid(), prefork.pid(), child})
-		EXPECT_THAT(r.out, HasSubstr(pid_str(pid) +
-					     " store_prog       patched: 10-fix (runtime attached)"));
+		EXPECT_THAT(r.out,
+			    HasSubstr(pid_str(pid) +
+				      " store_prog       patched: 10-fix (runtime attached)"));
 	EXPECT_EQ(prefork.ask("call"), "call: fixed");
 	EXPECT_EQ(ns.ask("call"), "call: fixed");
 	EXPECT_EQ(banned.ask("call"), "call: fixed");
@@ -120,10 +125,11 @@ public:
 	UnitGroup()
 	{
 		name_ = "graft-itest-" + std::to_string(getpid()) + ".service";
-		for (const char *root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd",
-					 "/sys/fs/cgroup"}) {
+		for (const char *root :
+		     {"/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup"}) {
 			std::string dir = std::string(root) + "/" + name_;
-			if (fs::exists(std::string(root) + "/cgroup.procs") && mkdir(dir.c_str(), 0755) == 0) {
+			if (fs::exists(std::string(root) + "/cgroup.procs") &&
+			    mkdir(dir.c_str(), 0755) == 0) {
 				dir_ = dir;
 				sub_ = dir + "/worker";
 				mkdir(sub_.c_str(), 0755);

@@ -139,8 +139,9 @@ TEST_F(Store, BadStoreEntriesAreLoggedAndSkipped)
 		EXPECT_EQ(p.read_line(), "main: old");
 		ASSERT_TRUE(p.wait_ready());
 		CmdResult log = graft({"log", pid_str(p), "--no-time"});
-		EXPECT_THAT(log.out, HasSubstr("store entry skipped: '" + store() +
-					       "/modules/10-fix.so' is writable by group or others"));
+		EXPECT_THAT(log.out,
+			    HasSubstr("store entry skipped: '" + store() +
+				      "/modules/10-fix.so' is writable by group or others"));
 	}
 	std::ofstream(store() + "/index", std::ios::trunc) << std::string(100, 'x');
 	Target p(prog());
@@ -179,9 +180,10 @@ TEST_F(Store, UpgradeOnDiskThenGc)
 	// apply --all says the same for the new process, and counts it as no failure.
 	CmdResult again = graft({"apply", "--all", "--from-store", "--exe", prog()});
 	EXPECT_EQ(again.status, 0) << again.out << again.err;
-	EXPECT_THAT(again.out, HasSubstr(pid_str(fresh) + " store_prog       not applicable: '" +
-					 lib_path() + "' is build-id " STORE_ID_Y
-					 "; no patch for it (the patch is for " STORE_ID_X ")"));
+	EXPECT_THAT(again.out,
+		    HasSubstr(pid_str(fresh) + " store_prog       not applicable: '" + lib_path() +
+			      "' is build-id " STORE_ID_Y
+			      "; no patch for it (the patch is for " STORE_ID_X ")"));
 	EXPECT_THAT(again.out, HasSubstr(pid_str(old) + " store_prog       already: 10-fix"));
 
 	CmdResult gc = graft({"gc"});

@@ -64,8 +64,8 @@ TEST_F(System, InstallCoversMdwePrivateTmpPreforkAndReportsTheBareProcess)
 
 	CmdResult r = graft({"install", module("10-fix"), "--exe", prog()});
 	EXPECT_EQ(r.status, 4) << r.out << r.err;
-	for (pid_t pid : {plain.pid(), mdwe.pid(), ns.pid(), prefork.pid(), pid_t(std::stoi(kids[1])),
-			  pid_t(std::stoi(kids[2]))})
+	for (pid_t pid : {plain.pid(), mdwe.pid(), ns.pid(), prefork.pid(),
+			  pid_t(std::stoi(kids[1])), pid_t(std::stoi(kids[2]))})
 		EXPECT_THAT(r.out, HasSubstr(pid_str(pid) + " store_prog       patched: 10-fix"));
 	EXPECT_THAT(r.out, HasSubstr(pid_str(bare.pid()) + " store_prog       without runtime"));
 	for (Target *t : {&plain, &mdwe, &ns, &prefork})
@@ -123,7 +123,8 @@ TEST_F(System, InstallCoversTwoProgramsAndTheSeccompWriteExecuteBan)
 	EXPECT_THAT(r.out, HasSubstr(pid_str(banned.pid()) + " store_prog       patched: 10-fix"));
 	for (Target *t : {&one, &two, &banned})
 		EXPECT_EQ(t->ask("call"), "call: fixed");
-	EXPECT_EQ(banned.ask("wx"), "wx: mmap refused, mprotect refused"); // the ban is still in force
+	EXPECT_EQ(banned.ask("wx"),
+		  "wx: mmap refused, mprotect refused"); // the ban is still in force
 
 	// Disabled and enabled again under the ban: the code is written back both ways.
 	CmdResult d = graft({"disable", pid_str(banned.pid()), "10-fix"});
@@ -139,21 +140,23 @@ TEST_F(System, PreloadReachesEveryNewProcessAndTheKillSwitchStopsIt)
 	bool existed = fs::exists("/etc/ld.so.preload");
 	ASSERT_EQ(graft({"install", "--no-apply", module("10-fix")}).status, 0);
 	std::string g = out_dir() + "/bin/graft", ov = dir_ + "/ov";
-	std::string script =
-		"set -e\n"
-		"mkdir -p " + ov + "/up " + ov + "/work\n"
-		"mount -t overlay overlay -o lowerdir=/etc,upperdir=" + ov + "/up,workdir=" + ov +
-		"/work /etc\n"
-		"grep -q '^overlay /etc overlay ' /proc/self/mounts\n" +
-		g + " preload enable\n" +
-		prog() + " </dev/null\n"
-		"touch " + dir_ + "/etc/disable\n" +
-		prog() + " </dev/null\n"
-		"rm " + dir_ + "/etc/disable\n" +
-		g + " preload status\n" +
-		g + " preload disable\n" +
-		prog() + " </dev/null\n" +
-		g + " preload status\n";
+	std::string script = "set -e\n"
+			     "mkdir -p " +
+			     ov + "/up " + ov +
+			     "/work\n"
+			     "mount -t overlay overlay -o lowerdir=/etc,upperdir=" +
+			     ov + "/up,workdir=" + ov +
+			     "/work /etc\n"
+			     "grep -q '^overlay /etc overlay ' /proc/self/mounts\n" +
+			     g + " preload enable\n" + prog() +
+			     " </dev/null\n"
+			     "touch " +
+			     dir_ + "/etc/disable\n" + prog() +
+			     " </dev/null\n"
+			     "rm " +
+			     dir_ + "/etc/disable\n" + g + " preload status\n" + g +
+			     " preload disable\n" + prog() + " </dev/null\n" + g +
+			     " preload status\n";
 	CmdResult r = run({"unshare", "-m", "--propagation", "private", "sh", "-c", script}, 180);
 	if (kSanitized) {
 		EXPECT_EQ(r.status, 1) << r.out << r.err;

@@ -39,7 +39,8 @@ TEST_F(Admission, SquattingSocketRefused)
 		CmdResult r = run_graft(args);
 		EXPECT_EQ(r.status, 1);
 		EXPECT_NE(r.err.find("is served by process " + std::to_string(getpid())),
-			  std::string::npos) << r.err;
+			  std::string::npos)
+			<< r.err;
 		EXPECT_NE(r.err.find("squats its socket"), std::string::npos) << r.err;
 	}
 	close(fd);
@@ -48,9 +49,16 @@ TEST_F(Admission, SquattingSocketRefused)
 // Runs graft as uid/gid 65534 (nobody), with nobody's default socket directory.
 CmdResult graft_as_nobody(const std::vector<std::string> &args)
 {
-	std::vector<std::string> argv{"setpriv", "--reuid=65534", "--regid=65534",
-				      "--clear-groups", "env", "-u", "GRAFT_RUNTIME_DIR", "-u",
-				      "XDG_RUNTIME_DIR", out_dir() + "/bin/graft"};
+	std::vector<std::string> argv{"setpriv",
+				      "--reuid=65534",
+				      "--regid=65534",
+				      "--clear-groups",
+				      "env",
+				      "-u",
+				      "GRAFT_RUNTIME_DIR",
+				      "-u",
+				      "XDG_RUNTIME_DIR",
+				      out_dir() + "/bin/graft"};
 	argv.insert(argv.end(), args.begin(), args.end());
 	return run(argv);
 }
@@ -81,19 +89,20 @@ TEST_F(Admission, NonDumpableRefusesItsOwnUser)
 	ASSERT_TRUE(wait_for_file(rdir + "/" + std::to_string(t.pid()) + ".sock"));
 	std::string pid = std::to_string(t.pid());
 	CmdResult before = graft_as_nobody({"list", pid});
-	EXPECT_EQ(before.status, 0) << "its own user is served while it is dumpable: "
-				    << before.err;
+	EXPECT_EQ(before.status, 0)
+		<< "its own user is served while it is dumpable: " << before.err;
 	ASSERT_EQ(t.ask("nodump"), "nodump on");
 	CmdResult after = graft_as_nobody({"list", pid});
 	EXPECT_EQ(after.status, 1);
 	EXPECT_NE(after.err.find("permission denied: uid 65534 may not control this process "
 				 "(policy): it is not dumpable"),
-		  std::string::npos) << after.err;
+		  std::string::npos)
+		<< after.err;
 	CmdResult root = run_graft({"list", pid});
 	EXPECT_EQ(root.status, 0) << "root is still served: " << root.err;
 	CmdResult hist = run_graft({"history", pid});
-	EXPECT_NE(hist.out.find("connect"), std::string::npos) << "the refusal is audited: "
-							       << hist.out;
+	EXPECT_NE(hist.out.find("connect"), std::string::npos)
+		<< "the refusal is audited: " << hist.out;
 }
 
 } // namespace

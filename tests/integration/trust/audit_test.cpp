@@ -47,7 +47,8 @@ int second_thread(pid_t pid, const std::string &comm)
 // started while it exists).
 class SyslogSink {
 public:
-	explicit SyslogSink(const std::string &path) : path_(path)
+	explicit SyslogSink(const std::string &path)
+	    : path_(path)
 	{
 		fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		sockaddr_un addr{};
@@ -85,7 +86,8 @@ TEST_F(Audit, LoadForceDisableUnloadRecorded)
 	std::string fix = patch_copy("fix");
 	ASSERT_EQ(sign(fix).status, 0);
 	std::string key_id;
-	std::ifstream(keys + "/graft.pub") >> key_id >> key_id >> key_id >> key_id >> key_id >> key_id;
+	std::ifstream(keys + "/graft.pub") >> key_id >> key_id >> key_id >> key_id >> key_id >>
+		key_id;
 	std::string sha = run({"sha256sum", fix}).out.substr(0, 64);
 	std::string unsigned_fix = patch_copy("unsigned");
 
@@ -152,8 +154,7 @@ TEST_F(Audit, LoadForceDisableUnloadRecorded)
 	for (size_t i = 0; i < lines.size(); i++) {
 		const std::string &l = lines[i];
 		SCOPED_TRACE(l);
-		EXPECT_EQ(l.substr(0, l.find(" client_pid=")),
-			  head + actions[i] + " client_uid=0");
+		EXPECT_EQ(l.substr(0, l.find(" client_pid=")), head + actions[i] + " client_uid=0");
 		std::string tail = l.substr(l.find(" pid="));
 		if (i == 0)
 			EXPECT_EQ(tail.rfind(process + " patch=unsigned sha256=", 0), 0u);
@@ -161,10 +162,11 @@ TEST_F(Audit, LoadForceDisableUnloadRecorded)
 			EXPECT_EQ(tail, process + " patch=fix sha256=" + sha + " key=" + key_id +
 						" result=ok");
 		else
-			EXPECT_EQ(tail.rfind(process + " patch=fix sha256=" + sha + " key=" + key_id +
-						     " result=\"patch 'fix' had a transition forced",
-					     0),
-				  0u);
+			EXPECT_EQ(
+				tail.rfind(process + " patch=fix sha256=" + sha + " key=" + key_id +
+						   " result=\"patch 'fix' had a transition forced",
+					   0),
+				0u);
 	}
 	EXPECT_EQ(graft_log(t.pid()).find("action="), std::string::npos)
 		<< "audit records stay out of the runtime's log";

@@ -15,10 +15,9 @@ static int fixed_hold(int fd)
 	return (int)read(fd, &c, 1);
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "tgt_version", .new_func = (void *)fixed_version},
-	{.old_name = "tgt_hold", .new_func = (void *)fixed_hold},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "tgt_version", .new_func = (void *)fixed_version},
+				    {.old_name = "tgt_hold", .new_func = (void *)fixed_hold},
+				    {0}};
 
 static struct graft_object objs[] = {
 	{.name = "libtrusttgt.so.1", .funcs = funcs, .build_id = TGT_ID}, {0}};

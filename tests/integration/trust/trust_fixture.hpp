@@ -41,7 +41,8 @@ inline std::set<std::string> mapped_files(pid_t pid)
 inline bool maps_crypto(pid_t pid)
 {
 	for (const std::string &f : mapped_files(pid))
-		if (f.find("libsodium") != std::string::npos || f.find("libcrypto") != std::string::npos)
+		if (f.find("libsodium") != std::string::npos ||
+		    f.find("libcrypto") != std::string::npos)
 			return true;
 	return false;
 }
@@ -58,7 +59,8 @@ protected:
 		mkdir(keys.c_str(), 0755);
 		policy = dir + "/graft.conf";
 		setenv("GRAFT_POLICY", policy.c_str(), 1);
-		CmdResult k = run_graft({"keygen", "-p", keys + "/graft.pub", "-s", dir + "/graft.key"});
+		CmdResult k =
+			run_graft({"keygen", "-p", keys + "/graft.pub", "-s", dir + "/graft.key"});
 		ASSERT_EQ(k.status, 0) << k.err;
 	}
 	void TearDown() override

@@ -34,7 +34,8 @@ int main(void)
 		if (strcmp(line, "call") == 0) {
 			printf("call: %s\n", tgt_version());
 		} else if (strcmp(line, "hold") == 0) {
-			if (pipe(hold_pipe) != 0 || pthread_create(&thread, NULL, holder, NULL) != 0)
+			if (pipe(hold_pipe) != 0 ||
+			    pthread_create(&thread, NULL, holder, NULL) != 0)
 				printf("hold failed\n");
 			else
 				printf("held\n");

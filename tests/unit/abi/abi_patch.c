@@ -35,30 +35,23 @@ static void abi_post_unpatch(struct graft_object *obj)
 #define ABI_FUNC(fn) (__extension__(void *)(fn))
 
 static struct graft_func abi_exe_funcs[] = {
-	{ .old_name = "abi_exe_func", .new_func = ABI_FUNC(abi_exe_replacement) },
-	{ .old_name = "abi_dup_static", .new_func = ABI_FUNC(abi_exe_replacement),
-	  .old_sympos = 2 },
-	{ 0 }
-};
+	{.old_name = "abi_exe_func", .new_func = ABI_FUNC(abi_exe_replacement)},
+	{.old_name = "abi_dup_static", .new_func = ABI_FUNC(abi_exe_replacement), .old_sympos = 2},
+	{0}};
 
 static struct graft_func abi_lib_funcs[] = {
-	{ .old_name = "abi_lib_func", .new_func = ABI_FUNC(abi_lib_replacement) },
-	{ 0 }
-};
+	{.old_name = "abi_lib_func", .new_func = ABI_FUNC(abi_lib_replacement)}, {0}};
 
 static struct graft_sym abi_lib_syms[] = {
-	{ .name = "abi_static_data", .sympos = 1, .addr = &abi_static_data_addr },
-	{ 0 }
-};
+	{.name = "abi_static_data", .sympos = 1, .addr = &abi_static_data_addr}, {0}};
 
 static struct graft_object abi_objs[] = {
-	{ .name = NULL, .funcs = abi_exe_funcs },
-	{ .name = "libabi_target.so",
-	  .funcs = abi_lib_funcs,
-	  .callbacks = { .pre_patch = abi_pre_patch, .post_unpatch = abi_post_unpatch },
-	  .syms = abi_lib_syms },
-	{ 0 }
-};
+	{.name = NULL, .funcs = abi_exe_funcs},
+	{.name = "libabi_target.so",
+	 .funcs = abi_lib_funcs,
+	 .callbacks = {.pre_patch = abi_pre_patch, .post_unpatch = abi_post_unpatch},
+	 .syms = abi_lib_syms},
+	{0}};
 
 static struct graft_patch abi_patch = {
 	.objs = abi_objs,

@@ -54,8 +54,11 @@ graft_sym abi_lib_syms[] = {
 
 graft_object abi_objs[] = {
 	{nullptr, abi_exe_funcs, {nullptr, nullptr, nullptr, nullptr}, nullptr, nullptr},
-	{"libabi_target.so", abi_lib_funcs, {abi_pre_patch, nullptr, nullptr, abi_post_unpatch},
-	 abi_lib_syms, nullptr},
+	{"libabi_target.so",
+	 abi_lib_funcs,
+	 {abi_pre_patch, nullptr, nullptr, abi_post_unpatch},
+	 abi_lib_syms,
+	 nullptr},
 	{nullptr, nullptr, {nullptr, nullptr, nullptr, nullptr}, nullptr, nullptr},
 };
 

@@ -100,9 +100,9 @@ void check_module(const char *path)
 	EXPECT_EQ(objs[1].callbacks.pre_unpatch, nullptr);
 	ASSERT_NE(objs[1].callbacks.post_unpatch, nullptr);
 	objs[1].callbacks.post_unpatch(&objs[1]);
-	EXPECT_EQ(g_log, (std::vector<std::string>{
-				 "abi_patch: pre_patch of 'libabi_target.so' (state 0)",
-				 "abi_patch: post_unpatch of 'libabi_target.so'"}));
+	EXPECT_EQ(g_log,
+		  (std::vector<std::string>{"abi_patch: pre_patch of 'libabi_target.so' (state 0)",
+					    "abi_patch: post_unpatch of 'libabi_target.so'"}));
 
 	EXPECT_EQ(objs[2].funcs, nullptr); // end of objects
 	dlclose(handle);
@@ -110,8 +110,20 @@ void check_module(const char *path)
 
 } // namespace
 
-TEST(Abi, C99Module) { check_module(ABI_MODULE_C99); }
-TEST(Abi, Cxx11Module) { check_module(ABI_MODULE_CXX11); }
-TEST(Abi, Cxx20Module) { check_module(ABI_MODULE_CXX20); }
+TEST(Abi, C99Module)
+{
+	check_module(ABI_MODULE_C99);
+}
+TEST(Abi, Cxx11Module)
+{
+	check_module(ABI_MODULE_CXX11);
+}
+TEST(Abi, Cxx20Module)
+{
+	check_module(ABI_MODULE_CXX20);
+}
 
-TEST(Abi, PatchSymbolName) { EXPECT_STREQ(GRAFT_PATCH_SYMBOL, "graft_patch_export"); }
+TEST(Abi, PatchSymbolName)
+{
+	EXPECT_STREQ(GRAFT_PATCH_SYMBOL, "graft_patch_export");
+}

@@ -9,7 +9,9 @@
 #include "arch/x86_64/site.hpp"
 
 extern "C" {
-#define CORPUS(name) int name(int); extern char name##_end[];
+#define CORPUS(name)   \
+	int name(int); \
+	extern char name##_end[];
 CORPUS(corpus_rip_load)
 CORPUS(corpus_lea)
 CORPUS(corpus_short_jcc)
@@ -40,8 +42,14 @@ namespace arch_test {
 
 using Fn = int (*)(int);
 
-inline uintptr_t addr(const void *p) { return reinterpret_cast<uintptr_t>(p); }
-inline uintptr_t addr(Fn f) { return reinterpret_cast<uintptr_t>(f); }
+inline uintptr_t addr(const void *p)
+{
+	return reinterpret_cast<uintptr_t>(p);
+}
+inline uintptr_t addr(Fn f)
+{
+	return reinterpret_cast<uintptr_t>(f);
+}
 
 // site_prepare on a corpus function; asserts on refusal through the returned reason.
 graft::arch::Site *prepare(Fn f, const void *end, const char *name, std::string *why);

@@ -18,7 +18,7 @@ struct PfeCase {
 	const char *name;
 	Fn fn;
 	const void *end;
-	int add;           // original answer: x + add
+	int add;	    // original answer: x + add
 	unsigned entry_nop; // offset of the 2-byte entry NOP (4 after endbr64)
 };
 
@@ -31,7 +31,8 @@ const PfeCase kPfe[] = {
 
 class Patchable : public ::testing::TestWithParam<PfeCase> {};
 
-TEST_P(Patchable, InstallCallOriginalRemove) {
+TEST_P(Patchable, InstallCallOriginalRemove)
+{
 	const PfeCase &c = GetParam();
 	std::string why;
 	Site *s = prepare(c.fn, c.end, c.name, &why);
@@ -65,7 +66,8 @@ TEST_P(Patchable, InstallCallOriginalRemove) {
 INSTANTIATE_TEST_SUITE_P(Entries, Patchable, ::testing::ValuesIn(kPfe),
 			 [](const auto &info) { return std::string(info.param.name); });
 
-TEST(Patchable, CompiledWithFlag) {
+TEST(Patchable, CompiledWithFlag)
+{
 	std::string why;
 	// Size from the compiler is unknown here; the pattern needs only the entry bytes.
 	Site *s = site_prepare(addr(pfe_c_add), 16, "pfe_c_add", &why);
@@ -78,7 +80,8 @@ TEST(Patchable, CompiledWithFlag) {
 	EXPECT_EQ(call(addr(pfe_c_add), 1), 1006);
 }
 
-TEST(Patchable, BatchMixedWithDetours) {
+TEST(Patchable, BatchMixedWithDetours)
+{
 	std::string why;
 	Site *sites[3] = {prepare(pfe_gcc, pfe_gcc_end, "pfe_gcc", &why),
 			  prepare(pfe_clang, pfe_clang_end, "pfe_clang", &why),

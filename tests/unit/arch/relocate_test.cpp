@@ -12,13 +12,17 @@
 using namespace graft::arch;
 using namespace arch_test;
 
-extern "C" int corpus_thrower(int x) {
+extern "C" int corpus_thrower(int x)
+{
 	if (x)
 		throw std::runtime_error("thrown by g");
 	return 41;
 }
 
-extern "C" int repl_answer(int x) { return x + 9000; }
+extern "C" int repl_answer(int x)
+{
+	return x + 9000;
+}
 
 namespace {
 
@@ -45,7 +49,8 @@ const Case kCases[] = {
 
 class Relocate : public ::testing::TestWithParam<Case> {};
 
-TEST_P(Relocate, InstallCallOriginalRemove) {
+TEST_P(Relocate, InstallCallOriginalRemove)
+{
 	const Case &c = GetParam();
 	std::string why;
 	Site *s = prepare(c.fn, c.end, c.name, &why);
@@ -71,10 +76,12 @@ TEST_P(Relocate, InstallCallOriginalRemove) {
 	EXPECT_EQ(prepare(c.fn, c.end, c.name, &why), s);
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, Relocate, ::testing::ValuesIn(kCases),
-			 [](const auto &info) { return std::string(info.param.name) + "_" + std::to_string(info.index); });
+INSTANTIATE_TEST_SUITE_P(Corpus, Relocate, ::testing::ValuesIn(kCases), [](const auto &info) {
+	return std::string(info.param.name) + "_" + std::to_string(info.index);
+});
 
-TEST(Relocate, RipCmpSeesDataThroughTrampoline) {
+TEST(Relocate, RipCmpSeesDataThroughTrampoline)
+{
 	std::string why;
 	Site *s = prepare(corpus_rip_cmp, corpus_rip_cmp_end, "corpus_rip_cmp", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -84,7 +91,8 @@ TEST(Relocate, RipCmpSeesDataThroughTrampoline) {
 	EXPECT_EQ(call(site_original(s), 0), 801);
 }
 
-TEST(Relocate, EndbrStaysAtEntry) {
+TEST(Relocate, EndbrStaysAtEntry)
+{
 	std::string why;
 	Site *s = prepare(corpus_endbr, corpus_endbr_end, "corpus_endbr", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -103,19 +111,23 @@ struct Refusal {
 };
 
 const Refusal kRefusals[] = {
-	{"corpus_ret1", corpus_ret1, corpus_ret1_end, "function 'corpus_ret1' is too short to patch (1 bytes)"},
-	{"corpus_short3", corpus_short3, corpus_short3_end, "function 'corpus_short3' is too short to patch (3 bytes)"},
+	{"corpus_ret1", corpus_ret1, corpus_ret1_end,
+	 "function 'corpus_ret1' is too short to patch (1 bytes)"},
+	{"corpus_short3", corpus_short3, corpus_short3_end,
+	 "function 'corpus_short3' is too short to patch (3 bytes)"},
 	{"corpus_call_mid", corpus_call_mid, corpus_call_mid_end,
 	 "function 'corpus_call_mid' has a call at +0x1 that does not end the bytes to overwrite"},
 	{"corpus_branch_into", corpus_branch_into, corpus_branch_into_end,
-	 "function 'corpus_branch_into' has a branch at +0xa into the bytes to overwrite (target +0x1)"},
+	 "function 'corpus_branch_into' has a branch at +0xa into the bytes to overwrite (target "
+	 "+0x1)"},
 	{"corpus_syscall", corpus_syscall, corpus_syscall_end,
 	 "function 'corpus_syscall' has 'syscall' at +0x4 in the bytes to overwrite"},
 };
 
 class Refuse : public ::testing::TestWithParam<Refusal> {};
 
-TEST_P(Refuse, WithReason) {
+TEST_P(Refuse, WithReason)
+{
 	const Refusal &r = GetParam();
 	auto before = bytes(addr(r.fn), 4);
 	std::string why;
@@ -127,7 +139,8 @@ TEST_P(Refuse, WithReason) {
 INSTANTIATE_TEST_SUITE_P(Corpus, Refuse, ::testing::ValuesIn(kRefusals),
 			 [](const auto &info) { return std::string(info.param.name); });
 
-TEST(Refuse, UnknownSize) {
+TEST(Refuse, UnknownSize)
+{
 	std::string why;
 	EXPECT_EQ(site_prepare(addr(corpus_frame), 0, "corpus_frame", &why), nullptr);
 	EXPECT_NE(why.find("size of function 'corpus_frame' is unknown"), std::string::npos) << why;
@@ -135,7 +148,8 @@ TEST(Refuse, UnknownSize) {
 
 // push rbx; call g: relocated as push(original return address) + jmp g, so an exception
 // thrown by g unwinds through the real corpus_call_throw and reaches this frame.
-TEST(Relocate, ExceptionThroughRelocatedCall) {
+TEST(Relocate, ExceptionThroughRelocatedCall)
+{
 	std::string why;
 	Site *s = prepare(corpus_call_throw, corpus_call_throw_end, "corpus_call_throw", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -157,20 +171,24 @@ TEST(Relocate, ExceptionThroughRelocatedCall) {
 std::atomic<int> g_hook_calls{0};
 void *g_hook_cookie = nullptr;
 
-extern "C" long repl_args(long a, long b, long c, long d, long e, long f, double x0, double x1, double x2,
-			  double x3, double x4, double x5, double x6, double x7) {
-	bool ok = a == 1 && b == -2 && c == 3 && d == 0x123456789abcLL && e == 5 && f == 6 && x0 == 0.5 &&
-		  x1 == 1.5 && x2 == -2.5 && x3 == 3.25 && x4 == 4e10 && x5 == -5.5 && x6 == 6.125 && x7 == 7.75;
+extern "C" long repl_args(long a, long b, long c, long d, long e, long f, double x0, double x1,
+			  double x2, double x3, double x4, double x5, double x6, double x7)
+{
+	bool ok = a == 1 && b == -2 && c == 3 && d == 0x123456789abcLL && e == 5 && f == 6 &&
+		  x0 == 0.5 && x1 == 1.5 && x2 == -2.5 && x3 == 3.25 && x4 == 4e10 && x5 == -5.5 &&
+		  x6 == 6.125 && x7 == 7.75;
 	return ok ? 4242 : -1;
 }
 
-uintptr_t count_hook(void *cookie, Site *, uintptr_t) {
+uintptr_t count_hook(void *cookie, Site *, uintptr_t)
+{
 	g_hook_calls.fetch_add(1, std::memory_order_relaxed);
 	g_hook_cookie = cookie;
 	return addr(reinterpret_cast<const void *>(&repl_args));
 }
 
-TEST(Transition, ArgumentsPassThrough) {
+TEST(Transition, ArgumentsPassThrough)
+{
 	std::string why;
 	Site *s = prepare(corpus_plain, corpus_plain_end, "corpus_plain", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -179,12 +197,14 @@ TEST(Transition, ArgumentsPassThrough) {
 	set_select_hook(count_hook);
 	site_set_target(s, site_transition(s));
 	ASSERT_TRUE(install(s, &why)) << why;
-	using ArgsFn = long (*)(long, long, long, long, long, long, double, double, double, double, double, double,
-				double, double);
+	using ArgsFn = long (*)(long, long, long, long, long, long, double, double, double, double,
+				double, double, double, double);
 	ArgsFn volatile fn = reinterpret_cast<ArgsFn>(reinterpret_cast<void *>(corpus_plain));
 	g_hook_calls = 0;
 	for (int i = 0; i < 3; ++i)
-		EXPECT_EQ(fn(1, -2, 3, 0x123456789abcLL, 5, 6, 0.5, 1.5, -2.5, 3.25, 4e10, -5.5, 6.125, 7.75), 4242);
+		EXPECT_EQ(fn(1, -2, 3, 0x123456789abcLL, 5, 6, 0.5, 1.5, -2.5, 3.25, 4e10, -5.5,
+			     6.125, 7.75),
+			  4242);
 	EXPECT_EQ(g_hook_calls.load(), 3);
 	EXPECT_EQ(g_hook_cookie, &cookie);
 	// Default hook: the original.
@@ -196,7 +216,8 @@ TEST(Transition, ArgumentsPassThrough) {
 
 // --- direct mode ---
 
-TEST(Direct, EntryJumpsStraightToTarget) {
+TEST(Direct, EntryJumpsStraightToTarget)
+{
 	std::string why;
 	Site *s = prepare(corpus_frame, corpus_frame_end, "corpus_frame", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -222,7 +243,8 @@ TEST(Direct, EntryJumpsStraightToTarget) {
 
 // --- /proc/self/mem fallback ---
 
-TEST(ProcMem, InstallAndRemoveWithoutMprotect) {
+TEST(ProcMem, InstallAndRemoveWithoutMprotect)
+{
 	std::string why;
 	Site *s = prepare(corpus_lea, corpus_lea_end, "corpus_lea", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -238,7 +260,8 @@ TEST(ProcMem, InstallAndRemoveWithoutMprotect) {
 	EXPECT_EQ(call(addr(corpus_lea), 1), 202);
 }
 
-TEST(Batch, AllOrNothingOnDuplicate) {
+TEST(Batch, AllOrNothingOnDuplicate)
+{
 	std::string why;
 	Site *a = prepare(corpus_rip_load, corpus_rip_load_end, "corpus_rip_load", &why);
 	ASSERT_NE(a, nullptr) << why;

@@ -22,11 +22,15 @@ using namespace arch_test;
 
 extern "C" int repl_answer(int x);
 
-extern "C" int repl_spin(volatile char *) { return 2; }
+extern "C" int repl_spin(volatile char *)
+{
+	return 2;
+}
 
 namespace {
 
-TEST(Threads, CallersInTightLoopsWhileInstallingAndRemoving) {
+TEST(Threads, CallersInTightLoopsWhileInstallingAndRemoving)
+{
 	std::string why;
 	Site *sites[3] = {prepare(corpus_frame, corpus_frame_end, "corpus_frame", &why),
 			  prepare(pfe_gcc, pfe_gcc_end, "pfe_gcc", &why),
@@ -65,7 +69,8 @@ TEST(Threads, CallersInTightLoopsWhileInstallingAndRemoving) {
 	EXPECT_GT(calls.load(), 1000);
 	PatchStats st1 = patch_stats();
 	std::printf("calls %ld, int3 traps redirected %lu, threads moved %lu\n", calls.load(),
-		    st1.traps_redirected - st0.traps_redirected, st1.threads_moved - st0.threads_moved);
+		    st1.traps_redirected - st0.traps_redirected,
+		    st1.threads_moved - st0.threads_moved);
 	for (Site *s : sites)
 		site_set_target(s, site_original(s));
 }
@@ -73,12 +78,13 @@ TEST(Threads, CallersInTightLoopsWhileInstallingAndRemoving) {
 // corpus_spin loops inside its first 6 bytes (the relocated range) until *flag != 0. A
 // thread parked there must be moved into the trampoline, where it keeps spinning and then
 // finishes the original body (returns 1); new calls get the replacement.
-TEST(Threads, ThreadInsidePrologueIsMoved) {
+TEST(Threads, ThreadInsidePrologueIsMoved)
+{
 	std::string why;
 	using SpinFn = int (*)(volatile char *);
 	Site *s = site_prepare(addr(reinterpret_cast<void *>(corpus_spin)),
-			       addr(corpus_spin_end) - addr(reinterpret_cast<void *>(corpus_spin)), "corpus_spin",
-			       &why);
+			       addr(corpus_spin_end) - addr(reinterpret_cast<void *>(corpus_spin)),
+			       "corpus_spin", &why);
 	ASSERT_NE(s, nullptr) << why;
 	site_set_target(s, addr(reinterpret_cast<void *>(repl_spin)));
 	volatile char flag = 0;
@@ -108,7 +114,8 @@ TEST(Threads, ThreadInsidePrologueIsMoved) {
 	EXPECT_EQ(f(&one), 1);
 }
 
-TEST(Threads, ThreadBlockingTheSignalFailsCleanly) {
+TEST(Threads, ThreadBlockingTheSignalFailsCleanly)
+{
 	std::string why;
 	Site *s = prepare(corpus_short_jcc, corpus_short_jcc_end, "corpus_short_jcc", &why);
 	ASSERT_NE(s, nullptr) << why;
@@ -134,7 +141,8 @@ TEST(Threads, ThreadBlockingTheSignalFailsCleanly) {
 	set_thread_fixup_timeout_ms(2000);
 	stop = true;
 	blocker.join();
-	EXPECT_NE(why.find("thread " + std::to_string(tid.load()) + " (blocker) blocks the signal"), std::string::npos)
+	EXPECT_NE(why.find("thread " + std::to_string(tid.load()) + " (blocker) blocks the signal"),
+		  std::string::npos)
 		<< why;
 	EXPECT_FALSE(site_installed(s));
 	EXPECT_EQ(bytes(addr(corpus_short_jcc), 16), before);
@@ -142,7 +150,8 @@ TEST(Threads, ThreadBlockingTheSignalFailsCleanly) {
 	site_set_target(s, site_original(s));
 }
 
-TEST(Threads, ThreadsInSystemCallsAreNotSignalled) {
+TEST(Threads, ThreadsInSystemCallsAreNotSignalled)
+{
 	std::string why;
 	Site *s = prepare(corpus_rip_load, corpus_rip_load_end, "corpus_rip_load", &why);
 	ASSERT_NE(s, nullptr) << why;

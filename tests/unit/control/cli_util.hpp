@@ -84,7 +84,7 @@ protected:
 		if (!*kCli || access(kCli, X_OK) != 0)
 			GTEST_SKIP() << "graft CLI not built";
 		fake_reset();
-		server_dir();  // also exports GRAFT_RUNTIME_DIR for the CLI
+		server_dir(); // also exports GRAFT_RUNTIME_DIR for the CLI
 		pid = std::to_string(getpid());
 	}
 	std::string pid;

@@ -121,7 +121,7 @@ TransitionView transition_status()
 	std::lock_guard<std::mutex> g(fake().lock);
 	test::FakeCore &f = fake();
 	if (f.active_polls >= 0 && f.status_calls++ >= f.active_polls)
-		f.transition = {};  // completed
+		f.transition = {}; // completed
 	return f.transition;
 }
 

@@ -70,7 +70,8 @@ struct Client {
 	{
 		size_t done = 0;
 		while (done < data.size()) {
-			ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+			ssize_t n =
+				::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)

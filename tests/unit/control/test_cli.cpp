@@ -33,16 +33,23 @@ TEST_F(Cli, ListTableAndJson)
 {
 	core::FuncView f{"do_work", 0, 0x401000, 0x7f0000001000, "patchable", true, true};
 	core::FuncView g{"helper", 2, 0, 0, "", false, false};
-	test::fake().patches = {
-		core::PatchView{"fix", "/p/fix.so", true, "", {core::ObjectView{"demo", true, true, {f, g}}},
-				false, false, 1},
-		core::PatchView{"old", "/p/old.so", false, "", {}, false, true, 0},
-		core::PatchView{"cum", "/p/cum.so", true, "", {}, true, false, 2}};
+	test::fake().patches = {core::PatchView{"fix",
+						"/p/fix.so",
+						true,
+						"",
+						{core::ObjectView{"demo", true, true, {f, g}}},
+						false,
+						false,
+						1},
+				core::PatchView{"old", "/p/old.so", false, "", {}, false, true, 0},
+				core::PatchView{"cum", "/p/cum.so", true, "", {}, true, false, 2}};
 	CliRun r = run_cli("list " + pid);
 	EXPECT_EQ(r.status, 0) << r.err;
-	EXPECT_NE(r.out.find("fix  (enabled, stack order 1)  /p/fix.so"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("fix  (enabled, stack order 1)  /p/fix.so"), std::string::npos)
+		<< r.out;
 	EXPECT_NE(r.out.find("old  (replaced)  /p/old.so"), std::string::npos) << r.out;
-	EXPECT_NE(r.out.find("cum  (enabled, replace, stack order 2)  /p/cum.so"), std::string::npos)
+	EXPECT_NE(r.out.find("cum  (enabled, replace, stack order 2)  /p/cum.so"),
+		  std::string::npos)
 		<< r.out;
 	EXPECT_NE(r.out.find("object demo  (loaded, patched)"), std::string::npos) << r.out;
 	EXPECT_NE(r.out.find("do_work"), std::string::npos);
@@ -86,8 +93,9 @@ TEST_F(Cli, NamedCommands)
 	r = run_cli("unload " + pid + " fix --json");
 	EXPECT_EQ(json::parse(r.out)["name"], "fix");
 	// enable and disable ask once whether their transition is still running.
-	EXPECT_EQ(test::fake_calls(), (std::vector<std::string>{"enable fix", "status", "disable fix",
-								"status", "unload fix"}));
+	EXPECT_EQ(test::fake_calls(),
+		  (std::vector<std::string>{"enable fix", "status", "disable fix", "status",
+					    "unload fix"}));
 }
 
 TEST_F(Cli, LogDmesgStyle)
@@ -170,7 +178,7 @@ TEST_F(Cli, TimeoutAndProcessDyingMidRequest)
 		<< r.err;
 
 	std::thread killer([&] {
-		close(accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC));  // the timed-out request's
+		close(accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC)); // the timed-out request's
 		int cfd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
 		kill(victim, SIGKILL);
 		waitpid(victim, nullptr, 0);

@@ -32,9 +32,14 @@ using test::run_cli;
 
 core::TransitionView patching_fix()
 {
-	return core::TransitionView{
-		true, "fix", "patching", 64, 62, 1200000,
-		{{1234, "worker-3", "sleeping in busymod_work_func"}, {1240, "blocker", "blocks the signal"}}};
+	return core::TransitionView{true,
+				    "fix",
+				    "patching",
+				    64,
+				    62,
+				    1200000,
+				    {{1234, "worker-3", "sleeping in busymod_work_func"},
+				     {1240, "blocker", "blocks the signal"}}};
 }
 
 // calls: `first` and then `polls` status requests.
@@ -52,7 +57,7 @@ TEST_F(Cli, EnableWaitsUntilTheTransitionCompletes)
 	CliRun r = run_cli("enable " + pid + " fix");
 	EXPECT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(r.out, "enabled patch 'fix' in " + pid + "\n");
-	EXPECT_EQ(r.err, "");  // stderr is no terminal: no progress line
+	EXPECT_EQ(r.err, ""); // stderr is no terminal: no progress line
 	EXPECT_EQ(fake_calls(), then_polls("enable fix", 4));
 }
 
@@ -80,18 +85,19 @@ TEST_F(Cli, LoadWaitsButNotWithoutEnable)
 
 TEST_F(Cli, TimeoutLeavesItRunningWithExit3)
 {
-	fake().transition = patching_fix();  // never completes
+	fake().transition = patching_fix(); // never completes
 	CliRun r = run_cli("enable " + pid + " fix --timeout 1");
 	EXPECT_EQ(r.status, 3);
 	EXPECT_EQ(r.out, "");
 	EXPECT_EQ(r.err, "graft: patch 'fix' is still patching after 1 s: 2 of 64 threads hold it "
-			 "(see 'graft status " + pid + "'); it goes on in the background\n");
+			 "(see 'graft status " +
+				 pid + "'); it goes on in the background\n");
 	std::vector<std::string> calls = fake_calls();
-	EXPECT_GE(calls.size(), 3u);  // polled more than once in that second
+	EXPECT_GE(calls.size(), 3u); // polled more than once in that second
 
 	r = run_cli("--json enable " + pid + " fix --timeout 1");
 	EXPECT_EQ(r.status, 3);
-	json j = json::parse(r.out);  // exactly one JSON document
+	json j = json::parse(r.out); // exactly one JSON document
 	EXPECT_EQ(j["ok"], true);
 	EXPECT_EQ(j["complete"], false);
 	EXPECT_EQ(j["transition"]["threads_switched"], 62);
@@ -137,7 +143,8 @@ TEST_F(Cli, AnotherPatchsTransitionIsNotWaitedFor)
 
 TEST_F(Cli, RefusedRequestIsExit1WithoutWaiting)
 {
-	fake().result = core::Result::fail("patch 'other' is in transition: wait for it or force it");
+	fake().result =
+		core::Result::fail("patch 'other' is in transition: wait for it or force it");
 	fake().transition = patching_fix();
 	CliRun r = run_cli("enable " + pid + " fix");
 	EXPECT_EQ(r.status, 1);
@@ -179,8 +186,8 @@ TEST_F(Cli, ForceWarnsOrFails)
 	r = run_cli("force " + pid);
 	EXPECT_EQ(r.status, 1);
 	EXPECT_EQ(r.out, "");
-	EXPECT_EQ(r.err, "graft: cannot force the transition in " + pid +
-				 ": no transition in progress\n");
+	EXPECT_EQ(r.err,
+		  "graft: cannot force the transition in " + pid + ": no transition in progress\n");
 	r = run_cli("force " + pid + " --json");
 	EXPECT_EQ(r.status, 1);
 	EXPECT_EQ(json::parse(r.out)["ok"], false);
@@ -261,14 +268,15 @@ TEST_F(Cli, ProcessExitingWhileWaiting)
 	std::string vpath = socket_path(test::server_dir(), victim);
 	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
 	path = vpath;
-	json transition = {{"patch", "fix"}, {"direction", "patching"}, {"threads_total", 2},
-			   {"threads_switched", 1}, {"elapsed_usec", 5}, {"holding", json::array()}};
+	json transition = {{"patch", "fix"},	 {"direction", "patching"},
+			   {"threads_total", 2}, {"threads_switched", 1},
+			   {"elapsed_usec", 5},	 {"holding", json::array()}};
 	std::thread server([&] {
 		serve_one(lfd, R"({"v":1,"ok":true,"name":"fix"})");
 		serve_one(lfd, json{{"v", 1}, {"ok", true}, {"transition", transition}}.dump());
 		kill(victim, SIGKILL);
 		waitpid(victim, nullptr, 0);
-		close(lfd);  // a poll already queued in the backlog sees the connection drop
+		close(lfd); // a poll already queued in the backlog sees the connection drop
 		unlink(path.c_str());
 	});
 	CliRun r = run_cli("enable " + vpid + " fix");

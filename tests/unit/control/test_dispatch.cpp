@@ -151,9 +151,15 @@ TEST_F(Dispatch, StatusWithoutTransitionIsNull)
 
 TEST_F(Dispatch, StatusRendersTheTransition)
 {
-	fake().transition = core::TransitionView{
-		true, "fix", "patching", 64, 62, 1200000,
-		{{1234, "worker-3", "sleeping in busymod_work_func"}, {1240, "blocker", "blocks the signal"}}};
+	fake().transition =
+		core::TransitionView{true,
+				     "fix",
+				     "patching",
+				     64,
+				     62,
+				     1200000,
+				     {{1234, "worker-3", "sleeping in busymod_work_func"},
+				      {1240, "blocker", "blocks the signal"}}};
 	json r = call(R"({"cmd":"status"})");
 	ASSERT_TRUE(r["ok"].get<bool>()) << r;
 	const json &t = r["transition"];
@@ -163,7 +169,8 @@ TEST_F(Dispatch, StatusRendersTheTransition)
 	EXPECT_EQ(t["threads_switched"], 62);
 	EXPECT_EQ(t["elapsed_usec"], 1200000);
 	ASSERT_EQ(t["holding"].size(), 2u);
-	EXPECT_EQ(t["holding"][0], (json{{"tid", 1234}, {"name", "worker-3"},
+	EXPECT_EQ(t["holding"][0], (json{{"tid", 1234},
+					 {"name", "worker-3"},
 					 {"reason", "sleeping in busymod_work_func"}}));
 	EXPECT_EQ(t["holding"][1]["reason"], "blocks the signal");
 }
@@ -180,8 +187,7 @@ TEST_F(Dispatch, ForceNamesThePatchOrReportsTheCoreError)
 	EXPECT_FALSE(r["ok"].get<bool>());
 	EXPECT_EQ(error_of(r), "no transition in progress");
 	EXPECT_FALSE(r.contains("patch"));
-	EXPECT_EQ(fake_calls(),
-		  (std::vector<std::string>{"status", "force", "status", "force"}));
+	EXPECT_EQ(fake_calls(), (std::vector<std::string>{"status", "force", "status", "force"}));
 }
 
 TEST_F(Dispatch, MalformedJsonClosesConnection)

@@ -83,7 +83,7 @@ TEST_F(Server, OversizedRequestClosedAndServerServesNextClient)
 {
 	{
 		Client c(server_socket());
-		c.send(std::string(kMaxRequestBytes + 5000, 'x'));  // no newline
+		c.send(std::string(kMaxRequestBytes + 5000, 'x')); // no newline
 		json r = json::parse(c.line());
 		EXPECT_FALSE(r["ok"].get<bool>());
 		EXPECT_NE(r["error"].get<std::string>().find("longer than 65536 bytes"),
@@ -149,7 +149,8 @@ TEST_F(Server, ThreadIsNamedAndBlocksAllSignals)
 	while (std::getline(status, line))
 		if (line.rfind("SigBlk:", 0) == 0)
 			blocked = std::stoull(line.substr(7), nullptr, 16);
-	for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGPIPE, SIGCHLD, SIGALRM, SIGRTMIN + 2, SIGRTMAX})
+	for (int sig :
+	     {SIGINT, SIGTERM, SIGUSR1, SIGPIPE, SIGCHLD, SIGALRM, SIGRTMIN + 2, SIGRTMAX})
 		EXPECT_TRUE(blocked & (1ull << (sig - 1))) << "signal " << sig << " not blocked";
 	// The caller's mask is restored: this thread blocks nothing new.
 	sigset_t mine;
@@ -202,9 +203,9 @@ TEST_F(Server, ForkChildGetsItsOwnServer)
 		control_after_fork_child();
 		std::string mine = control::socket_path(test::server_dir(), getpid());
 		Client c(mine);
-		int ok = c.connected() &&
-			 json::parse(c.ask(R"({"cmd":"info"})"))["pid"] == getpid();
-		control_stop();  // as the exit destructor would
+		int ok =
+			c.connected() && json::parse(c.ask(R"({"cmd":"info"})"))["pid"] == getpid();
+		control_stop(); // as the exit destructor would
 		struct stat st;
 		ok = ok && stat(mine.c_str(), &st) != 0;
 		ok = ok && write(pipefd[1], "x", 1) == 1;
@@ -226,7 +227,7 @@ TEST_F(Server, StopRemovesSocketAndStartRebinds)
 	control_stop();
 	struct stat st;
 	EXPECT_NE(stat(server_socket().c_str(), &st), 0);
-	control_stop();  // twice is fine
+	control_stop(); // twice is fine
 	std::string why;
 	ASSERT_TRUE(control_start(&why)) << why;
 	Client c(server_socket());

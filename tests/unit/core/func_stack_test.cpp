@@ -76,7 +76,8 @@ protected:
 	void TearDown() override
 	{
 		EXPECT_EQ(core::func_stack_count(), 0u);
-		EXPECT_EQ(memcmp(original, reinterpret_cast<void *>(&fs_target), sizeof(original)), 0)
+		EXPECT_EQ(memcmp(original, reinterpret_cast<void *>(&fs_target), sizeof(original)),
+			  0)
 			<< "the original bytes come back when the last patch goes";
 	}
 	unsigned char original[16];
@@ -157,7 +158,8 @@ TEST_F(FuncStackTest, SteadyStateJumpsDirectlyToTheTopReplacement)
 	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_b));
 	EXPECT_EQ(call(1), 201);
 	core::unpatch_object(b.obj);
-	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a)) << "back to the one below";
+	EXPECT_EQ(entry_jump_dest(), reinterpret_cast<uintptr_t>(&repl_a))
+		<< "back to the one below";
 	EXPECT_EQ(call(1), 101);
 	core::unpatch_object(a.obj);
 	EXPECT_EQ(arch::site_direct(site), 0u);

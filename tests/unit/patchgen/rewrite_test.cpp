@@ -48,8 +48,10 @@ TEST(PatchgenRewrite, CallGoesThroughAStub)
 TEST(PatchgenRewrite, LeaAndLoadUseTheDestination)
 {
 	RewriteOutput o = rewrite("\tleaq\tT_table+8(%rip), %rbp\n\tmovl\tT_count(%rip), %ecx\n");
-	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_0(%rip), %rbp\n\tleaq\t8(%rbp), %rbp\n")) << o.text;
-	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_1(%rip), %rcx\n\tmovl\t(%rcx), %ecx\n")) << o.text;
+	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_0(%rip), %rbp\n\tleaq\t8(%rbp), %rbp\n"))
+		<< o.text;
+	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_1(%rip), %rcx\n\tmovl\t(%rcx), %ecx\n"))
+		<< o.text;
 }
 
 TEST(PatchgenRewrite, StoreKeepsTheRedZoneAndTheCfa)
@@ -83,9 +85,11 @@ TEST(PatchgenRewrite, LockPrefixOnItsOwnLineStaysWithItsInstruction)
 
 TEST(PatchgenRewrite, GotEntriesBecomeSlotsAndExternDataGoesThroughTheGot)
 {
-	RewriteOutput o = rewrite("\tmovq\tT_p@GOTPCREL(%rip), %rax\n\tmovq\text_stdout(%rip), %rdi\n");
+	RewriteOutput o =
+		rewrite("\tmovq\tT_p@GOTPCREL(%rip), %rax\n\tmovq\text_stdout(%rip), %rdi\n");
 	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_0(%rip), %rax")) << o.text;
-	EXPECT_TRUE(has(o, "\tmovq\text_stdout@GOTPCREL(%rip), %rdi\n\tmovq\t(%rdi), %rdi")) << o.text;
+	EXPECT_TRUE(has(o, "\tmovq\text_stdout@GOTPCREL(%rip), %rdi\n\tmovq\t(%rdi), %rdi"))
+		<< o.text;
 }
 
 TEST(PatchgenRewrite, IndirectCallThroughATargetPointer)
@@ -104,15 +108,16 @@ TEST(PatchgenRewrite, OnlyTheChangedFunctionIsRewritten)
 
 TEST(PatchgenRewrite, RefusesWhatItDoesNotKnow)
 {
-	EXPECT_THROW(rewrite("\tpushq\tT_v(%rip)\n"), Refusal);           // moves the stack
-	EXPECT_THROW(rewrite("\tmovl\t$T_v, %eax\n"), Refusal);           // non-PIC immediate
-	EXPECT_THROW(rewrite("\tmovl\tT_v(,%rax,4), %eax\n"), Refusal);   // absolute address
+	EXPECT_THROW(rewrite("\tpushq\tT_v(%rip)\n"), Refusal);		   // moves the stack
+	EXPECT_THROW(rewrite("\tmovl\t$T_v, %eax\n"), Refusal);		   // non-PIC immediate
+	EXPECT_THROW(rewrite("\tmovl\tT_v(,%rax,4), %eax\n"), Refusal);	   // absolute address
 	EXPECT_THROW(rewrite("\tmovl\t%fs:T_tls@tpoff, %eax\n"), Refusal); // target TLS
-	EXPECT_THROW(rewrite("\tmovl\tT_v*2(%rip), %eax\n"), Refusal);    // unknown expression
+	EXPECT_THROW(rewrite("\tmovl\tT_v*2(%rip), %eax\n"), Refusal);	   // unknown expression
 	try {
 		rewrite("\tpushq\tT_v(%rip)\n");
 	} catch (const Refusal &e) {
-		EXPECT_NE(std::string(e.what()).find("t.c: function 'f'"), std::string::npos) << e.what();
+		EXPECT_NE(std::string(e.what()).find("t.c: function 'f'"), std::string::npos)
+			<< e.what();
 	}
 }
 

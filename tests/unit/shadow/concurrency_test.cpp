@@ -32,8 +32,8 @@ int key_of(void *obj, unsigned long id)
 }
 
 struct Data {
-	std::atomic<uint32_t> state;     // kAlive from the ctor, kDead from the dtor
-	std::atomic<int> ctor_runs;      // must stay 1
+	std::atomic<uint32_t> state; // kAlive from the ctor, kDead from the dtor
+	std::atomic<int> ctor_runs;  // must stay 1
 	void *obj;
 	unsigned long id;
 };

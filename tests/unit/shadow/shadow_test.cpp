@@ -93,8 +93,8 @@ TEST_F(Shadow, BasicShadowVariableApi)
 		void *o = &objs[i];
 		sv1[i] = i % 2 ? graft_shadow_alloc(o, SV_ID1, sizeof(void *), shadow_ctor,
 						    &nfields1[i])
-			       : graft_shadow_get_or_alloc(o, SV_ID1, sizeof(void *),
-							   shadow_ctor, &nfields1[i]);
+			       : graft_shadow_get_or_alloc(o, SV_ID1, sizeof(void *), shadow_ctor,
+							   &nfields1[i]);
 		ASSERT_NE(sv1[i], nullptr);
 		sv2[i] = graft_shadow_alloc(o, SV_ID2, sizeof(void *), shadow_ctor, &nfields2[i]);
 		ASSERT_NE(sv2[i], nullptr);
@@ -152,8 +152,8 @@ TEST_F(Shadow, DuplicateAllocWarnsAndReturnsNull)
 	uint64_t mark = log_mark();
 	EXPECT_EQ(graft_shadow_alloc(&obj, SV_ID1, 16, shadow_ctor, nullptr), nullptr);
 	EXPECT_TRUE(events.empty()); // no ctor for a duplicate
-	std::string want = std::string("graft: Duplicate shadow variable <") + ptr_text(&obj) +
-			   ", 1234>";
+	std::string want =
+		std::string("graft: Duplicate shadow variable <") + ptr_text(&obj) + ", 1234>";
 	EXPECT_EQ(log_since(mark), std::vector<std::string>{want});
 	EXPECT_EQ(graft_shadow_get(&obj, SV_ID1), first);
 	// get_or_alloc of an existing variable is silent.
@@ -269,8 +269,8 @@ TEST_F(Shadow, TableGrowsAndShrinks)
 		ASSERT_NE(graft_shadow_alloc(&objs[i], SV_ID1, 8, nullptr, nullptr), nullptr);
 	auto full = graft::shadow_vars::stats();
 	EXPECT_EQ(full.live, size_t(n));
-	EXPECT_GE(full.slots, size_t(n) * 4 / 3);   // at most 3/4 full
-	EXPECT_LE(full.slots, size_t(n) * 8);       // and not wildly oversized
+	EXPECT_GE(full.slots, size_t(n) * 4 / 3); // at most 3/4 full
+	EXPECT_LE(full.slots, size_t(n) * 8);	  // and not wildly oversized
 	for (int i = 0; i < n; i++)
 		ASSERT_NE(graft_shadow_get(&objs[i], SV_ID1), nullptr);
 	for (int i = 0; i < n - 10; i++)

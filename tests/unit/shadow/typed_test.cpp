@@ -21,7 +21,11 @@ namespace {
 // cannot be copied from a template.
 struct list_head {
 	list_head *next, *prev;
-	list_head() : next(this), prev(this) {}
+	list_head()
+	    : next(this)
+	    , prev(this)
+	{
+	}
 	bool empty() const { return next == this; }
 };
 
@@ -32,7 +36,12 @@ struct Extra {
 	list_head waiters;
 	std::string name;
 	int weight;
-	Extra(std::string n, int w) : name(std::move(n)), weight(w) { constructed++; }
+	Extra(std::string n, int w)
+	    : name(std::move(n))
+	    , weight(w)
+	{
+		constructed++;
+	}
 	~Extra() { destroyed++; }
 };
 
@@ -50,7 +59,8 @@ constexpr graft::shadow<Throws> throws_sv{0x7468};
 // As the core does while an object that lists the type is patched.
 struct Registration {
 	const graft_shadow_type *type;
-	explicit Registration(const graft_shadow_type *t) : type(t)
+	explicit Registration(const graft_shadow_type *t)
+	    : type(t)
 	{
 		EXPECT_TRUE(graft::shadow_vars::register_type(t));
 	}

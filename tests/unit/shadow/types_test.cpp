@@ -126,8 +126,8 @@ TEST_F(Types, UnregisteredTypeIsRefusedAndLogged)
 	EXPECT_EQ(graft_shadow_get(&obj, 0x5a03), nullptr) << "nothing was attached";
 	std::string log = log_since(mark);
 	for (const char *what : {"get", "alloc", "get_or_alloc", "free", "free_all"})
-		EXPECT_THAT(log, HasSubstr(std::string("graft: ") + what +
-					   " of shadow variable <")) << what;
+		EXPECT_THAT(log, HasSubstr(std::string("graft: ") + what + " of shadow variable <"))
+			<< what;
 	EXPECT_THAT(log, HasSubstr(">: type 5a03 is not registered (list it in the object's "
 				   "shadow_types or a state's shadow_type)"));
 	// A variable made with the id-based call is not reached through an unregistered type.
@@ -183,8 +183,8 @@ TEST_F(Types, TypedCallsRaceRegistrationsOfOtherIds)
 	long found = 0;
 	while (!stop) {
 		for (int &o : objs) {
-			auto *v = static_cast<long *>(
-				graft_shadow_get_or_alloc_typed(&o, &steady, sizeof(long), nullptr));
+			auto *v = static_cast<long *>(graft_shadow_get_or_alloc_typed(
+				&o, &steady, sizeof(long), nullptr));
 			ASSERT_NE(v, nullptr);
 			found += *v == 0;
 		}

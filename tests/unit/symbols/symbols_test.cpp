@@ -129,7 +129,8 @@ TEST(SymbolTable, StrippedFallsBackToDynsym)
 	EXPECT_EQ(find_ok(*t, "fix_exported", 0).addr, find_ok(*full, "fix_exported", 0).addr);
 	EXPECT_EQ(find_ok(*t, "fix_exported", 0).size, find_ok(*full, "fix_exported", 0).size);
 	EXPECT_FALSE(find_ok(*t, "fix_data", 0).is_func);
-	EXPECT_EQ(find_error(*t, "only_static", 0), "symbol 'only_static' not found in symbol table");
+	EXPECT_EQ(find_error(*t, "only_static", 0),
+		  "symbol 'only_static' not found in symbol table");
 	EXPECT_EQ(find_error(*t, "dup_static", 1), "symbol 'dup_static' not found in symbol table");
 }
 
@@ -156,7 +157,7 @@ TEST(SymbolTable, VersionedSymbolsMeanTheDefaultVersion)
 		Symbol v2 = find_ok(*t, "ver", 0);
 		EXPECT_EQ(v2.addr, ver_v2) << path;
 		EXPECT_EQ(find_error(*t, "ver", 2), "symbol position 2 for symbol 'ver' in object "
-						     "'libsymfix.so' not found")
+						    "'libsymfix.so' not found")
 			<< path;
 		if (t->has_symtab()) {
 			EXPECT_EQ(v2.addr, find_ok(*t, "ver@@V2", 0).addr);
@@ -230,7 +231,8 @@ TEST(Loaded, DlopenedLibraryMatchesDlsym)
 			<< name;
 	// sympos follows link order: lib_a.c's dup_static returns 1, lib_b.c's 2.
 	for (unsigned long pos : {1ul, 2ul}) {
-		auto fn = reinterpret_cast<int (*)()>(find_ok(*t, "dup_static", pos, by_file->base).addr);
+		auto fn = reinterpret_cast<int (*)()>(
+			find_ok(*t, "dup_static", pos, by_file->base).addr);
 		EXPECT_EQ(fn(), static_cast<int>(pos));
 	}
 	auto only = reinterpret_cast<int (*)()>(find_ok(*t, "only_static", 0, by_file->base).addr);
@@ -244,8 +246,14 @@ TEST(SymbolTable, ThousandLookupsInABigBinary)
 	auto objs = list_loaded();
 	const Object *libc = find_object(objs, "libc.so.6");
 	ASSERT_NE(libc, nullptr);
-	const char *names[] = {"malloc", "free", "printf", "memcpy", "dl_iterate_phdr",
-			       "pthread_create", "symbols_test_marker", "no_such_symbol"};
+	const char *names[] = {"malloc",
+			       "free",
+			       "printf",
+			       "memcpy",
+			       "dl_iterate_phdr",
+			       "pthread_create",
+			       "symbols_test_marker",
+			       "no_such_symbol"};
 	auto t_libc = open_or_fail(libc->path.c_str());
 	auto t_main = open_or_fail(objs[0].path.c_str());
 	ASSERT_TRUE(t_libc && t_main);
@@ -304,7 +312,8 @@ TEST(SymbolTable, StrippedFileReadsItsDebugFileByBuildId)
 	DebugDir dbg;
 	std::string debug = dbg.install(kFixId, FIX_LIB); // the unstripped file: same build
 	std::string err, used;
-	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err, &used);
+	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err,
+					      &used);
 	ASSERT_TRUE(t) << err;
 	EXPECT_TRUE(t->has_symtab());
 	EXPECT_EQ(used, debug);
@@ -319,7 +328,8 @@ TEST(SymbolTable, DebugFileOfAnotherBuildIsNotUsed)
 	DebugDir dbg;
 	dbg.install(kFixId, FIX_SYMVER);
 	std::string err, used;
-	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err, &used);
+	auto t = SymbolTable::open_with_debug(FIX_LIB_STRIPPED, FIX_LIB_STRIPPED, {dbg.root}, &err,
+					      &used);
 	ASSERT_TRUE(t) << err;
 	EXPECT_FALSE(t->has_symtab());
 	EXPECT_EQ(used, FIX_LIB_STRIPPED);

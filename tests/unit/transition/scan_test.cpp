@@ -71,8 +71,9 @@ TEST(OutsideScan, AStackUnmappedDuringTheScanNeverFaults)
 	std::thread flipper([&] {
 		while (!stop.load()) {
 			munmap(m, kLen);
-			void *again = mmap(m, kLen, PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			void *again =
+				mmap(m, kLen, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 			if (again != m)
 				break; // someone else took the range: stop flipping
 			flips++;

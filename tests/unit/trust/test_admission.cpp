@@ -48,9 +48,10 @@ TEST(Admission, SameUserServedOnlyWhereTheKernelWouldLetItPtrace)
 
 	os::ProcessCreds y1 = c;
 	y1.yama_scope = 1;
-	EXPECT_EQ(admission_refusal(1000, 1000, y1),
-		  "permission denied: uid 1000 may not control this process (policy): Yama "
-		  "ptrace_scope is 1, so the kernel would refuse its user ptrace too; only root may");
+	EXPECT_EQ(
+		admission_refusal(1000, 1000, y1),
+		"permission denied: uid 1000 may not control this process (policy): Yama "
+		"ptrace_scope is 1, so the kernel would refuse its user ptrace too; only root may");
 	EXPECT_EQ(admission_refusal(0, 0, y1), "");
 
 	os::ProcessCreds nd = c;

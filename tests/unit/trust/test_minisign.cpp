@@ -12,17 +12,18 @@ namespace {
 // Made by `minisign -G -W` and `minisign -S -t "name=x build-ids=ab"` over "hello\n".
 const char *kPub = "untrusted comment: minisign public key 98C04C8AFB125DCB\n"
 		   "RWTLXRL7ikzAmKvsjMQPSqM1pN4fJw8BpROyiUYZar1K0GCQG0p4r+ji\n";
-const char *kSig =
-	"untrusted comment: signature from minisign secret key\n"
-	"RUTLXRL7ikzAmNHnXWNOA6Bg7/pkS3Cip7xR7WOeFfAekCvbaVoE6SFe6kS1LIMuKghXdL/2KBMVJo4lB+lbSFmZqr8TTn4lzAQ=\n"
-	"trusted comment: name=x build-ids=ab\n"
-	"lnlKpjkwVLWbe3OshW5rbOsOKroom0jBcaFh9sZVFt1XpkiNLJ2qYlZiDzeh54XpUVd2ZYfjD5uiCm4ae/x+AQ==\n";
+const char *kSig = "untrusted comment: signature from minisign secret key\n"
+		   "RUTLXRL7ikzAmNHnXWNOA6Bg7/pkS3Cip7xR7WOeFfAekCvbaVoE6SFe6kS1LIMuKghXdL/"
+		   "2KBMVJo4lB+lbSFmZqr8TTn4lzAQ=\n"
+		   "trusted comment: name=x build-ids=ab\n"
+		   "lnlKpjkwVLWbe3OshW5rbOsOKroom0jBcaFh9sZVFt1XpkiNLJ2qYlZiDzeh54XpUVd2ZYfjD5uiCm4"
+		   "ae/x+AQ==\n";
 
 TEST(Minisign, Base64RoundTrip)
 {
 	for (std::string s : {"", "a", "ab", "abc", "abcd", "hello world"}) {
-		std::string enc = base64_encode(reinterpret_cast<const unsigned char *>(s.data()),
-						s.size());
+		std::string enc =
+			base64_encode(reinterpret_cast<const unsigned char *>(s.data()), s.size());
 		std::vector<unsigned char> dec;
 		ASSERT_TRUE(base64_decode(enc, &dec)) << enc;
 		EXPECT_EQ(std::string(dec.begin(), dec.end()), s);
@@ -79,8 +80,8 @@ TEST(Minisign, TrustedComment)
 {
 	TrustedComment c;
 	std::string why;
-	ASSERT_TRUE(parse_trusted_comment("timestamp:1 name=fix build-ids=ab,cd not-after=2027-01-31",
-					  &c, &why));
+	ASSERT_TRUE(parse_trusted_comment(
+		"timestamp:1 name=fix build-ids=ab,cd not-after=2027-01-31", &c, &why));
 	EXPECT_EQ(c.name, "fix");
 	EXPECT_EQ(c.build_ids, (std::vector<std::string>{"ab", "cd"}));
 	EXPECT_TRUE(c.has_not_after);

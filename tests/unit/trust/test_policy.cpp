@@ -43,8 +43,8 @@ TEST(Policy, MalformedLineIsNamed)
 {
 	Policy p;
 	std::string why;
-	EXPECT_FALSE(policy_parse("require_signature = yes\nrequire_signature = maybe\n", "/p",
-				  &p, &why));
+	EXPECT_FALSE(policy_parse("require_signature = yes\nrequire_signature = maybe\n", "/p", &p,
+				  &why));
 	EXPECT_EQ(why, "policy /p line 2: require_signature must be yes, no or auto");
 	EXPECT_FALSE(policy_parse("colour = red\n", "/p", &p, &why));
 	EXPECT_EQ(why, "policy /p line 1: unknown setting 'colour'");

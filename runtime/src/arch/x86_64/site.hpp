@@ -25,7 +25,7 @@ struct Site; // owned by the arch layer; never freed, reused when the function i
 
 enum class EntryKind {
 	patchable, // -fpatchable-function-entry padding: atomic entry store, no relocation
-	detour,    // any other function: relocated prologue (trampoline) + jmp rel32
+	detour,	   // any other function: relocated prologue (trampoline) + jmp rel32
 };
 
 // Analyses the function [entry, entry + size) and prepares its stub, slot and (for a

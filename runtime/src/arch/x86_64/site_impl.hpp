@@ -14,7 +14,7 @@ namespace graft::arch {
 
 namespace detail {
 
-constexpr size_t kMaxRange = 24;   // relocated bytes at most (5 + one longest insn + slack)
+constexpr size_t kMaxRange = 24; // relocated bytes at most (5 + one longest insn + slack)
 constexpr size_t kMaxInsns = 16;
 
 // One instruction start in the overwritten range and its copy's offset (from the
@@ -26,18 +26,19 @@ struct OffsetPair {
 
 // Per-site mutable words, in a near RW data page (never in a code page).
 struct SiteData {
-	std::atomic<uintptr_t> slot;   // stub_f / padding: jmp *[rip+slot] (release store, plain fetch)
-	std::atomic<void *> cookie;    // transition_f passes it to the select hook
-	Site *site;                    // transition_f passes it too (default hook: original)
+	std::atomic<uintptr_t>
+		slot; // stub_f / padding: jmp *[rip+slot] (release store, plain fetch)
+	std::atomic<void *> cookie; // transition_f passes it to the select hook
+	Site *site;		    // transition_f passes it too (default hook: original)
 	uintptr_t reserved;
 };
 static_assert(sizeof(SiteData) == 32);
 
 // What decode_relocate found in the prologue of a detour site.
 struct Prologue {
-	uintptr_t patch_at = 0;      // entry, or entry + 4 after an endbr64 kept in place
+	uintptr_t patch_at = 0; // entry, or entry + 4 after an endbr64 kept in place
 	bool endbr = false;
-	uint8_t range_len = 0;       // whole instructions at patch_at, >= 5 bytes
+	uint8_t range_len = 0; // whole instructions at patch_at, >= 5 bytes
 	uint8_t n_insns = 0;
 	uint8_t insn_off[kMaxInsns]; // start of each instruction (from patch_at)
 };
@@ -48,19 +49,19 @@ struct Site {
 	EntryKind kind = EntryKind::detour;
 	std::string name;
 	uintptr_t entry = 0;
-	uintptr_t patch_at = 0;        // first byte the entry jump overwrites
-	uint8_t patch_len = 0;         // 5 (jmp rel32) or 2 (jmp short)
-	uint8_t range_len = 0;         // bytes a thread must not be inside: relocated range / 2
+	uintptr_t patch_at = 0; // first byte the entry jump overwrites
+	uint8_t patch_len = 0;	// 5 (jmp rel32) or 2 (jmp short)
+	uint8_t range_len = 0;	// bytes a thread must not be inside: relocated range / 2
 	uint8_t orig[detail::kMaxRange] = {}; // original bytes at patch_at (range_len of them)
-	uint8_t jump[5] = {};          // the installed entry jump (to the stub or direct target)
-	bool gcc_nops = false;         // patchable with two 1-byte NOPs: a thread may sit between
-	uintptr_t pad_jmp = 0;         // patchable: jmp *[rip+slot] in the padding
-	uint8_t pad_orig[6] = {};      // the padding bytes it replaced
+	uint8_t jump[5] = {};	  // the installed entry jump (to the stub or direct target)
+	bool gcc_nops = false;	  // patchable with two 1-byte NOPs: a thread may sit between
+	uintptr_t pad_jmp = 0;	  // patchable: jmp *[rip+slot] in the padding
+	uint8_t pad_orig[6] = {}; // the padding bytes it replaced
 	uintptr_t stub = 0, transition = 0, trampoline = 0, original = 0;
 	detail::SiteData *data = nullptr;
 	uint8_t n_map = 0;
 	detail::OffsetPair map[detail::kMaxInsns] = {};
-	uint8_t n_call_returns = 0;    // detour: calls relocated into the trampoline
+	uint8_t n_call_returns = 0;	// detour: calls relocated into the trampoline
 	uintptr_t call_returns[4] = {}; // their (original) return addresses
 	bool installed = false;
 	uintptr_t direct = 0;
@@ -72,7 +73,8 @@ struct Site {
 namespace detail {
 
 // decode_relocate.cpp
-bool analyse_prologue(uintptr_t entry, size_t size, const char *name, Prologue *out, std::string *why);
+bool analyse_prologue(uintptr_t entry, size_t size, const char *name, Prologue *out,
+		      std::string *why);
 // Writes the trampoline for p into buf (to run at address at): an endbr64, the relocated
 // instructions, then the jump back (or the push/jmp pair of a final call). Fills the
 // offset map. Returns the length, or 0 and *why.
@@ -91,13 +93,14 @@ struct Block {
 	void *chunk = nullptr;
 };
 constexpr size_t kTrampolineOffset = 48; // from the block's start
-constexpr size_t kBlockSize = 192;      // stub_f, transition_f, trampoline
-constexpr size_t kTrampolineMax = 144;   // bytes
+constexpr size_t kBlockSize = 192;	 // stub_f, transition_f, trampoline
+constexpr size_t kTrampolineMax = 144;	 // bytes
 // Finds room near entry (mapping a new chunk if needed) without consuming it.
 bool reserve_block(uintptr_t entry, Block *out, std::string *why);
 // Writes stub_f, transition_f and the trampoline bytes, fills the site's addresses and
 // consumes the block. Blocks are never freed: a thread may be inside one at any time.
-bool commit_block(const Block &b, Site *site, const uint8_t *tramp, size_t tramp_len, std::string *why);
+bool commit_block(const Block &b, Site *site, const uint8_t *tramp, size_t tramp_len,
+		  std::string *why);
 
 // text_poke.cpp
 struct Poke {
@@ -105,10 +108,10 @@ struct Poke {
 	uint8_t len = 0;
 	uint8_t old_bytes[8] = {};
 	uint8_t new_bytes[8] = {};
-	uintptr_t trap_dest = 0;   // where a thread hitting the int3 goes (new bytes' meaning)
-	uintptr_t old_dest = 0;    // the same for the old bytes (rollback)
-	bool atomic_u16 = false;   // one aligned 2-byte store instead of the int3 protocol
-	bool fixup = false;        // threads may be inside (patch_at, patch_at + range_len)
+	uintptr_t trap_dest = 0; // where a thread hitting the int3 goes (new bytes' meaning)
+	uintptr_t old_dest = 0;	 // the same for the old bytes (rollback)
+	bool atomic_u16 = false; // one aligned 2-byte store instead of the int3 protocol
+	bool fixup = false;	 // threads may be inside (patch_at, patch_at + range_len)
 };
 bool trap_init(std::string *why);
 void trap_register(Site *site); // make the SIGTRAP handler know this site

@@ -36,16 +36,19 @@ struct Chunk {
 // Every chunk ever mapped (patching thread only: the caller serialises).
 std::vector<Chunk> g_chunks;
 
-bool within(uintptr_t a, uintptr_t b) {
+bool within(uintptr_t a, uintptr_t b)
+{
 	return (a > b ? a - b : b - a) <= os::kNearReach;
 }
 
-bool chunk_fits(const Chunk &c, uintptr_t entry) {
+bool chunk_fits(const Chunk &c, uintptr_t entry)
+{
 	return c.blocks_used < kCodeSize / kBlockSize && within(c.base, entry) &&
 	       within(c.base + kChunkSize, entry);
 }
 
-Chunk *new_chunk(uintptr_t entry, std::string *why) {
+Chunk *new_chunk(uintptr_t entry, std::string *why)
+{
 	uintptr_t base = os::map_near(entry, kChunkSize, why);
 	if (!base)
 		return nullptr;
@@ -61,16 +64,21 @@ Chunk *new_chunk(uintptr_t entry, std::string *why) {
 	return &g_chunks.back();
 }
 
-void put32(uint8_t *p, int32_t v) { std::memcpy(p, &v, 4); }
+void put32(uint8_t *p, int32_t v)
+{
+	std::memcpy(p, &v, 4);
+}
 
 // disp32 from the end of an instruction at code+insn_end to target (both in one chunk).
-int32_t disp(uintptr_t code, size_t insn_end, uintptr_t target) {
+int32_t disp(uintptr_t code, size_t insn_end, uintptr_t target)
+{
 	return int32_t(int64_t(target) - int64_t(code + insn_end));
 }
 
 } // namespace
 
-bool reserve_block(uintptr_t entry, Block *out, std::string *why) {
+bool reserve_block(uintptr_t entry, Block *out, std::string *why)
+{
 	Chunk *c = nullptr;
 	for (Chunk &k : g_chunks)
 		if (chunk_fits(k, entry)) {
@@ -85,7 +93,9 @@ bool reserve_block(uintptr_t entry, Block *out, std::string *why) {
 	return true;
 }
 
-bool commit_block(const Block &b, Site *site, const uint8_t *tramp, size_t tramp_len, std::string *why) {
+bool commit_block(const Block &b, Site *site, const uint8_t *tramp, size_t tramp_len,
+		  std::string *why)
+{
 	uint8_t code[kBlockSize];
 	std::memset(code, 0xcc, sizeof code);
 	auto slot = reinterpret_cast<uintptr_t>(&b.data->slot);

@@ -41,7 +41,8 @@ int g_fixup_timeout_ms = 2000;
 std::atomic<unsigned long> g_traps_redirected{0};
 std::atomic<unsigned long> g_threads_moved{0};
 
-Site *find_site(const SiteIndex *idx, uintptr_t at) {
+Site *find_site(const SiteIndex *idx, uintptr_t at)
+{
 	size_t lo = 0, hi = idx ? idx->n : 0;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -56,7 +57,8 @@ Site *find_site(const SiteIndex *idx, uintptr_t at) {
 	return nullptr;
 }
 
-void chain_trap(int sig, siginfo_t *si, void *uc) {
+void chain_trap(int sig, siginfo_t *si, void *uc)
+{
 	if (g_prev_trap.sa_flags & SA_SIGINFO) {
 		if (g_prev_trap.sa_sigaction)
 			g_prev_trap.sa_sigaction(sig, si, uc);
@@ -73,7 +75,8 @@ void chain_trap(int sig, siginfo_t *si, void *uc) {
 	::raise(sig);
 }
 
-void trap_handler(int sig, siginfo_t *si, void *ucv) {
+void trap_handler(int sig, siginfo_t *si, void *ucv)
+{
 	auto *uc = static_cast<ucontext_t *>(ucv);
 	uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
 	if (si->si_code == SI_KERNEL) { // int3 (not int1, single-step or kill(SIGTRAP))
@@ -100,13 +103,15 @@ void trap_handler(int sig, siginfo_t *si, void *ucv) {
 }
 
 // Republish the index if sites were added (before their first int3).
-void publish_index() {
+void publish_index()
+{
 	if (!g_index_stale)
 		return;
 	std::sort(g_all_sites.begin(), g_all_sites.end(),
 		  [](const Site *a, const Site *b) { return a->patch_at < b->patch_at; });
 	size_t n = g_all_sites.size();
-	auto *idx = static_cast<SiteIndex *>(::operator new(sizeof(SiteIndex) + n * sizeof(Site *)));
+	auto *idx =
+		static_cast<SiteIndex *>(::operator new(sizeof(SiteIndex) + n * sizeof(Site *)));
 	idx->n = n;
 	std::copy(g_all_sites.begin(), g_all_sites.end(), idx->sites);
 	SiteIndex *old = g_index.exchange(idx, std::memory_order_seq_cst);
@@ -119,8 +124,8 @@ void publish_index() {
 // --- moving threads out of the bytes being overwritten ----------------------------------
 
 struct FixRange {
-	uintptr_t start;   // patch_at
-	uintptr_t end;     // patch_at + range_len
+	uintptr_t start; // patch_at
+	uintptr_t end;	 // patch_at + range_len
 	const Site *site;
 };
 struct FixRequest {
@@ -129,7 +134,8 @@ struct FixRequest {
 	std::atomic<int> stuck; // a thread inside an instruction: cannot be moved
 };
 
-const FixRange *range_of(const FixRequest *r, uintptr_t pc) {
+const FixRange *range_of(const FixRequest *r, uintptr_t pc)
+{
 	size_t lo = 0, hi = r->n;
 	while (lo < hi) { // last range with start < pc
 		size_t mid = (lo + hi) / 2;
@@ -145,7 +151,8 @@ const FixRange *range_of(const FixRequest *r, uintptr_t pc) {
 
 // Where a thread at pc (strictly inside a range) continues: the same instruction in the
 // trampoline; for a GCC patchable entry, past the second NOP.
-uintptr_t moved_pc(const FixRange &fr, uintptr_t pc) {
+uintptr_t moved_pc(const FixRange &fr, uintptr_t pc)
+{
 	const Site *s = fr.site;
 	unsigned off = unsigned(pc - fr.start);
 	if (s->kind == EntryKind::patchable)
@@ -156,7 +163,8 @@ uintptr_t moved_pc(const FixRange &fr, uintptr_t pc) {
 	return 0;
 }
 
-void fix_thread(void *arg, ucontext_t *uc) { // runs in the target thread's signal handler
+void fix_thread(void *arg, ucontext_t *uc)
+{ // runs in the target thread's signal handler
 	auto *r = static_cast<FixRequest *>(arg);
 	uintptr_t pc = uintptr_t(uc->uc_mcontext.gregs[REG_RIP]);
 	if (const FixRange *fr = range_of(r, pc)) {
@@ -168,19 +176,23 @@ void fix_thread(void *arg, ucontext_t *uc) { // runs in the target thread's sign
 	}
 }
 
-bool blocked_in_range(void *arg, pid_t, uintptr_t pc, uintptr_t) {
+bool blocked_in_range(void *arg, pid_t, uintptr_t pc, uintptr_t)
+{
 	return range_of(static_cast<FixRequest *>(arg), pc) != nullptr;
 }
 
-bool fix_threads(const Poke *pokes, size_t n, std::string *why) {
+bool fix_threads(const Poke *pokes, size_t n, std::string *why)
+{
 	std::vector<FixRange> ranges;
 	for (size_t i = 0; i < n; ++i)
 		if (pokes[i].fixup)
-			ranges.push_back(FixRange{pokes[i].site->patch_at,
-						  pokes[i].site->patch_at + pokes[i].site->range_len, pokes[i].site});
+			ranges.push_back(FixRange{
+				pokes[i].site->patch_at,
+				pokes[i].site->patch_at + pokes[i].site->range_len, pokes[i].site});
 	if (ranges.empty())
 		return true;
-	std::sort(ranges.begin(), ranges.end(), [](const FixRange &a, const FixRange &b) { return a.start < b.start; });
+	std::sort(ranges.begin(), ranges.end(),
+		  [](const FixRange &a, const FixRange &b) { return a.start < b.start; });
 	FixRequest req{ranges.data(), ranges.size(), {0}};
 	os::ThreadRequest tr;
 	tr.fn = fix_thread;
@@ -199,14 +211,19 @@ bool fix_threads(const Poke *pokes, size_t n, std::string *why) {
 
 } // namespace
 
-PatchStats patch_stats_now() {
+PatchStats patch_stats_now()
+{
 	return PatchStats{g_traps_redirected.load(std::memory_order_relaxed),
 			  g_threads_moved.load(std::memory_order_relaxed)};
 }
 
-void set_fixup_timeout_ms(int ms) { g_fixup_timeout_ms = ms > 0 ? ms : 2000; }
+void set_fixup_timeout_ms(int ms)
+{
+	g_fixup_timeout_ms = ms > 0 ? ms : 2000;
+}
 
-bool trap_init(std::string *why) {
+bool trap_init(std::string *why)
+{
 	struct sigaction cur {};
 	::sigaction(SIGTRAP, nullptr, &cur);
 	if (g_trap_installed && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == trap_handler)
@@ -218,26 +235,32 @@ bool trap_init(std::string *why) {
 	sigemptyset(&sa.sa_mask);
 	if (::sigaction(SIGTRAP, &sa, &g_prev_trap) != 0) {
 		if (why)
-			*why = std::string("cannot install the SIGTRAP handler: ") + std::strerror(errno);
+			*why = std::string("cannot install the SIGTRAP handler: ") +
+			       std::strerror(errno);
 		return false;
 	}
 	g_trap_installed = true;
 	return true;
 }
 
-void trap_register(Site *site) {
+void trap_register(Site *site)
+{
 	g_all_sites.push_back(site);
 	g_index_stale = true;
 }
 
 namespace {
 
-bool uses_int3(const Poke &p) { return !p.atomic_u16; }
+bool uses_int3(const Poke &p)
+{
+	return !p.atomic_u16;
+}
 
 // Best effort back to the old bytes everywhere, with the same protocol (int3, sync, old
 // tails, sync, old heads, sync): valid from any point of poke_batch. The writes go to
 // bytes written moments ago, so they do not fail in practice; if one does, say so.
-void rollback(Poke *pokes, size_t n) {
+void rollback(Poke *pokes, size_t n)
+{
 	std::string err;
 	bool ok = true;
 	for (size_t i = 0; i < n; ++i) {
@@ -246,12 +269,15 @@ void rollback(Poke *pokes, size_t n) {
 		if (uses_int3(p))
 			ok &= os::code_write(p.site->patch_at, &kInt3, 1, &err);
 		else
-			ok &= os::code_store_u16(p.site->patch_at, uint16_t(p.old_bytes[0] | p.old_bytes[1] << 8), &err);
+			ok &= os::code_store_u16(p.site->patch_at,
+						 uint16_t(p.old_bytes[0] | p.old_bytes[1] << 8),
+						 &err);
 	}
 	os::sync_cores();
 	for (size_t i = 0; i < n; ++i)
 		if (uses_int3(pokes[i]) && pokes[i].len > 1)
-			ok &= os::code_write(pokes[i].site->patch_at + 1, pokes[i].old_bytes + 1, pokes[i].len - 1, &err);
+			ok &= os::code_write(pokes[i].site->patch_at + 1, pokes[i].old_bytes + 1,
+					     pokes[i].len - 1, &err);
 	os::sync_cores();
 	for (size_t i = 0; i < n; ++i)
 		if (uses_int3(pokes[i]))
@@ -260,10 +286,12 @@ void rollback(Poke *pokes, size_t n) {
 	for (size_t i = 0; i < n; ++i)
 		pokes[i].site->trap_dest.store(0, std::memory_order_release);
 	if (!ok)
-		log::printf("graft: cannot restore the original code after a failed patch: %s", err.c_str());
+		log::printf("graft: cannot restore the original code after a failed patch: %s",
+			    err.c_str());
 }
 
-bool fail_batch(Poke *pokes, size_t n, const std::string &err, std::string *why) {
+bool fail_batch(Poke *pokes, size_t n, const std::string &err, std::string *why)
+{
 	rollback(pokes, n);
 	if (why)
 		*why = err;
@@ -272,7 +300,8 @@ bool fail_batch(Poke *pokes, size_t n, const std::string &err, std::string *why)
 
 } // namespace
 
-bool poke_batch(Poke *pokes, size_t n, std::string *why) {
+bool poke_batch(Poke *pokes, size_t n, std::string *why)
+{
 	std::string err;
 	if (!trap_init(why))
 		return false;
@@ -280,13 +309,15 @@ bool poke_batch(Poke *pokes, size_t n, std::string *why) {
 	os::CodeBatch pages; // each page made writable once for the whole batch
 	publish_index();
 	for (size_t i = 0; i < n; ++i) // /proc/self/mem copies are not atomic: int3 protocol
-		if (pokes[i].atomic_u16 && os::code_write_mode() != os::CodeWriteMode::mprotect_window)
+		if (pokes[i].atomic_u16 &&
+		    os::code_write_mode() != os::CodeWriteMode::mprotect_window)
 			pokes[i].atomic_u16 = false;
 	// 1. int3 at every head; the handler sends threads that hit it to trap_dest.
 	for (size_t i = 0; i < n; ++i) {
 		if (!uses_int3(pokes[i]))
 			continue;
-		pokes[i].site->trap_dest.store(pokes[i].trap_dest, std::memory_order_release); // before the int3
+		pokes[i].site->trap_dest.store(pokes[i].trap_dest,
+					       std::memory_order_release); // before the int3
 		if (!os::code_write(pokes[i].site->patch_at, &kInt3, 1, &err))
 			return fail_batch(pokes, n, err, why);
 	}
@@ -297,15 +328,18 @@ bool poke_batch(Poke *pokes, size_t n, std::string *why) {
 	// 3. Tails: no thread executes them (behind an int3, nobody inside).
 	for (size_t i = 0; i < n; ++i)
 		if (uses_int3(pokes[i]) && pokes[i].len > 1 &&
-		    !os::code_write(pokes[i].site->patch_at + 1, pokes[i].new_bytes + 1, pokes[i].len - 1, &err))
+		    !os::code_write(pokes[i].site->patch_at + 1, pokes[i].new_bytes + 1,
+				    pokes[i].len - 1, &err))
 			return fail_batch(pokes, n, err, why);
 	os::sync_cores();
 	// 4. Heads: each makes its new instruction whole in one byte (or one 2-byte store).
 	for (size_t i = 0; i < n; ++i) {
 		Poke &p = pokes[i];
-		bool ok = uses_int3(p) ? os::code_write(p.site->patch_at, p.new_bytes, 1, &err)
-				       : os::code_store_u16(p.site->patch_at,
-							    uint16_t(p.new_bytes[0] | p.new_bytes[1] << 8), &err);
+		bool ok = uses_int3(p)
+				  ? os::code_write(p.site->patch_at, p.new_bytes, 1, &err)
+				  : os::code_store_u16(
+					    p.site->patch_at,
+					    uint16_t(p.new_bytes[0] | p.new_bytes[1] << 8), &err);
 		if (!ok)
 			return fail_batch(pokes, n, err, why);
 	}

@@ -103,24 +103,20 @@ static struct graft_func exe_funcs[] = {
 	{.old_name = METHOD_DEC, .new_func = (void *)method_dec_v2},
 	{.old_name = METHOD_RUN, .new_func = (void *)method_run_v2},
 	{0}};
-static struct graft_sym exe_syms[] = {
-	{.name = NAME(sib_enc), .addr = (void **)&enc},
-	{.name = NAME(sib_dec), .addr = (void **)&dec},
-	{.name = NAME(sib_mid), .addr = (void **)&mid},
-	{.name = NAME(sib_dec_ptr), .addr = (void **)&dec_ptr},
-	{.name = "sib_pause", .addr = (void **)&pause_here},
-	{0}};
-static struct graft_func lib_funcs[] = {
-	{.old_name = NAME(sib_lib_enc), .new_func = (void *)enc_v2},
-	{.old_name = NAME(sib_lib_dec), .new_func = (void *)dec_v2},
-	{0}};
-static struct graft_sym lib_syms[] = {
-	{.name = NAME(sib_lib_enc), .addr = (void **)&lib_enc},
-	{.name = NAME(sib_lib_dec), .addr = (void **)&lib_dec},
-	{0}};
-static struct graft_object objs[] = {
-	{.name = NULL, .funcs = exe_funcs, .syms = exe_syms},
-	{.name = LIB, .funcs = lib_funcs, .syms = lib_syms},
-	{0}};
+static struct graft_sym exe_syms[] = {{.name = NAME(sib_enc), .addr = (void **)&enc},
+				      {.name = NAME(sib_dec), .addr = (void **)&dec},
+				      {.name = NAME(sib_mid), .addr = (void **)&mid},
+				      {.name = NAME(sib_dec_ptr), .addr = (void **)&dec_ptr},
+				      {.name = "sib_pause", .addr = (void **)&pause_here},
+				      {0}};
+static struct graft_func lib_funcs[] = {{.old_name = NAME(sib_lib_enc), .new_func = (void *)enc_v2},
+					{.old_name = NAME(sib_lib_dec), .new_func = (void *)dec_v2},
+					{0}};
+static struct graft_sym lib_syms[] = {{.name = NAME(sib_lib_enc), .addr = (void **)&lib_enc},
+				      {.name = NAME(sib_lib_dec), .addr = (void **)&lib_dec},
+				      {0}};
+static struct graft_object objs[] = {{.name = NULL, .funcs = exe_funcs, .syms = exe_syms},
+				     {.name = LIB, .funcs = lib_funcs, .syms = lib_syms},
+				     {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -38,19 +38,17 @@ static int fnb_v2(void)
 	return two;
 }
 
-static struct graft_func funcs[] = {
-	{.old_name = "sib_fna", .new_func = (void *)fna_v2},
-	{.old_name = "sib_fnb", .new_func = (void *)fnb_v2},
-	{.old_name = "sib_fnc", .new_func = (void *)fnc_v2},
-	{.old_name = "sib_block", .new_func = (void *)block_v2},
-	{.old_name = "sib_version", .new_func = (void *)version_v2},
-	{0}};
-static struct graft_sym syms[] = {
-	{.name = "sib_sleep", .addr = (void **)&sleep_here},
-	{.name = "sib_seen", .addr = (void **)&seen},
-	{.name = "sib_fnc", .addr = (void **)&fnc},
-	{.name = "sib_wait_contract", .addr = (void **)&wait_contract},
-	{0}};
+static struct graft_func funcs[] = {{.old_name = "sib_fna", .new_func = (void *)fna_v2},
+				    {.old_name = "sib_fnb", .new_func = (void *)fnb_v2},
+				    {.old_name = "sib_fnc", .new_func = (void *)fnc_v2},
+				    {.old_name = "sib_block", .new_func = (void *)block_v2},
+				    {.old_name = "sib_version", .new_func = (void *)version_v2},
+				    {0}};
+static struct graft_sym syms[] = {{.name = "sib_sleep", .addr = (void **)&sleep_here},
+				  {.name = "sib_seen", .addr = (void **)&seen},
+				  {.name = "sib_fnc", .addr = (void **)&fnc},
+				  {.name = "sib_wait_contract", .addr = (void **)&wait_contract},
+				  {0}};
 static struct graft_object objs[] = {{.name = NULL, .funcs = funcs, .syms = syms}, {0}};
 static struct graft_patch patch = {.objs = objs};
 GRAFT_PATCH(patch);

@@ -54,11 +54,16 @@ SIB_OPAQUE long SIB(sib_run_plt)(long x)
 static long once(int variant, long x)
 {
 	switch (variant) {
-	case SIB_DIRECT: return SIB(sib_run)(x);
-	case SIB_POINTER: return SIB(sib_run_ptr)(x);
-	case SIB_CHAIN: return SIB(sib_run_chain)(x);
-	case SIB_PLT: return SIB(sib_run_plt)(x);
-	default: return SIB(sib_method_run)(x);
+	case SIB_DIRECT:
+		return SIB(sib_run)(x);
+	case SIB_POINTER:
+		return SIB(sib_run_ptr)(x);
+	case SIB_CHAIN:
+		return SIB(sib_run_chain)(x);
+	case SIB_PLT:
+		return SIB(sib_run_plt)(x);
+	default:
+		return SIB(sib_method_run)(x);
 	}
 }
 
