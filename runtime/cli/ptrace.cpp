@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace graft::cli::tracer {
 namespace {
@@ -31,7 +32,22 @@ void on_alarm(int) {}
 
 // A blocking waitpid that a one-shot SIGALRM interrupts at the deadline: wakes at once
 // when the thread stops (polling would add its period to the time the thread is held).
-void arm_alarm(int ms)
+// The alarm goes to the calling thread alone (a timer with SIGEV_THREAD_ID):
+// `apply --all --attach` attaches from several threads at once, and a process-wide
+// alarm (setitimer) was taken by another thread, so this one waited forever on a
+// stopped target.
+struct ThreadAlarm {
+	timer_t timer{};
+	bool made = false;
+	~ThreadAlarm()
+	{
+		if (made)
+			timer_delete(timer);
+	}
+};
+
+// False when no timer could be made (the caller then polls).
+bool arm_alarm(int ms)
 {
 	static bool installed = [] {
 		struct sigaction sa {};
@@ -40,10 +56,18 @@ void arm_alarm(int ms)
 		return true;
 	}();
 	(void)installed;
-	itimerval it{};
+	thread_local ThreadAlarm alarm;
+	if (!alarm.made) {
+		sigevent sev{};
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = SIGALRM;
+		sev._sigev_un._tid = gettid();
+		alarm.made = timer_create(CLOCK_MONOTONIC, &sev, &alarm.timer) == 0;
+	}
+	itimerspec it{};
 	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000; // ms > 0: armed; 0: disarmed
-	setitimer(ITIMER_REAL, &it, nullptr);
+	it.it_value.tv_nsec = long(ms % 1000) * 1000000; // ms > 0: armed; 0: disarmed
+	return alarm.made && timer_settime(alarm.timer, 0, &it, nullptr) == 0;
 }
 
 } // namespace
@@ -66,9 +90,14 @@ int wait_stop(pid_t tid, int timeout_ms)
 		if (left <= 0 && waitpid(tid, &status, __WALL | WNOHANG) != tid)
 			return -1;
 		if (left > 0) {
-			arm_alarm(left);
-			pid_t r = waitpid(tid, &status, __WALL);
-			arm_alarm(0); // disarm
+			bool armed = arm_alarm(left);
+			pid_t r = waitpid(tid, &status, __WALL | (armed ? 0 : WNOHANG));
+			if (armed)
+				arm_alarm(0); // disarm
+			if (!armed && r == 0) { // no timer: poll every millisecond
+				usleep(1000);
+				continue;
+			}
 			if (r != tid) {
 				if (errno == EINTR)
 					continue;

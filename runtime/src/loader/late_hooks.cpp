@@ -123,7 +123,10 @@ __attribute__((noinline)) void *late_dlopen(const char *file, int mode)
 {
 	const void *caller = __builtin_return_address(0);
 	auto real = reinterpret_cast<void *>(libc_dlopen.load(std::memory_order_acquire));
-	if (in_dlopen || !file)
+	// RTLD_NOLOAD loads nothing, so it needs no gate: graft's own pin (pin_library,
+	// from enable under patch_mutex) reaches here through libc's redirected entry, and
+	// took the gate it held (a deadlock seen with apply --all --attach).
+	if (in_dlopen || !file || (mode & RTLD_NOLOAD))
 		return dlopen_with(real, file, mode, caller);
 	return gated_load(file, [&] { return dlopen_with(real, file, mode, caller); });
 }
@@ -134,7 +137,7 @@ __attribute__((noinline)) void *late_dlmopen(Lmid_t lmid, const char *file, int 
 {
 	const void *caller = __builtin_return_address(0);
 	auto real = reinterpret_cast<void *>(libc_dlmopen.load(std::memory_order_acquire));
-	if (in_dlopen || !file || lmid != LM_ID_BASE)
+	if (in_dlopen || !file || lmid != LM_ID_BASE || (mode & RTLD_NOLOAD))
 		return dlmopen_with(real, lmid, file, mode, caller);
 	return gated_load(file, [&] { return dlmopen_with(real, lmid, file, mode, caller); });
 }
