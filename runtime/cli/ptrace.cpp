@@ -93,7 +93,7 @@ int wait_stop(pid_t tid, int timeout_ms)
 			bool armed = arm_alarm(left);
 			pid_t r = waitpid(tid, &status, __WALL | (armed ? 0 : WNOHANG));
 			if (armed)
-				arm_alarm(0); // disarm
+				arm_alarm(0);	// disarm
 			if (!armed && r == 0) { // no timer: poll every millisecond
 				usleep(1000);
 				continue;
