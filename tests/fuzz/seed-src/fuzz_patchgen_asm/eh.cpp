@@ -1,4 +1,6 @@
-struct E { int v; };
+struct E {
+	int v;
+};
 extern void may_throw(int);
 int k(int x)
 {
