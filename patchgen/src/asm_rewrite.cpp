@@ -43,11 +43,20 @@ std::string without_retain(const std::string &raw)
 	if (q == std::string::npos)
 		return raw;
 	size_t e = raw.find('"', q + 2);
+	if (e == std::string::npos)
+		return raw; // an unterminated flags string: the assembler will say so
 	std::string flags = raw.substr(q + 2, e - q - 2), kept;
 	for (char c : flags)
 		if (c != 'R')
 			kept.push_back(c);
 	return raw.substr(0, q + 2) + kept + raw.substr(e);
+}
+
+// The first operand of a directive; empty when it has none (".size" alone).
+std::string first_operand(const std::string &code, const std::string &word)
+{
+	std::vector<std::string> ops = split_operands(trim(code.substr(word.size())));
+	return ops.empty() ? "" : ops[0];
 }
 
 std::string off_text(long long off)
@@ -185,7 +194,7 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 	} else if (word == ".cfi_endproc") {
 		in_cfi_ = false;
 	} else if (word == ".cfi_def_cfa_register" || word == ".cfi_def_cfa") {
-		std::string reg = trim(split_operands(trim(code.substr(word.size())))[0]);
+		std::string reg = first_operand(code, word);
 		cfa_rsp_ = reg == "7" || reg == "%rsp";
 	} else if (word == ".cfi_remember_state") {
 		cfa_stack_.push_back(cfa_rsp_);
@@ -193,7 +202,7 @@ void Rewriter::directive(const std::string &code, const std::string &raw)
 		cfa_rsp_ = cfa_stack_.back();
 		cfa_stack_.pop_back();
 	} else if (word == ".size" && !func_.empty()) {
-		std::string name = trim(split_operands(trim(code.substr(5)))[0]);
+		std::string name = first_operand(code, word);
 		if (name == func_ || name == "\"" + func_ + "\"")
 			func_.clear();
 	}

@@ -149,7 +149,12 @@ std::optional<SymRef> parse_symref(const std::string &expr_in, bool *unknown)
 			*unknown = true;
 			return std::nullopt;
 		}
-		ref.off += sign == '+' ? v : -v;
+		// An offset past 64 bits is not one the compiler wrote: refused, not wrapped.
+		if (sign == '+' ? __builtin_add_overflow(ref.off, v, &ref.off)
+				: __builtin_sub_overflow(ref.off, v, &ref.off)) {
+			*unknown = true;
+			return std::nullopt;
+		}
 	}
 	return ref;
 }

@@ -142,3 +142,17 @@ TEST(PatchgenRewrite, PrefixesOnTheInstructionsLineAreWrittenOnce)
 	EXPECT_FALSE(has(o, "rep rep")) << o.text;
 	EXPECT_FALSE(has(o, "lock lock")) << o.text;
 }
+
+// Issue 13, found by tests/fuzz/fuzz_patchgen_asm: malformed directives threw
+// std::out_of_range (a flags string without its closing quote), read past an empty
+// operand list (".cfi_def_cfa_register", ".size" with no operand) or overflowed the
+// offset sum. Each is kept for the assembler to judge or refused with a Refusal.
+TEST(PatchgenRewrite, MalformedDirectivesAreKeptOrRefusedNeverACrash)
+{
+	RewriteOutput o = rewrite("\t.section\t.text.h,\"ax\n\t.cfi_def_cfa_register\n\t.size\n"
+				  "\tmovl\tT_count(%rip), %ecx\n");
+	EXPECT_TRUE(has(o, "\t.section\t.text.h,\"ax\n")) << o.text;
+	EXPECT_TRUE(has(o, "\tmovq\t__graft_slot_0_0(%rip), %rcx\n")) << o.text;
+	EXPECT_THROW(rewrite("\tmovl\tT_v+9223372036854775807+1(%rip), %eax\n"), Refusal);
+	EXPECT_THROW(rewrite("\tmovl\tT_v-9223372036854775807-2(%rip), %eax\n"), Refusal);
+}
