@@ -44,7 +44,9 @@ __attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_slot;
 // the scan reads, and a return address kept here would hold the thread forever.
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_word_inverted;
 
-bool skip_try(uintptr_t entry_sp)
+// Not instrumented: it reads a word of the stack wherever the scan stopped, which
+// AddressSanitizer may count as another frame's redzone.
+__attribute__((no_sanitize("address"))) bool skip_try(uintptr_t entry_sp)
 {
 	// Relaxed: a stale serial only makes this thread skip a try it could have made
 	// (it stays in its state, which is always safe); the slot is on its own stack.
@@ -53,7 +55,9 @@ bool skip_try(uintptr_t entry_sp)
 	       ~*reinterpret_cast<const uintptr_t *>(skip_slot) == skip_word_inverted;
 }
 
-void remember_hold(const CheckResult &r, uint64_t serial)
+// Not instrumented: it reads a word of the stack wherever the scan stopped, which
+// AddressSanitizer may count as another frame's redzone.
+__attribute__((no_sanitize("address"))) void remember_hold(const CheckResult &r, uint64_t serial)
 {
 	skip_serial = serial;
 	skip_slot = r.at;
@@ -67,7 +71,9 @@ __attribute__((tls_model("initial-exec"))) thread_local uint64_t refused_serial;
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_fn;
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_ret_inverted;
 
-bool refused_before(uintptr_t entry_sp, uintptr_t fn)
+// Not instrumented: it reads a word of the stack wherever the scan stopped, which
+// AddressSanitizer may count as another frame's redzone.
+__attribute__((no_sanitize("address"))) bool refused_before(uintptr_t entry_sp, uintptr_t fn)
 {
 	return refused_fn == fn && refused_serial == g_set_serial.load(std::memory_order_relaxed) &&
 	       ~*reinterpret_cast<const uintptr_t *>(entry_sp) == refused_ret_inverted;
