@@ -166,9 +166,11 @@ TEST(Soak, LoadEnableDisableUnloadCycles)
 	EXPECT_EQ(wrong, 0);
 	EXPECT_EQ(number_after(stats, "wrong"), 0) << stats;
 	EXPECT_LE(after.fds, before.fds) << "descriptors leak";
-	// Mappings: the patch module comes and goes (a neighbour merge may differ by one).
-	EXPECT_LE(after.maps, before.maps + 2) << "mappings leak";
 #ifndef GRAFT_TEST_ASAN
+	// Mappings: the patch module comes and goes (a neighbour merge may differ by one).
+	// (Not with AddressSanitizer either: its allocator maps a region for each size class
+	// as its quarantine fills, 258 -> 264 over 200 cycles.)
+	EXPECT_LE(after.maps, before.maps + 2) << "mappings leak";
 	// RSS: allocator caches and the log ring settle within a few MiB. (Not with
 	// AddressSanitizer: its quarantine keeps up to 256 MiB of freed memory.)
 	EXPECT_LE(after.rss_kb, before.rss_kb + 8 * 1024) << "memory grows";
