@@ -44,9 +44,11 @@ __attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_slot;
 // the scan reads, and a return address kept here would hold the thread forever.
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t skip_word_inverted;
 
-// Not instrumented: it reads a word of the stack wherever the scan stopped, which
-// AddressSanitizer may count as another frame's redzone.
-__attribute__((no_sanitize("address"))) bool skip_try(uintptr_t entry_sp)
+// The three readers below read a word of the stack wherever the scan stopped, which
+// AddressSanitizer may count as another frame's redzone: not instrumented.
+#define GRAFT_READS_ANY_STACK_WORD __attribute__((no_sanitize("address")))
+
+GRAFT_READS_ANY_STACK_WORD bool skip_try(uintptr_t entry_sp)
 {
 	// Relaxed: a stale serial only makes this thread skip a try it could have made
 	// (it stays in its state, which is always safe); the slot is on its own stack.
@@ -55,9 +57,7 @@ __attribute__((no_sanitize("address"))) bool skip_try(uintptr_t entry_sp)
 	       ~*reinterpret_cast<const uintptr_t *>(skip_slot) == skip_word_inverted;
 }
 
-// Not instrumented: it reads a word of the stack wherever the scan stopped, which
-// AddressSanitizer may count as another frame's redzone.
-__attribute__((no_sanitize("address"))) void remember_hold(const CheckResult &r, uint64_t serial)
+GRAFT_READS_ANY_STACK_WORD void remember_hold(const CheckResult &r, uint64_t serial)
 {
 	skip_serial = serial;
 	skip_slot = r.at;
@@ -71,9 +71,7 @@ __attribute__((tls_model("initial-exec"))) thread_local uint64_t refused_serial;
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_fn;
 __attribute__((tls_model("initial-exec"))) thread_local uintptr_t refused_ret_inverted;
 
-// Not instrumented: it reads a word of the stack wherever the scan stopped, which
-// AddressSanitizer may count as another frame's redzone.
-__attribute__((no_sanitize("address"))) bool refused_before(uintptr_t entry_sp, uintptr_t fn)
+GRAFT_READS_ANY_STACK_WORD bool refused_before(uintptr_t entry_sp, uintptr_t fn)
 {
 	return refused_fn == fn && refused_serial == g_set_serial.load(std::memory_order_relaxed) &&
 	       ~*reinterpret_cast<const uintptr_t *>(entry_sp) == refused_ret_inverted;
