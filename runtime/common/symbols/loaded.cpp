@@ -198,6 +198,11 @@ std::vector<Object> list_loaded()
 	return out;
 }
 
+std::string path_of(const link_map *map)
+{
+	return map->l_name && map->l_name[0] ? absolute_path(map->l_name) : std::string();
+}
+
 Object object_of(const link_map *map)
 {
 	Object obj;

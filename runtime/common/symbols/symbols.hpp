@@ -33,6 +33,10 @@ struct Object {
 // Skips the vDSO and objects without a file.
 std::vector<Object> list_loaded();
 
+// The absolute path the loader names map by (empty for the main program and the vDSO),
+// as list_loaded reports it.
+std::string path_of(const link_map *map);
+
 // The object the loader describes with map (a library it is loading or unloading);
 // an empty path for the main program, which is never loaded that way.
 Object object_of(const link_map *map);

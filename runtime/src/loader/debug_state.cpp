@@ -55,10 +55,12 @@ r_debug *base_debug()
 	return d;
 }
 
+// By address and path: a library unloaded by another thread before this load took the
+// gate can leave its address to the new one (seen: the new library was then taken for
+// the old, and its constructor ran unpatched).
 bool was_loaded(const link_map *m)
 {
-	auto it = before->lower_bound({m->l_addr, std::string()});
-	if (it != before->end() && it->first == m->l_addr)
+	if (before->count({m->l_addr, symbols::path_of(m)}))
 		return true;
 	for (const link_map *f : fresh)
 		if (f == m)
@@ -84,9 +86,11 @@ void on_coming()
 	// The program (first) is never new; the rest are new unless loaded before.
 	link_map *first = base_debug()->r_map;
 	for (link_map *m = first ? first->l_next : nullptr; m; m = m->l_next) {
-		if (!m->l_name || !m->l_name[0] || was_loaded(m))
+		if (!m->l_name || !m->l_name[0])
 			continue;
 		try {
+			if (was_loaded(m))
+				continue;
 			symbols::Object lib = symbols::object_of(m);
 			if (lib.path.empty())
 				continue;

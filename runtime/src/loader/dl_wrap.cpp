@@ -227,6 +227,13 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 		loader::msgs->refusal[0] = '\0';
 		loader::msgs->error_pending = false;
 	}
+	try {
+		store::before_dlopen(file); // the store's patches for this library (issue 18)
+	} catch (...) {
+	}
+	core::load_gate_enter(); // patch_mutex before the loader's locks (core/library.hpp)
+	// The snapshot under the gate: a library another thread unloads meanwhile can leave
+	// its address to this load's.
 	bool track = !loader::audit_attached() && file;
 	loader::Loaded before;
 	try {
@@ -235,11 +242,6 @@ extern "C" GRAFT_API __attribute__((noinline)) void *dlopen(const char *file, in
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
-	try {
-		store::before_dlopen(file); // the store's patches for this library (issue 18)
-	} catch (...) {
-	}
-	core::load_gate_enter(); // patch_mutex before the loader's locks (core/library.hpp)
 	void *handle = loader::dlopen_as(file, mode, caller);
 	try {
 		if (handle && track)

@@ -92,6 +92,9 @@ void log_refusal(const std::string &why)
 template <typename Load> void *gated_load(const char *file, Load load)
 {
 	in_dlopen = true;
+	// The snapshot under the gate: no other gated load or unload can change the list
+	// between it and this load.
+	core::load_gate_enter();
 	Loaded before;
 	bool track = true;
 	try {
@@ -99,7 +102,6 @@ template <typename Load> void *gated_load(const char *file, Load load)
 	} catch (...) {
 		track = false; // out of memory: the load goes on unpatched
 	}
-	core::load_gate_enter();
 	if (track)
 		debug_state_begin(&before);
 	void *handle = load();

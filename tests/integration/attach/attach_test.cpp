@@ -64,7 +64,7 @@ TEST_F(Attach, AttachesAPatchChangesTheAnswersAndNothingIsLeftBehind)
 TEST_F(Attach, ALibraryDlopenedLaterIsPatchedBeforeItsConstructors)
 {
 	ASSERT_EQ(run_graft({"load", "--attach", pid(), patch_file()}).status, 0);
-	EXPECT_EQ(svc->ask("ctor"), "ctor 300 now 300");
+	EXPECT_EQ(svc->ask("ctor"), "ctor 300 now 300") << graft_log(svc->pid());
 	EXPECT_THAT(graft_log(svc->pid()), HasSubstr("applying patch 'attach-patch' to loading "
 						     "library 'libattach-ctor.so'"));
 	EXPECT_EQ(svc->ask("answer"), "answer 2");
@@ -73,7 +73,7 @@ TEST_F(Attach, ALibraryDlopenedLaterIsPatchedBeforeItsConstructors)
 TEST_F(Attach, ALibraryDlmopenedLaterIsPatchedBeforeItsConstructors)
 {
 	ASSERT_EQ(run_graft({"load", "--attach", pid(), patch_file()}).status, 0);
-	EXPECT_EQ(svc->ask("ctor-dlmopen"), "ctor 300 now 300");
+	EXPECT_EQ(svc->ask("ctor-dlmopen"), "ctor 300 now 300") << graft_log(svc->pid());
 }
 
 // The per-thread consistency model holds as in a preloaded process: a thread spinning
