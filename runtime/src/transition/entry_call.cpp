@@ -92,6 +92,14 @@ bool arrived_by_call(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
 	       cell_holds(set, cell, fn);
 }
 
+bool plt_jump_target(const CheckSet &set, uintptr_t pc, uintptr_t *fn)
+{
+	uint8_t code[16];
+	uintptr_t cell = 0;
+	return copy_in(set, pc, code, sizeof code) && decode_plt_jump(code, pc, &cell) &&
+	       copy_in(set, cell, fn, sizeof *fn);
+}
+
 void set_entry_switch(EntrySwitch mode)
 {
 	g_mode = mode;

@@ -35,6 +35,13 @@ CallBefore decode_call_before(const uint8_t before[7], uintptr_t ret);
 // *[rip+disp32]`, stores the address of its pointer cell and returns true.
 bool decode_plt_jump(const uint8_t code[16], uintptr_t at, uintptr_t *cell);
 
+// When the thread at pc is about to take a PLT-style jump (pc at the stub's start or
+// after its endbr64), stores the function its cell holds and returns true: a sibling
+// call through the PLT (`jmp f@plt`) leaves the thread in the stub with the jumping
+// function's frame gone, logically inside f already. Reads only memory inside
+// set.maps. Async-signal-safe.
+bool plt_jump_target(const CheckSet &set, uintptr_t pc, uintptr_t *fn);
+
 // The rule itself: the word at entry_sp is a return address after a call to fn (fn, a
 // PLT entry whose cell holds fn, or a cell that holds fn). Reads only memory inside
 // set.maps (the round's snapshot of readable mappings). Async-signal-safe.

@@ -2,6 +2,8 @@
 // stack_check.cpp - the conservative stack scan of the consistency model.
 #include "transition/stack_check.hpp"
 
+#include "transition/entry_call.hpp"
+
 #include <sys/uio.h>
 #include <unistd.h>
 #include <unwind.h>
@@ -57,6 +59,17 @@ const std::pair<uintptr_t, uintptr_t> *map_of(const CheckSet &set, uintptr_t add
 		return nullptr;
 	--it;
 	return addr < it->second ? &*it : nullptr;
+}
+
+// The patched function the thread at pc runs: the one pc lies in, or the one a PLT
+// stub at pc jumps to (a sibling call through the PLT leaves the thread in the stub
+// with the jumping function's frame gone: entry_call.hpp).
+const CheckRange *running_range(const CheckSet &set, uintptr_t pc)
+{
+	if (const CheckRange *r = range_of(set, pc))
+		return r;
+	uintptr_t fn = 0;
+	return pc && plt_jump_target(set, pc, &fn) ? range_of(set, fn) : nullptr;
 }
 
 } // namespace
@@ -139,7 +152,7 @@ CheckResult check_stack(const CheckSet &set, uintptr_t pc, uintptr_t sp)
 __attribute__((no_sanitize("address", "thread"))) CheckResult
 check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 {
-	if (const CheckRange *r = range_of(set, pc))
+	if (const CheckRange *r = running_range(set, pc))
 		return {Verdict::running_in, r->name};
 	const auto *m = map_of(set, sp);
 	if (!m)
@@ -159,7 +172,7 @@ check_stack_to(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 __attribute__((no_sanitize("address"))) CheckResult
 check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uintptr_t hi)
 {
-	if (const CheckRange *r = range_of(set, pc))
+	if (const CheckRange *r = running_range(set, pc))
 		return {Verdict::running_in, r->name};
 	const auto *m = map_of(set, sp);
 	if (!m)
@@ -209,7 +222,7 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context *ctx, void *arg)
 		if (ip != st->pc)
 			return _URC_NO_REASON;
 		st->past_signal = true;
-		if (const CheckRange *r = range_of(*st->set, ip))
+		if (const CheckRange *r = running_range(*st->set, ip))
 			st->result = {Verdict::running_in, r->name};
 		return st->result.verdict == Verdict::clean ? _URC_NO_REASON : _URC_NORMAL_STOP;
 	}

@@ -124,4 +124,45 @@ TEST_F(ArrivedByCall, UnreadableMemoryIsNoProof)
 	EXPECT_FALSE(tr::arrived_by_call(g_set, slot, reinterpret_cast<uintptr_t>(cs_probe)));
 }
 
+// A sibling call through the PLT (`jmp f@plt`) leaves the thread in the stub with the
+// jumping function's frame gone: the stack holds no patched return address, yet the
+// thread is logically inside f. Its verdict is running_in f (seen: one thread in 98
+// million calls mixed versions in Copies/Sibling .../pfe's plt shape, caught in the stub).
+uintptr_t g_cell;
+uint8_t g_stub[16];
+
+tr::CheckResult check_at_stub(size_t offset, uintptr_t fn)
+{
+	g_cell = fn;
+	// endbr64; bnd jmp *g_cell(%rip), as in a .plt.sec entry.
+	const uint8_t head[7] = {0xf3, 0x0f, 0x1e, 0xfa, 0xf2, 0xff, 0x25};
+	std::memcpy(g_stub, head, sizeof head);
+	auto disp = int32_t(reinterpret_cast<intptr_t>(&g_cell) -
+			    reinterpret_cast<intptr_t>(g_stub + 11));
+	std::memcpy(g_stub + 7, &disp, sizeof disp);
+	tr::CheckSet set;
+	auto probe = reinterpret_cast<uintptr_t>(cs_probe);
+	set.add(probe, probe + 1, "cs_probe");
+	set.sort();
+	EXPECT_TRUE(set.read_maps());
+	uintptr_t stack[32] = {}; // a stack with no return address on it
+	auto lo = reinterpret_cast<uintptr_t>(stack);
+	return tr::check_stack_to(set, reinterpret_cast<uintptr_t>(g_stub) + offset, lo,
+				  lo + sizeof stack);
+}
+
+TEST(PltStub, AThreadInAStubToAPatchedFunctionRunsIt)
+{
+	auto probe = reinterpret_cast<uintptr_t>(cs_probe);
+	EXPECT_EQ(check_at_stub(0, probe).verdict, tr::Verdict::running_in); // at endbr64
+	EXPECT_EQ(check_at_stub(4, probe).verdict, tr::Verdict::running_in); // at bnd jmp
+}
+
+TEST(PltStub, AStubToAnotherFunctionIsClean)
+{
+	auto other = reinterpret_cast<uintptr_t>(cs_call_direct);
+	EXPECT_EQ(check_at_stub(0, other).verdict, tr::Verdict::clean);
+	EXPECT_EQ(check_at_stub(4, other).verdict, tr::Verdict::clean);
+}
+
 } // namespace
