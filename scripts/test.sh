@@ -43,11 +43,17 @@ run_ctest() { # DIR [ctest args...]
   count
 }
 
-gcc_dir=$(CC=gcc CXX=g++ bash scripts/build.sh gcc -DGRAFT_WERROR=ON)
+# Line tables only (-g1, Clang's -gline-tables-only): a failure, a backtrace and a
+# sanitizer report still name file and line, the code is the same (-g never changes it),
+# and the two builds take a fifth less time. The flags stay in the build directory's cache
+# (`cmake -U 'CMAKE_*_FLAGS_RELWITHDEBINFO' build/gcc` brings back -g).
+lines_only=(-DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
+gcc_dir=$(CC=gcc CXX=g++ bash scripts/build.sh gcc -DGRAFT_WERROR=ON "${lines_only[@]}")
 run_ctest "$gcc_dir"
 
 asan_dir=$(CC=clang CXX=clang++ bash scripts/build.sh asan -DGRAFT_WERROR=ON \
-  -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_FUZZERS=ON -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  -DGRAFT_SANITIZE="address;undefined" -DGRAFT_BUILD_FUZZERS=ON -DGRAFT_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo "${lines_only[@]}")
 # Not run under the sanitizers, and not counted: one attach test that fails only there
 # (a process under PR_SET_MDWE answers unpatched), cause not found yet (issue 14's note).
 # It runs, and passes, in the GCC configuration.

@@ -22,12 +22,8 @@ using namespace graft::test;
 
 namespace {
 
-// 200 rounds (the bar); under AddressSanitizer, 50 (time budget, as elsewhere).
-#ifdef GRAFT_TEST_ASAN
-constexpr int kRounds = 50;
-#else
-constexpr int kRounds = 200;
-#endif
+// 200 rounds (the bar); under AddressSanitizer, 50 (test_rounds).
+constexpr int kRounds = test_rounds(200);
 
 std::string sib_dir()
 {

@@ -19,14 +19,9 @@ using namespace graft::test;
 namespace {
 
 constexpr int kFibers = 1000;
-// 200 enable/disable rounds (issue 8). Under AddressSanitizer a round takes ~4 times
-// as long (each of the 1,000 fibers must run once for its transition to complete), so
-// that configuration runs 50: the suite's time budget, not a weaker check per round.
-#ifdef GRAFT_TEST_ASAN
-constexpr int kRounds = 50;
-#else
-constexpr int kRounds = 200;
-#endif
+// 200 enable/disable rounds (issue 8); 50 under AddressSanitizer, where a round takes ~4
+// times as long (each of the 1,000 fibers must run once for its transition to complete).
+constexpr int kRounds = test_rounds(200);
 
 // One fib-target process (GetParam(): "boost" or "ucontext") under the runtime.
 class Fibers : public ::testing::TestWithParam<std::string> {
