@@ -32,6 +32,7 @@
 #include "transition/context.hpp"
 #include "transition/entry_call.hpp"
 #include "transition/fcontext_static.hpp"
+#include "transition/lazy_binding.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 
@@ -153,6 +154,7 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 						     ? transition::EntrySwitch::any
 						     : transition::EntrySwitch::never);
 	}
+	transition::find_loader_text(); // the lazy binding path's code, before any transition
 	transition::fcontext_redirect_static(); // a Boost.Context linked into the program
 	core::set_consistency_model(cfg.consistency);
 	pthread_atfork(core::before_fork, core::after_fork_parent, core::after_fork_child);

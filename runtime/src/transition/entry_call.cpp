@@ -19,25 +19,11 @@ int32_t rd32(const uint8_t *p)
 	return v;
 }
 
-// Copies len bytes at addr into out if the whole range lies in one readable mapping.
-// Not instrumented: it reads code and data the program owns.
-__attribute__((no_sanitize("address", "thread"))) bool copy_in(const CheckSet &set, uintptr_t addr,
-							       void *out, size_t len)
-{
-	if (!readable(set, addr, len))
-		return false;
-	auto *dst = static_cast<uint8_t *>(out);
-	for (size_t i = 0; i < len; i++)
-		dst[i] = __atomic_load_n(reinterpret_cast<const uint8_t *>(addr + i),
-					 __ATOMIC_RELAXED);
-	return true;
-}
-
 // The pointer at cell holds fn (a GOT entry, a graft_sym cell, a function pointer).
 bool cell_holds(const CheckSet &set, uintptr_t cell, uintptr_t fn)
 {
 	uintptr_t v = 0;
-	return copy_in(set, cell, &v, sizeof v) && v == fn;
+	return read_mapped(set, cell, &v, sizeof v) && v == fn;
 }
 
 } // namespace
@@ -76,28 +62,24 @@ bool arrived_by_call(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
 {
 	uintptr_t ret = 0;
 	uint8_t before[7];
-	if (!copy_in(set, entry_sp, &ret, sizeof ret) || ret < 7 ||
-	    !copy_in(set, ret - 7, before, sizeof before))
+	if (!read_mapped(set, entry_sp, &ret, sizeof ret) || ret < 7 ||
+	    !read_mapped(set, ret - 7, before, sizeof before))
 		return false;
 	CallBefore c = decode_call_before(before, ret);
 	if (c.form == CallForm::via_cell)
 		return cell_holds(set, c.cell, fn);
 	if (c.form != CallForm::direct)
 		return false;
-	if (c.target == fn)
-		return true;
-	uint8_t plt[16];
-	uintptr_t cell = 0;
-	return copy_in(set, c.target, plt, sizeof plt) && decode_plt_jump(plt, c.target, &cell) &&
-	       cell_holds(set, cell, fn);
+	uintptr_t through = 0;
+	return c.target == fn || (plt_jump_target(set, c.target, &through) && through == fn);
 }
 
 bool plt_jump_target(const CheckSet &set, uintptr_t pc, uintptr_t *fn)
 {
 	uint8_t code[16];
 	uintptr_t cell = 0;
-	return copy_in(set, pc, code, sizeof code) && decode_plt_jump(code, pc, &cell) &&
-	       copy_in(set, cell, fn, sizeof *fn);
+	return read_mapped(set, pc, code, sizeof code) && decode_plt_jump(code, pc, &cell) &&
+	       read_mapped(set, cell, fn, sizeof *fn);
 }
 
 void set_entry_switch(EntrySwitch mode)

@@ -3,6 +3,7 @@
 #include "transition/stack_check.hpp"
 
 #include "transition/entry_call.hpp"
+#include "transition/lazy_binding.hpp"
 
 #include <sys/uio.h>
 #include <unistd.h>
@@ -63,13 +64,17 @@ const std::pair<uintptr_t, uintptr_t> *map_of(const CheckSet &set, uintptr_t add
 
 // The patched function the thread at pc runs: the one pc lies in, or the one a PLT
 // stub at pc jumps to (a sibling call through the PLT leaves the thread in the stub
-// with the jumping function's frame gone: entry_call.hpp).
+// with the jumping function's frame gone: entry_call.hpp); or the lazy binding path on
+// the way to a function only the loader knows (lazy_binding.hpp).
 const CheckRange *running_range(const CheckSet &set, uintptr_t pc)
 {
 	if (const CheckRange *r = range_of(set, pc))
 		return r;
 	uintptr_t fn = 0;
-	return pc && plt_jump_target(set, pc, &fn) ? range_of(set, fn) : nullptr;
+	if (pc && plt_jump_target(set, pc, &fn))
+		if (const CheckRange *r = range_of(set, fn))
+			return r;
+	return pc && on_lazy_binding_path(set, pc) ? &set.lazy_path : nullptr;
 }
 
 } // namespace
@@ -91,6 +96,10 @@ void CheckSet::sort()
 	for (const CheckRange &r : ranges)
 		span_hi = std::max(span_hi, r.hi);
 	std::sort(call_returns.begin(), call_returns.end());
+	if (lazy_path.name < 0) {
+		names.push_back("the lazy binding path (a first call through a PLT)");
+		lazy_path.name = int(names.size() - 1);
+	}
 }
 
 bool CheckSet::read_maps()
@@ -115,6 +124,19 @@ bool readable(const CheckSet &set, uintptr_t addr, size_t len)
 {
 	const auto *m = map_of(set, addr);
 	return m && addr + len >= addr && addr + len <= m->second;
+}
+
+// Not instrumented: it reads code and data the program owns.
+__attribute__((no_sanitize("address", "thread"))) bool
+read_mapped(const CheckSet &set, uintptr_t addr, void *out, size_t len)
+{
+	if (!readable(set, addr, len))
+		return false;
+	auto *dst = static_cast<uint8_t *>(out);
+	for (size_t i = 0; i < len; i++)
+		dst[i] = __atomic_load_n(reinterpret_cast<const uint8_t *>(addr + i),
+					 __ATOMIC_RELAXED);
+	return true;
 }
 
 bool is_return_address(const CheckSet &set, const CheckRange &r, uintptr_t w)

@@ -29,6 +29,9 @@ struct CheckSet {
 	// Lowest lo, highest hi (set by sort): a quick filter before the search, for long
 	// fiber stacks.
 	uintptr_t span_lo = 0, span_hi = 0;
+	// What a thread on the lazy binding path runs (lazy_binding.hpp): named by sort,
+	// no range of its own.
+	CheckRange lazy_path{0, 0, -1};
 	void add(uintptr_t lo, uintptr_t hi, const std::string &name);
 	void sort();
 	// Reads /proc/self/maps: where each stack ends. False if unreadable.
@@ -66,6 +69,10 @@ bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, Ch
 
 // True when [addr, addr + len) lies inside one of set.maps.
 bool readable(const CheckSet &set, uintptr_t addr, size_t len);
+
+// Copies len bytes at addr into out if the whole range lies inside one of set.maps (code
+// and data the program owns: a PLT stub, its cell). Async-signal-safe.
+bool read_mapped(const CheckSet &set, uintptr_t addr, void *out, size_t len);
 
 // The return-address rule of the scans: w, inside range r, follows a call instruction
 // (follows_call) or is one of set.call_returns.
