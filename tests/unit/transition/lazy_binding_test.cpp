@@ -56,7 +56,8 @@ bool on_lazy_path(const Verdict &v)
 {
 	tr::CheckSet set;
 	set.sort();
-	return v.verdict == tr::Verdict::running_in && v.in == set.names[size_t(set.lazy_path.name)];
+	return v.verdict == tr::Verdict::running_in &&
+	       v.in == set.names[size_t(set.lazy_path.name)];
 }
 
 // Looked up, not taken with &: an address taken in this binary would give lazy_target a
