@@ -11,7 +11,6 @@
 
 #include <cstring>
 
-#include "transition/entry_call.hpp"
 #include "transition/stack_check.hpp"
 
 namespace graft::transition {
@@ -98,19 +97,17 @@ void find_loader_text()
 		&base);
 }
 
-bool on_lazy_binding_path(const CheckSet &set, uintptr_t pc)
+bool on_lazy_binding_path(const CheckSet &set, uintptr_t pc, uintptr_t stub_to)
 {
-	uint8_t c[16];
 	if (in_loader_text(pc))
-		return true;
-	if (!read_mapped(set, pc, c, sizeof c))
-		return false;
-	if (is_lazy_half(c) || is_plt0(c) || is_jump_to_plt0(set, c, pc))
 		return true;
 	// A stub whose cell is not bound yet holds its lazy half; PLT0's second jump's
 	// cell holds the resolver.
-	uintptr_t to = 0;
-	return plt_jump_target(set, pc, &to) && (in_loader_text(to) || lazy_half_at(set, to));
+	if (stub_to)
+		return in_loader_text(stub_to) || lazy_half_at(set, stub_to);
+	uint8_t c[16];
+	return read_mapped(set, pc, c, sizeof c) &&
+	       (is_lazy_half(c) || is_plt0(c) || is_jump_to_plt0(set, c, pc));
 }
 
 } // namespace graft::transition

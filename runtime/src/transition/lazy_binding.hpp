@@ -20,8 +20,9 @@ struct CheckSet;
 void find_loader_text();
 
 // Whether a thread at pc is on the lazy binding path: pc in the loader's code, at a
-// lazy PLT half or PLT0, or at a PLT stub whose cell leads to either. Reads only memory
-// inside set.maps. Async-signal-safe.
-bool on_lazy_binding_path(const CheckSet &set, uintptr_t pc);
+// lazy PLT half or PLT0, or at a PLT stub whose cell leads to either. stub_to: where the
+// PLT stub at pc jumps (plt_jump_target, which the caller has read), 0 if pc is none.
+// Reads only memory inside set.maps. Async-signal-safe.
+bool on_lazy_binding_path(const CheckSet &set, uintptr_t pc, uintptr_t stub_to);
 
 } // namespace graft::transition

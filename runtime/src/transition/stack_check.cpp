@@ -70,11 +70,13 @@ const CheckRange *running_range(const CheckSet &set, uintptr_t pc)
 {
 	if (const CheckRange *r = range_of(set, pc))
 		return r;
+	if (!pc)
+		return nullptr;
 	uintptr_t fn = 0;
-	if (pc && plt_jump_target(set, pc, &fn))
-		if (const CheckRange *r = range_of(set, fn))
-			return r;
-	return pc && on_lazy_binding_path(set, pc) ? &set.lazy_path : nullptr;
+	bool stub = plt_jump_target(set, pc, &fn);
+	if (const CheckRange *r = stub ? range_of(set, fn) : nullptr)
+		return r;
+	return on_lazy_binding_path(set, pc, stub ? fn : 0) ? &set.lazy_path : nullptr;
 }
 
 } // namespace
