@@ -67,7 +67,7 @@ void audit_record(AuditRecord r)
 	{
 		std::lock_guard<std::mutex> guard(audit_mutex);
 		Identity &id = loaded[r.patch];
-		if (r.action == "load" && r.result == "ok")
+		if ((r.action == "load" || r.action == "autoload") && r.result == "ok")
 			id = Identity{r.sha256, r.key};
 		if (r.sha256.empty())
 			r.sha256 = id.sha256;

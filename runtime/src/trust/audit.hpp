@@ -18,7 +18,8 @@ constexpr size_t kAuditKeep = 512;
 
 struct AuditRecord {
 	int64_t time_usec = 0; // CLOCK_REALTIME, filled in by audit_record
-	std::string action;    // load, enable, disable, force, unload, attach, connect
+	std::string action;    // load, autoload (from the store), enable, disable, force,
+			       // unload, attach, connect
 	std::string result;    // "ok", or the refusal / failure message
 	uid_t client_uid = 0;
 	pid_t client_pid = 0;
