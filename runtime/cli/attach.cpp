@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // attach.cpp - `graft attach PID`: the preflight (every refusal is decided here, from
 // /proc, before the target is touched), then the injection (attach_inject.cpp), then
-// the wait for the runtime's control socket.
+// the wait for the runtime's control socket. Every attempt is audited (attach_audit.hpp).
 #include "attach.hpp"
 
 #include <cerrno>
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach_audit.hpp"
 #include "cli.hpp"
 #include "control/protocol.hpp"
 
@@ -128,6 +129,18 @@ bool answers(pid_t pid, int timeout_sec)
 	}
 }
 
+void wait_answer(pid_t pid, int timeout_sec)
+{
+	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
+	while (!answers(pid, 2)) {
+		if (Clock::now() > deadline)
+			throw refuse("the runtime was loaded into process " + pid_s(pid) +
+				     " but its control socket '" + control_socket_of(pid) +
+				     "' does not answer (see the process's stderr)");
+		usleep(10 * 1000);
+	}
+}
+
 } // namespace
 
 std::string control_socket_of(pid_t pid)
@@ -153,16 +166,16 @@ bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	if (answers(pid, kQueryTimeoutSec))
 		return false;
-	AttachPlan plan = preflight(pid);
-	inject(plan, stats);
-	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
-	while (!answers(pid, 2)) {
-		if (Clock::now() > deadline)
-			throw refuse("the runtime was loaded into process " + pid_s(pid) +
-				     " but its control socket '" + control_socket_of(pid) +
-				     "' does not answer (see the process's stderr)");
-		usleep(10 * 1000);
+	AttachAudit audit(pid);
+	try {
+		AttachPlan plan = preflight(pid);
+		inject(plan, stats);
+		wait_answer(pid, timeout_sec);
+	} catch (const Failure &f) {
+		audit.refused(f.message);
+		throw;
 	}
+	audit.attached();
 	return true;
 }
 
