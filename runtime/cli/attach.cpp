@@ -129,10 +129,13 @@ bool answers(pid_t pid, int timeout_sec)
 	}
 }
 
-void wait_answer(pid_t pid, int timeout_sec)
+// Until the new runtime answers. The probe is the attach's report itself: each request
+// leaves a client thread in the process for a moment after its reply, which a
+// transition started right after would count among the threads to switch.
+void wait_answer(pid_t pid, int timeout_sec, AttachAudit *audit)
 {
 	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
-	while (!answers(pid, 2)) {
+	while (!audit->report(2)) {
 		if (Clock::now() > deadline)
 			throw refuse("the runtime was loaded into process " + pid_s(pid) +
 				     " but its control socket '" + control_socket_of(pid) +
@@ -170,12 +173,11 @@ bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 	try {
 		AttachPlan plan = preflight(pid);
 		inject(plan, stats);
-		wait_answer(pid, timeout_sec);
+		wait_answer(pid, timeout_sec, &audit);
 	} catch (const Failure &f) {
 		audit.refused(f.message);
 		throw;
 	}
-	audit.attached();
 	return true;
 }
 

@@ -26,17 +26,18 @@ void AttachAudit::refused(const std::string &message)
 	to_syslog(message);
 }
 
-void AttachAudit::attached()
+bool AttachAudit::report(int timeout_sec)
 {
+	json r;
 	try {
-		json r = request_at(control_socket_of(pid_), pid_,
-				    json{{control::field::cmd, control::cmd::attached}},
-				    kQueryTimeoutSec);
-		if (flag(r, control::field::ok))
-			return;
+		r = request_at(control_socket_of(pid_), pid_,
+			       json{{control::field::cmd, control::cmd::attached}}, timeout_sec);
 	} catch (const Failure &) {
+		return false;
 	}
-	to_syslog("ok");
+	if (!flag(r, control::field::ok))
+		to_syslog("ok");
+	return true;
 }
 
 void AttachAudit::to_syslog(const std::string &result)

@@ -18,9 +18,10 @@ public:
 	explicit AttachAudit(pid_t pid);
 	// The attach failed or was refused (message: the refusal as graft prints it).
 	void refused(const std::string &message);
-	// The runtime answers: it records the attach; if it cannot (an older runtime), the
-	// record goes to the system log from here.
-	void attached();
+	// Reports the attach to the new runtime, which records it. False while the runtime
+	// does not answer yet (the wait for its socket retries); when it answers but cannot
+	// record it (an older runtime), the record goes to the system log from here.
+	bool report(int timeout_sec);
 
 private:
 	void to_syslog(const std::string &result);
