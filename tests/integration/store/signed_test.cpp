@@ -69,6 +69,11 @@ protected:
 		EXPECT_THAT(s.log, Not(HasSubstr("enabled from the store")));
 		EXPECT_THAT(s.list, Not(HasSubstr("10-fix")));
 		EXPECT_EQ(p.ask("call"), "call: old");
+		// Nothing of it stays: not the module, not libsodium (mapped only while an entry
+		// is verified).
+		std::string maps = read_file("/proc/" + std::to_string(p.pid()) + "/maps");
+		EXPECT_THAT(maps, Not(HasSubstr("/modules/10-fix.so")));
+		EXPECT_THAT(maps, Not(HasSubstr("libsodium")));
 	}
 };
 
