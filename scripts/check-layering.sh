@@ -6,8 +6,8 @@
 #
 #   cli, patchgen -> common                (the protocol, the store format, the symbol
 #                                           rule; never src/)
-#   control, loader -> store -> core -> transition -> arch -> os -> base
-#   control -> trust -> common (minisign), os, base
+#   loader -> store -> control -> trust -> common (minisign), os, base
+#   loader, store, control -> core -> transition -> arch -> os -> base
 #                               core -> common (symbols), shadow (its types)
 #   common -> os -> base                   (mapped files and build-ids are read via os/)
 #   shadow -> base                         (stands alone)
@@ -34,13 +34,13 @@ declare -A may=(
   [core]="transition arch shadow common os base"
   [control]="trust core transition arch shadow common os base"
   [trust]="common os base"
-  [store]="core transition arch shadow common os base"
-  [loader]="store core transition arch shadow common os base"
+  [store]="control trust core transition arch shadow common os base"
+  [loader]="store control trust core transition arch shadow common os base"
   [cli]="common"
   [patchgen]="common"
 )
 declare -A may_file=(
-  [runtime/src/core/init.cpp]="control loader store shadow transition arch common os base"
+  [runtime/src/core/init.cpp]="control trust loader store shadow transition arch common os base"
 )
 
 # The folder a source file belongs to.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // attach.cpp - `graft attach PID`: the preflight (every refusal is decided here, from
 // /proc, before the target is touched), then the injection (attach_inject.cpp), then
-// the wait for the runtime's control socket.
+// the wait for the runtime's control socket. Every attempt is audited (attach_audit.hpp).
 #include "attach.hpp"
 
 #include <cerrno>
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach_audit.hpp"
 #include "cli.hpp"
 #include "control/protocol.hpp"
 
@@ -128,6 +129,21 @@ bool answers(pid_t pid, int timeout_sec)
 	}
 }
 
+// Until the new runtime answers. The probe is the attach's report itself: each request
+// leaves a client thread in the process for a moment after its reply, which a
+// transition started right after would count among the threads to switch.
+void wait_answer(pid_t pid, int timeout_sec, AttachAudit *audit)
+{
+	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
+	while (!audit->report(2)) {
+		if (Clock::now() > deadline)
+			throw refuse("the runtime was loaded into process " + pid_s(pid) +
+				     " but its control socket '" + control_socket_of(pid) +
+				     "' does not answer (see the process's stderr)");
+		usleep(10 * 1000);
+	}
+}
+
 } // namespace
 
 std::string control_socket_of(pid_t pid)
@@ -153,15 +169,14 @@ bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	if (answers(pid, kQueryTimeoutSec))
 		return false;
-	AttachPlan plan = preflight(pid);
-	inject(plan, stats);
-	auto deadline = Clock::now() + std::chrono::seconds(timeout_sec);
-	while (!answers(pid, 2)) {
-		if (Clock::now() > deadline)
-			throw refuse("the runtime was loaded into process " + pid_s(pid) +
-				     " but its control socket '" + control_socket_of(pid) +
-				     "' does not answer (see the process's stderr)");
-		usleep(10 * 1000);
+	AttachAudit audit(pid);
+	try {
+		AttachPlan plan = preflight(pid);
+		inject(plan, stats);
+		wait_answer(pid, timeout_sec, &audit);
+	} catch (const Failure &f) {
+		audit.refused(f.message);
+		throw;
 	}
 	return true;
 }

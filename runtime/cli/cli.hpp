@@ -108,11 +108,12 @@ namespace graft::cli {
 void declare_system_wide(CLI::App &app, Options &opt, std::function<int()> *action);
 // keygen, sign, history (sign.cpp, history.cpp; security.md).
 void declare_trust(CLI::App &app, Options &opt, std::function<int()> *action);
-// --all, --exe, --lib, --jobs, --store on `status` and `disable`; whether --all was given;
-// their --all forms (disable: NAME is the first positional).
+// --all, --exe, --lib, --jobs, --store on `status`, `disable` and `history` (no --store);
+// whether --all was given; their --all forms (disable: NAME is the first positional).
 void add_all_options(CLI::App *sub);
 bool all_requested();
 int run_status_all(const Options &opt);
+int run_history_all(const Options &opt);
 int run_disable_all(const std::string &name, const Options &opt);
 
 } // namespace graft::cli

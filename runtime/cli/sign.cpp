@@ -176,11 +176,21 @@ void declare_trust(CLI::App &app, Options &opt, std::function<int()> *action)
 	sg->callback([action] { *action = [] { return sign(s); }; });
 
 	static std::string pid;
-	auto *hist = app.add_subcommand("history", "the audit trail of a process: loads, "
-						   "enables, disables, forces, unloads, refusals");
-	hist->add_option("PID", pid, "process id of the target")->required();
-	hist->callback(
-		[action, &opt] { *action = [&opt] { return cmd_history(parse_pid(pid), opt); }; });
+	auto *hist =
+		app.add_subcommand("history", "the audit trail of a process: loads, "
+					      "enables, disables, forces, unloads, attaches, "
+					      "refusals (--all: every process with a runtime)");
+	hist->add_option("PID", pid, "process id of the target");
+	add_all_options(hist);
+	hist->callback([action, &opt] {
+		*action = [&opt] {
+			if (all_requested())
+				return run_history_all(opt);
+			if (pid.empty())
+				throw Failure{kExitUsage, "history needs PID, or --all"};
+			return cmd_history(parse_pid(pid), opt);
+		};
+	});
 }
 
 } // namespace graft::cli

@@ -52,6 +52,8 @@ int cmd_apply_all(const std::string &store, const std::string &file, bool from_s
 		  const Selector &sel, const Options &opt);
 int cmd_disable_all(const std::string &name, const Selector &sel, const Options &opt);
 int cmd_status_all(const std::string &store, const Selector &sel, const Options &opt);
+// history --all (history.cpp): the audit records of every selected process with a runtime.
+int cmd_history_all(const Selector &sel, const Options &opt);
 int cmd_preload(const std::string &verb, const Options &opt);
 
 // Throws Failure when sel names what does not exist (a program, a unit that is not

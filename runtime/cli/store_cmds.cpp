@@ -164,10 +164,31 @@ std::vector<std::string> targets_of(const ModuleInfo &info, std::vector<std::str
 	return {out.begin(), out.end()};
 }
 
+// The text of FILE.minisig, "" when there is none.
+std::string signature_of(const std::string &file)
+{
+	std::string sig = file + ".minisig";
+	return access(sig.c_str(), F_OK) == 0 ? read_all(sig) : std::string();
+}
+
+// The module and its signature (security.md): the runtime verifies a store module
+// against the .minisig beside it before it loads it in a new process. The signature is
+// written first: a process starting in between sees the new signature with the old
+// module and refuses it (logged), rather than load a module its signature does not cover.
+void write_module(const std::string &path, const std::string &data, const std::string &sig)
+{
+	if (sig.empty())
+		unlink((path + ".minisig").c_str());
+	else
+		write_file(path + ".minisig", sig);
+	write_file(path, data);
+}
+
 // What installing file as name changes in the store: "added", "replaced" or "unchanged"
-// (the same bytes are installed under that name and every --target is recorded).
+// (the same bytes and signature are installed under that name and every --target is
+// recorded).
 std::string store_change(const std::string &dir, const std::vector<StorePatch> &patches,
-			 const std::string &name, const std::string &data,
+			 const std::string &name, const std::string &data, const std::string &sig,
 			 const std::vector<std::string> &targets)
 {
 	auto it = std::find_if(patches.begin(), patches.end(),
@@ -177,7 +198,7 @@ std::string store_change(const std::string &dir, const std::vector<StorePatch> &
 	std::ifstream in(dir + "/" + it->file, std::ios::binary);
 	std::ostringstream old;
 	old << in.rdbuf();
-	bool same = in && old.str() == data;
+	bool same = in && old.str() == data && signature_of(dir + "/" + it->file) == sig;
 	for (const std::string &t : targets)
 		same &= std::find(it->targets.begin(), it->targets.end(), t) != it->targets.end();
 	return same ? "unchanged" : "replaced";
@@ -244,19 +265,19 @@ int cmd_install(const std::string &dir, const std::string &file,
 	if (apply)
 		check_selector(sel);
 	std::string rel = std::string(store::kModulesDir) + "/" + name + ".so";
-	std::string data = read_all(file), change;
+	std::string data = read_all(file), sig = signature_of(file), change;
 	if (opt.dry_run) {
-		change = store_change(dir, read_manifest(dir), name, data, targets);
+		change = store_change(dir, read_manifest(dir), name, data, sig, targets);
 	} else {
 		StoreLock lock(dir);
 		std::vector<StorePatch> patches = read_manifest(dir);
-		change = store_change(dir, patches, name, data, targets);
+		change = store_change(dir, patches, name, data, sig, targets);
 		if (change != "unchanged") { // the same bytes again: the store stays as it is
 			patches.erase(
 				std::remove_if(patches.begin(), patches.end(),
 					       [&](const StorePatch &p) { return p.name == name; }),
 				patches.end());
-			write_file(dir + "/" + rel, data);
+			write_module(dir + "/" + rel, data, sig);
 			patches.push_back(StorePatch{name, rel, info, targets_of(info, targets)});
 			write_manifest(dir, patches);
 			write_index(dir, patches);
@@ -289,6 +310,7 @@ int cmd_uninstall(const std::string &dir, const std::string &name, const Options
 	write_manifest(dir, patches);
 	write_index(dir, patches);
 	unlink(file.c_str());
+	unlink((file + ".minisig").c_str());
 	if (opt.json)
 		print_json({{"ok", true}, {"uninstalled", name}});
 	else
@@ -322,6 +344,7 @@ int cmd_gc(const std::string &dir, const Options &opt)
 		}
 		dropped.push_back(p.name);
 		unlink((dir + "/" + p.file).c_str());
+		unlink((dir + "/" + p.file + ".minisig").c_str());
 		if (!opt.json)
 			std::cout << "removed patch '" << p.name
 				  << "': no process maps its build-ids and no file has them\n";

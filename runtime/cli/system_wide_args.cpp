@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // system_wide_args.cpp - the command line of the system-wide commands: install,
-// uninstall, gc, apply --all, preload, and the --all forms of status and disable
-// (main.cpp hands those two here when --all is given).
+// uninstall, gc, apply --all, preload, and the --all forms of status, disable and
+// history (main.cpp and sign.cpp hand those here when --all is given).
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
@@ -69,7 +69,8 @@ void add_all_options(CLI::App *sub)
 	add_groups(sub, "with --all: ");
 	sub->add_option("--jobs", sw.sel.jobs, "with --all: processes handled at once (16)")
 		->check(CLI::PositiveNumber);
-	add_store(sub);
+	if (std::string(sub->get_name()) != "history") // no store to read there
+		add_store(sub);
 	if (std::string(sub->get_name()) == "disable")
 		sub->add_flag("--dry-run", sw.dry_run,
 			      "with --all: report what would be disabled, change nothing");
@@ -83,6 +84,11 @@ bool all_requested()
 int run_status_all(const Options &opt)
 {
 	return cmd_status_all(store_dir(sw.store), selector(), opt);
+}
+
+int run_history_all(const Options &opt)
+{
+	return cmd_history_all(selector(), opt);
 }
 
 int run_disable_all(const std::string &name, const Options &opt)

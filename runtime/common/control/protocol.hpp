@@ -17,6 +17,8 @@
 //            {"v":1,"cmd":"status"}      the running transition, or "transition":null
 //            {"v":1,"cmd":"force"}       finish the running transition at once
 //            {"v":1,"cmd":"history"}     the audit records kept (security.md)
+//            {"v":1,"cmd":"attached"}    from graft attach, once the runtime it loaded
+//                                        answers: recorded once as action=attach
 //   reply    {"v":1,"ok":true, ...command's fields}
 //            {"v":1,"ok":false,"error":"one line naming the cause and the fix"}
 //
@@ -121,6 +123,7 @@ constexpr const char *info = "info";
 constexpr const char *status = "status";
 constexpr const char *force = "force";
 constexpr const char *history = "history";
+constexpr const char *attached = "attached";
 } // namespace cmd
 
 // The socket directory from the environment values given (either may be null or

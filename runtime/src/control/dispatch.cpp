@@ -163,6 +163,18 @@ json do_history()
 	return reply;
 }
 
+// graft attach's report once the runtime it loaded answers: the attach is recorded with
+// that client's credentials. Only once, and only in a runtime graft attach started, so
+// no other client can add attach records.
+json do_attached(const Client &client)
+{
+	if (!trust::audit_take_attach())
+		return fail_reply("this runtime was not loaded by graft attach, or its attach is "
+				  "already recorded");
+	audit("attach", core::Result{}, client, "");
+	return ok_reply();
+}
+
 json do_list()
 {
 	json patches = json::array();
@@ -255,11 +267,13 @@ json dispatch(const json &req, const Client &client, uid_t euid)
 		return do_status();
 	if (c == cmd::history)
 		return do_history();
+	if (c == cmd::attached)
+		return do_attached(client);
 	if (c != cmd::load && c != cmd::enable && c != cmd::disable && c != cmd::unload &&
 	    c != cmd::force)
 		return fail_reply("unknown command '" + c +
 				  "' (this runtime knows load, enable, disable, unload, list, log, "
-				  "info, status, force, history)");
+				  "info, status, force, history, attached)");
 	std::string refusal = write_refusal(client, euid);
 	if (!refusal.empty()) {
 		audit(c.c_str(), core::Result::fail(refusal), client,

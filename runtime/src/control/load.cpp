@@ -44,24 +44,22 @@ core::Result open_patch(const std::string &path, const Client &client, uid_t eui
 	core::Result checked = check_patch_file(path, euid);
 	if (!checked.ok)
 		return checked;
-	out->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	std::string why;
+	out->fd = os::open_read(path, true, &why);
 	if (out->fd < 0)
-		return core::Result::fail("cannot open patch file '" + path +
-					  "': " + strerror(errno));
+		return core::Result::fail("cannot open patch file '" + path + "': " + why);
 	out->own = true;
 	return {};
 }
 
 // The .minisig next to the patch when the client sent none: it authenticates itself,
 // so only its presence matters here.
-void find_signature(const LoadAsked &asked, uid_t euid, trust::Candidate *c)
+void find_signature(uid_t euid, trust::Candidate *c)
 {
-	c->has_signature = asked.has_signature;
-	c->signature = asked.signature;
-	if (asked.has_signature)
+	if (c->has_signature)
 		return;
 	std::string text, why;
-	os::FileRead r = os::read_trusted_file(asked.path + ".minisig", euid, 8192, &text, &why);
+	os::FileRead r = os::read_trusted_file(c->path + ".minisig", euid, 8192, &text, &why);
 	if (r == os::FileRead::missing)
 		return;
 	c->has_signature = true;
@@ -107,6 +105,69 @@ std::string fd_path(int fd, std::vector<int> *extra)
 	return "/proc/self/fd/" + std::to_string(fd);
 }
 
+// Where a load comes from, from its open descriptor on: a client's request, or the
+// patch store (system_store: held to the store's rule, no client to check).
+struct Source {
+	const std::string &path;
+	int fd;
+	bool has_signature; // the client sent the .minisig's text
+	std::string signature;
+	Client client;
+	uid_t euid;
+	bool system_store;
+	bool enable;
+	Loader load;
+};
+
+// Maps the verified descriptor; a signed patch's objects must carry build-ids its
+// signature lists, checked after the dlopen and before anything is resolved.
+core::Result map_verified(const Source &s, const trust::Verdict &v)
+{
+	core::LoadRequest req;
+	req.path = s.path;
+	std::vector<int> copies;
+	req.open_path = fd_path(s.fd, &copies);
+	req.enable = s.enable;
+	if (v.is_signed)
+		req.admit = [&v](const std::vector<core::DeclaredObject> &objs) {
+			std::vector<std::pair<std::string, std::string>> list;
+			for (const core::DeclaredObject &o : objs)
+				list.emplace_back(o.name, o.build_id);
+			std::string refusal = trust::build_id_refusal(v.comment, list);
+			return refusal.empty() ? core::Result{} : core::Result::fail(refusal);
+		};
+	core::Result r = s.load(req);
+	for (int copy : copies)
+		close(copy);
+	return r;
+}
+
+// Policy, then the descriptor and its signature, then the mapping: nothing is mapped
+// unless every check passed.
+LoadDone load_verified(const Source &s)
+{
+	LoadDone done;
+	trust::Policy policy;
+	std::string why;
+	if (!trust::policy_load(trust::policy_path(), s.euid, &policy, &why)) {
+		done.result = core::Result::fail("refused (policy): " + why);
+		return done;
+	}
+	trust::Candidate c{s.fd,	 s.path, s.has_signature, s.signature,
+			   s.client.uid, s.euid, s.system_store};
+	find_signature(s.euid, &c);
+	trust::Verdict v = trust::verify_candidate(policy, c, int64_t(time(nullptr)));
+	if (v.ok && !s.system_store && trust::signature_required(policy, s.client.uid, false))
+		v.error = writable_by_client(s.fd, s.client, s.path);
+	done.sha256 = v.sha256;
+	done.key = v.key;
+	if (!v.ok || !v.error.empty())
+		done.result = core::Result::fail(v.error);
+	else
+		done.result = map_verified(s, v);
+	return done;
+}
+
 } // namespace
 
 void audit(const char *action, const core::Result &r, const Client &client,
@@ -140,45 +201,33 @@ std::string write_refusal(const Client &client, uid_t euid)
 LoadDone load_checked(const LoadAsked &asked, const Client &client, uid_t euid)
 {
 	LoadDone done;
-	std::string name = patch_name_of(asked.path);
 	PatchFd pfd;
-	trust::Policy policy;
-	std::string why;
 	done.result = open_patch(asked.path, client, euid, &pfd);
-	if (done.result.ok && !trust::policy_load(trust::policy_path(), euid, &policy, &why))
-		done.result = core::Result::fail("refused (policy): " + why);
-	trust::Verdict v;
-	if (done.result.ok) {
-		trust::Candidate c{pfd.fd, asked.path, false, "", client.uid, euid, false};
-		find_signature(asked, euid, &c);
-		v = trust::verify_candidate(policy, c, int64_t(time(nullptr)));
-		if (v.ok && trust::signature_required(policy, client.uid, false))
-			v.error = writable_by_client(pfd.fd, client, asked.path);
-		done.result =
-			v.ok && v.error.empty() ? core::Result{} : core::Result::fail(v.error);
-		done.sha256 = v.sha256;
-		done.key = v.key;
-	}
-	if (done.result.ok) {
-		core::LoadRequest req;
-		req.path = asked.path;
-		std::vector<int> copies;
-		req.open_path = fd_path(pfd.fd, &copies);
-		req.enable = asked.enable;
-		if (v.is_signed)
-			req.admit = [&v](const std::vector<core::DeclaredObject> &objs) {
-				std::vector<std::pair<std::string, std::string>> list;
-				for (const core::DeclaredObject &o : objs)
-					list.emplace_back(o.name, o.build_id);
-				std::string refusal = trust::build_id_refusal(v.comment, list);
-				return refusal.empty() ? core::Result{}
-						       : core::Result::fail(refusal);
-			};
-		done.result = core::patch_load(req);
-		for (int copy : copies)
-			close(copy);
-	}
-	audit("load", done.result, client, name, done.sha256, done.key);
+	if (done.result.ok)
+		done = load_verified(Source{asked.path, pfd.fd, asked.has_signature,
+					    asked.signature, client, euid, false, asked.enable,
+					    core::patch_load});
+	audit("load", done.result, client, patch_name_of(asked.path), done.sha256, done.key);
+	return done;
+}
+
+LoadDone load_from_store(const std::string &path, bool enable, Loader load)
+{
+	LoadDone done;
+	Client self; // no client: the process loads for itself
+	self.uid = geteuid();
+	self.pid = getpid();
+	PatchFd pfd;
+	std::string why;
+	// Not following a final symlink: the store holds the modules themselves.
+	pfd.fd = os::open_read(path, false, &why);
+	pfd.own = true;
+	if (pfd.fd < 0)
+		done.result = core::Result::fail("cannot open patch file '" + path + "': " + why);
+	else
+		done = load_verified(
+			Source{path, pfd.fd, false, "", self, self.uid, true, enable, load});
+	audit("autoload", done.result, self, patch_name_of(path), done.sha256, done.key);
 	return done;
 }
 

@@ -35,6 +35,7 @@
 #include "transition/lazy_binding.hpp"
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
+#include "trust/audit.hpp"
 
 namespace graft::core {
 namespace {
@@ -220,6 +221,7 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 		return failure;
 	}
 	control::control_set_dir(runtime_dir ? runtime_dir : "");
+	trust::audit_expect_attach(); // recorded when graft attach reports (security.md)
 	if (!control::control_start(&why)) {
 		snprintf(failure, sizeof(failure), "%s", why.c_str());
 		return failure;

@@ -7,22 +7,26 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "control/protocol.hpp"
 #include "core/patch.hpp"
 #include "symbols/symbols.hpp"
 
 namespace graft::core {
 
-Result store_patch_prepare(const std::string &path)
+bool store_patch_known(const std::string &path)
 {
-	std::string name = path.substr(path.rfind('/') + 1);
-	if (name.size() > 3 && name.compare(name.size() - 3, 3, ".so") == 0)
-		name.resize(name.size() - 3);
-	{
-		std::lock_guard<std::mutex> guard(patch_mutex);
-		if (find_patch(name))
-			return {};
-	}
-	Result r = patch_load(path, false);
+	std::lock_guard<std::mutex> guard(patch_mutex);
+	return find_patch(control::patch_name_of(path)) != nullptr;
+}
+
+Result store_patch_prepare(const LoadRequest &req)
+{
+	std::string name = control::patch_name_of(req.path);
+	if (store_patch_known(req.path))
+		return {};
+	LoadRequest prepare = req;
+	prepare.enable = false;
+	Result r = patch_load(prepare);
 	if (!r.ok)
 		return r;
 	std::lock_guard<std::mutex> guard(patch_mutex);

@@ -32,6 +32,14 @@ std::string trust_problem(const struct stat &st, uid_t euid, const std::string &
 	return "";
 }
 
+int open_read(const std::string &path, bool follow_last, std::string *why)
+{
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | (follow_last ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		*why = strerror(errno);
+	return fd;
+}
+
 FileRead read_trusted_file(const std::string &path, uid_t euid, size_t max, std::string *text,
 			   std::string *why)
 {

@@ -18,6 +18,10 @@ namespace graft::os {
 // in the message ("patch file '/x.so'").
 std::string trust_problem(const struct stat &st, uid_t euid, const std::string &what);
 
+// Opens path read-only and close-on-exec (the descriptor a patch is verified and mapped
+// from); follow_last: whether a final symlink is followed. -1 with *why on failure.
+int open_read(const std::string &path, bool follow_last, std::string *why);
+
 enum class FileRead { ok, missing, error };
 
 // Reads a small trusted file (at most max bytes) without following a final symlink;

@@ -12,8 +12,10 @@
 #include <map>
 #include <string>
 
-#include "core/api.hpp"
 #include "base/log.hpp"
+#include "control/load.hpp"
+#include "control/protocol.hpp"
+#include "core/api.hpp"
 #include "core/store_patches.hpp"
 #include "store/index.hpp"
 #include "symbols/symbols.hpp"
@@ -44,20 +46,23 @@ bool cmdline_disables()
 	return false;
 }
 
-// A module is loaded only if it, too, cannot have been changed by someone else.
+// A module loads only as graft load would load it: opened once, checked (regular
+// file, owner, mode), held to the policy as the system store (signature, keys,
+// revocations, expiry, build-ids) and mapped from that descriptor (control/load.hpp).
+// A refusal is logged with its reason and skipped: the process runs on unchanged.
+// libsodium is mapped only here, so only when an entry matches.
 bool load_one(const Match &m, bool enable)
 {
-	std::string problem = untrusted(m.file, false);
-	if (!problem.empty()) {
-		log::printf("graft: store entry skipped: %s", problem.c_str());
+	if (!enable && core::store_patch_known(m.file))
 		return false;
-	}
-	core::Result r =
-		enable ? core::patch_load(m.file, true) : core::store_patch_prepare(m.file);
-	if (!r.ok)
-		log::printf("graft: store patch '%s' not %s: %s", m.file.c_str(),
-			    enable ? "enabled" : "loaded", r.error.c_str());
-	return r.ok;
+	control::Loader load = enable ? control::Loader(core::patch_load)
+				      : control::Loader(core::store_patch_prepare);
+	control::LoadDone done = control::load_from_store(m.file, enable, load);
+	if (!done.result.ok)
+		log::printf("graft: store patch '%s' not %s: %s",
+			    control::patch_name_of(m.file).c_str(), enable ? "enabled" : "loaded",
+			    done.result.error.c_str());
+	return done.result.ok;
 }
 
 std::string name_of(const std::string &path)

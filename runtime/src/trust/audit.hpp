@@ -12,22 +12,14 @@
 
 #include <sys/types.h>
 
+#include "trail/record.hpp"
+
 namespace graft::trust {
 
 constexpr size_t kAuditKeep = 512;
 
-struct AuditRecord {
-	int64_t time_usec = 0; // CLOCK_REALTIME, filled in by audit_record
-	std::string action;    // load, enable, disable, force, unload, attach, connect
-	std::string result;    // "ok", or the refusal / failure message
-	uid_t client_uid = 0;
-	pid_t client_pid = 0;
-	pid_t pid = 0;	    // the process itself, filled in
-	std::string exe;    // its executable, filled in
-	std::string patch;  // the patch's name ("" for attach, connect)
-	std::string sha256; // of the patch file ("" when unknown)
-	std::string key;    // the signing key's id ("" when unsigned)
-};
+using AuditRecord = trail::AuditRecord; // common/trail/record.hpp
+using trail::audit_line;
 
 // Records r (time, pid and exe filled in). For enable/disable/force/unload the patch's
 // SHA-256 and key come from its load when r leaves them empty.
@@ -36,8 +28,9 @@ void audit_record(AuditRecord r);
 // The records kept, oldest first.
 std::vector<AuditRecord> audit_read();
 
-// One line: "action=load client_uid=0 client_pid=.. pid=.. exe=.. patch=.. sha256=..
-// key=.. result=ok" (pid and exe left out when exe is empty).
-std::string audit_line(const AuditRecord &r);
+// Attach mode (graft attach loaded the runtime): one attach record is owed, made when
+// the attaching graft reports ("attached"). audit_take_attach is true once, then false.
+void audit_expect_attach();
+bool audit_take_attach();
 
 } // namespace graft::trust

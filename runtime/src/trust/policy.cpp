@@ -11,6 +11,7 @@
 #include <pwd.h>
 
 #include "os/files.hpp"
+#include "store/format.hpp"
 
 namespace graft::trust {
 namespace {
@@ -98,7 +99,12 @@ bool apply(const std::string &key, const std::string &value, Policy *out, std::s
 std::string policy_path()
 {
 	const char *env = secure_getenv("GRAFT_POLICY");
-	return env && *env ? env : kDefaultPolicyPath;
+	if (env && *env)
+		return env;
+	// The configuration directory the kill switch is read from (store/format.hpp), so a
+	// per-user or test setup that moves one moves both.
+	const char *dir = secure_getenv("GRAFT_CONFIG_DIR");
+	return dir && *dir ? store::config_dir_from(dir) + "/graft.conf" : kDefaultPolicyPath;
 }
 
 bool policy_parse(const std::string &text, const std::string &path, Policy *out, std::string *why)

@@ -8,7 +8,8 @@
 //   read_only_users = alice, 1001           may only list, status, log, info, history
 // Read at every request that needs it, so an edit takes effect without a restart.
 // GRAFT_POLICY (secure_getenv: ignored in setuid programs) names another file, for
-// per-user setups and tests; its keys_dir defaults to keys.d next to it.
+// per-user setups and tests, else $GRAFT_CONFIG_DIR/graft.conf when that directory is
+// set (the kill switch's); its keys_dir defaults to keys.d next to it.
 #pragma once
 
 #include <set>
@@ -32,7 +33,8 @@ struct Policy {
 
 constexpr const char *kDefaultPolicyPath = "/etc/graft/graft.conf";
 
-// The policy file this process uses: $GRAFT_POLICY, else /etc/graft/graft.conf.
+// The policy file this process uses: $GRAFT_POLICY, else $GRAFT_CONFIG_DIR/graft.conf,
+// else /etc/graft/graft.conf.
 std::string policy_path();
 
 // Reads the policy at path; a missing file is the defaults. False with *why (naming the

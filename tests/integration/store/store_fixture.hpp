@@ -3,7 +3,9 @@
 // (a copy of libstoretgt.so.1) and a configuration directory (the kill switch), all under
 // the build's output directory (not /tmp: a target with a private /tmp must see them),
 // passed to targets and graft commands through GRAFT_STORE, LD_LIBRARY_PATH and
-// GRAFT_CONFIG_DIR. Never the machine's /var/lib/graft or /etc/graft.
+// GRAFT_CONFIG_DIR. Never the machine's /var/lib/graft or /etc/graft. The world's policy
+// (GRAFT_CONFIG_DIR/graft.conf) turns signatures off: these tests are about the store;
+// signed_test.cpp holds the store's loads to the default policy.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -40,6 +42,15 @@ protected:
 		setenv("GRAFT_STORE", store().c_str(), 1);
 		setenv("GRAFT_CONFIG_DIR", (dir_ + "/etc").c_str(), 1);
 		setenv("LD_LIBRARY_PATH", (dir_ + "/lib").c_str(), 1);
+		write_policy("require_signature = no\n");
+	}
+
+	std::string policy() const { return dir_ + "/etc/graft.conf"; }
+	// Replaces the world's policy (mode 0644: the runtime refuses a writable one).
+	void write_policy(const std::string &text)
+	{
+		std::ofstream(policy(), std::ios::trunc) << text;
+		fs::permissions(policy(), fs::perms(0644));
 	}
 
 	void TearDown() override

@@ -140,8 +140,9 @@ TEST_F(Store, BadStoreEntriesAreLoggedAndSkipped)
 		ASSERT_TRUE(p.wait_ready());
 		CmdResult log = graft({"log", pid_str(p), "--no-time"});
 		EXPECT_THAT(log.out,
-			    HasSubstr("store entry skipped: '" + store() +
-				      "/modules/10-fix.so' is writable by group or others"));
+			    HasSubstr("graft: store patch '10-fix' not enabled: refused "
+				      "(policy): patch file '" +
+				      store() + "/modules/10-fix.so' is writable by others"));
 	}
 	std::ofstream(store() + "/index", std::ios::trunc) << std::string(100, 'x');
 	Target p(prog());

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // test_policy.cpp - graft.conf: settings, defaults, the auto rule, and refusals of a
-// malformed file that name the line.
+// malformed file that name the line, and which file is read.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 #include "trust/policy.hpp"
 
@@ -60,6 +62,21 @@ TEST(Policy, MissingFileIsTheDefaults)
 	ASSERT_TRUE(policy_load("/nonexistent/graft.conf", 0, &p, &why)) << why;
 	EXPECT_EQ(p.require, Require::automatic);
 	EXPECT_EQ(p.keys_dir, "/nonexistent/keys.d");
+}
+
+// GRAFT_POLICY names the file; else GRAFT_CONFIG_DIR (the kill switch's directory) moves
+// it with the rest of /etc/graft; else /etc/graft/graft.conf.
+TEST(Policy, PathFollowsGraftPolicyThenTheConfigDir)
+{
+	unsetenv("GRAFT_POLICY");
+	unsetenv("GRAFT_CONFIG_DIR");
+	EXPECT_EQ(policy_path(), "/etc/graft/graft.conf");
+	setenv("GRAFT_CONFIG_DIR", "/srv/conf", 1);
+	EXPECT_EQ(policy_path(), "/srv/conf/graft.conf");
+	setenv("GRAFT_POLICY", "/tmp/p.conf", 1);
+	EXPECT_EQ(policy_path(), "/tmp/p.conf");
+	unsetenv("GRAFT_POLICY");
+	unsetenv("GRAFT_CONFIG_DIR");
 }
 
 } // namespace
