@@ -40,7 +40,7 @@ declare -A may=(
   [patchgen]="common"
 )
 declare -A may_file=(
-  [runtime/src/core/init.cpp]="control loader store shadow transition arch common os base"
+  [runtime/src/core/init.cpp]="control loader store trust shadow transition arch common os base"
 )
 
 # The folder a source file belongs to.

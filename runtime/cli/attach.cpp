@@ -16,6 +16,7 @@
 
 #include "cli.hpp"
 #include "control/protocol.hpp"
+#include "optout.hpp"
 
 namespace graft::cli {
 namespace {
@@ -89,6 +90,9 @@ AttachPlan preflight(pid_t pid)
 	if (!read_status(pid, &p.status))
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	check_state(pid, p.status);
+	if (std::string why = excluded_why(pid, p.status.ns_pid, p.status.euid); !why.empty())
+		throw refuse("process " + pid_s(pid) + " is excluded (" + why +
+			     "): graft does not attach to it");
 	p.maps = read_maps(pid);
 	// The kernel shows a process's maps only to who may read it (PTRACE_MODE_READ):
 	// the same user is refused when the process is non-dumpable.

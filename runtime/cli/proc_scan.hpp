@@ -29,6 +29,7 @@ struct ProcInfo {
 	std::vector<ProcObject> objects; // the executable first
 	bool has_runtime = false;	 // libgraft.so is mapped
 	bool attached = false;		 // graft attached the runtime just now (--attach)
+	std::string excluded;		 // why graft stays out of it ("" when it does not)
 	std::string error;		 // why it could not be read ("" when it could)
 
 	const ProcObject *find(const std::string &name, bool main) const;

@@ -55,7 +55,8 @@ int cmd_status_all(const std::string &store, const Selector &sel, const Options 
 int cmd_preload(const std::string &verb, const Options &opt);
 
 // Throws Failure when sel names what does not exist (a program, a unit that is not
-// running, a directory that is no control group): install checks it before storing.
+// running, a directory that is no control group), or when the policy file's opt-outs
+// cannot be read: install checks it before storing.
 void check_selector(const Selector &sel);
 
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a
