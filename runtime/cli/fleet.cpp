@@ -24,6 +24,7 @@
 #include "fleet.hpp"
 #include "optout.hpp"
 #include "proc_scan.hpp"
+#include "sign.hpp"
 
 namespace graft::cli {
 namespace {
@@ -50,9 +51,9 @@ struct Progress {
 	}
 };
 
-json req_at(const ProcInfo &p, const json &req, int timeout)
+json req_at(const ProcInfo &p, const json &req, int timeout, int send_fd = -1)
 {
-	return request_at(socket_of(p), p.pid, req, timeout);
+	return request_at(socket_of(p), p.pid, req, timeout, send_fd);
 }
 
 // Polls the process until no transition of patch runs (true) or the deadline.
@@ -87,11 +88,12 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 		return "already";
 	if (opt.dry_run)
 		return "would patch";
-	json req = state.empty() ? json{{field::cmd, control::cmd::load},
-					{field::path, f.path},
-					{field::enable, true}}
+	// Loaded as `graft load` loads: the file travels as a descriptor, so a process in
+	// another mount namespace that cannot see the store (or the file) is patched too.
+	PatchFile patch;
+	json req = state.empty() ? load_request(f.path, true, &patch)
 				 : json{{field::cmd, control::cmd::enable}, {field::name, f.name}};
-	json r = req_at(p, req, opt.timeout_sec);
+	json r = req_at(p, req, opt.timeout_sec, patch.fd);
 	if (!r[field::ok].get<bool>())
 		throw Failure{kExitFailed, reply_error(r)};
 	if (!wait_transition(p, f.name, Clock::now() + std::chrono::seconds(opt.timeout_sec)))

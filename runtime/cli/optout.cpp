@@ -31,8 +31,8 @@ std::string read_text(const std::string &path)
 // our user, writable by nobody else), else a Failure that says how to fix it.
 conf::OptOuts load()
 {
-	std::string path = conf::policy_path_from(getenv("GRAFT_POLICY"),
-						  getenv("GRAFT_CONFIG_DIR"));
+	std::string path =
+		conf::policy_path_from(getenv("GRAFT_POLICY"), getenv("GRAFT_CONFIG_DIR"));
 	conf::OptOuts rules;
 	rules.path = path;
 	struct stat st;

@@ -35,7 +35,8 @@ struct Selector {
 	int jobs = 16;		 // processes handled at once
 };
 
-// A patch to put in processes: its name, the path the runtimes open, what it patches.
+// A patch to put in processes: its name, its file (opened here and sent to each process
+// as a descriptor: the process need not see the path), what it patches.
 struct Fleet {
 	std::string name;
 	std::string path;

@@ -77,8 +77,7 @@ bool add_optout(const std::string &key, const std::string &value, OptOuts *out,
 	if (key == "exclude_exe") {
 		out->exe_globs.push_back(value);
 	} else if (key == "exclude_uid") {
-		if (value.find_first_not_of("0123456789") != std::string::npos ||
-		    value.size() > 10)
+		if (value.find_first_not_of("0123456789") != std::string::npos || value.size() > 10)
 			return *problem = "exclude_uid: '" + value + "' is not a numeric uid",
 			       false;
 		out->uids.push_back(uid_t(std::stoul(value)));
@@ -94,8 +93,7 @@ bool add_optout(const std::string &key, const std::string &value, OptOuts *out,
 	return true;
 }
 
-bool parse_optouts(const std::string &text, const std::string &path, OptOuts *out,
-		   std::string *why)
+bool parse_optouts(const std::string &text, const std::string &path, OptOuts *out, std::string *why)
 {
 	*out = OptOuts{};
 	out->path = path;

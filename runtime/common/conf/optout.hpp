@@ -30,7 +30,7 @@ struct OptOuts {
 
 // What the rules look at, read from the process (the runtime: itself; the CLI: /proc).
 struct ProcessFacts {
-	pid_t nspid = 0;    // its pid in its own pid namespace
+	pid_t nspid = 0; // its pid in its own pid namespace
 	uid_t euid = 0;
 	std::string exe;    // the executable's path, without " (deleted)" ("" unknown)
 	std::string execfn; // the path execve was given (AT_EXECFN): a script's own path

@@ -104,8 +104,9 @@ TEST_F(OptOut, AnExcludedProgramStaysUnpatchedByInstallAndAtStartAndIsReportedEx
 			     pid_str(e1.pid()), pid_str(p1.pid())});
 	EXPECT_EQ(r.status, 0) << r.out << r.err;
 	EXPECT_THAT(r.out, HasSubstr(pid_str(p1.pid()) + " store_prog       patched: 10-fix"));
-	EXPECT_THAT(r.out, HasSubstr(pid_str(e1.pid()) + " store_excl       excluded: exclude_exe = " +
-				     dir_ + "/store_ex* in " + dir_ + "/etc/graft.conf"));
+	EXPECT_THAT(r.out, HasSubstr(pid_str(e1.pid()) +
+				     " store_excl       excluded: exclude_exe = " + dir_ +
+				     "/store_ex* in " + dir_ + "/etc/graft.conf"));
 	EXPECT_THAT(r.out, HasSubstr("0 failed, 0 without runtime, 1 excluded"));
 	EXPECT_EQ(p1.ask("call"), "call: fixed");
 	EXPECT_EQ(e1.ask("call"), "call: old");
@@ -155,9 +156,9 @@ TEST_F(OptOut, AUidExclusionKeepsThatUsersNewProcessesUnpatched)
 	constexpr const char *kNobody = "65534";
 	chmod(dir_.c_str(), 0755); // the other user runs the program copy and its library
 	ASSERT_EQ(graft({"install", "--no-apply", module("10-fix")}).status, 0);
-	std::vector<std::string> as_nobody{"--reuid", kNobody, "--regid", kNobody,
-					   "--clear-groups", out_dir() + "/bin/graft",
-					   "run", "--", prog()};
+	std::vector<std::string> as_nobody{
+		"--reuid", kNobody, "--regid", kNobody, "--clear-groups", out_dir() + "/bin/graft",
+		"run",	   "--",    prog()};
 	Target before(Target::Direct{}, "setpriv", as_nobody);
 	ASSERT_EQ(before.read_line(), "main: fixed"); // the store works for that user
 
