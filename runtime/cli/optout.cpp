@@ -10,22 +10,13 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "cli.hpp"
 #include "conf/settings.hpp"
+#include "proc_scan.hpp"
 
 namespace graft::cli {
 namespace {
-
-std::string read_text(const std::string &path)
-{
-	std::ifstream in(path);
-	std::ostringstream s;
-	s << in.rdbuf();
-	return s.str();
-}
 
 // The rules of the policy file; the same safety rule as the runtime's (owned by root or
 // our user, writable by nobody else), else a Failure that says how to fix it.

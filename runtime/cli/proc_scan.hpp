@@ -35,6 +35,10 @@ struct ProcInfo {
 	const ProcObject *find(const std::string &name, bool main) const;
 };
 
+// The whole text of a (small) file, "" when it cannot be read: /proc files report a
+// size of 0, so they are read to the end.
+std::string read_text(const std::string &path);
+
 // Every pid in /proc but this process's own, ascending.
 std::vector<pid_t> list_pids();
 

@@ -28,7 +28,7 @@ ProcessFacts proc(const std::string &exe, uid_t euid = 1000)
 	return p;
 }
 
-TEST(OptOut, ParsedBesideThePolicysOtherSettingsWhichItLeavesToTrust)
+TEST(OptOutRules, ParsedBesideThePolicysOtherSettingsWhichItLeavesToTrust)
 {
 	OptOuts o = parse("require_signature = no\nexclude_exe = /opt/av/*\nexclude_exe = clamd\n"
 			  "exclude_uid = 1001\nexclude_unit = nginx\nexclude_unit = x.scope\n");
@@ -41,7 +41,7 @@ TEST(OptOut, ParsedBesideThePolicysOtherSettingsWhichItLeavesToTrust)
 	EXPECT_EQ(p.optouts.uids, (std::vector<uid_t>{7}));
 }
 
-TEST(OptOut, AMalformedRuleNamesTheLineForTheRuntimeAndTheTrustPolicyAlike)
+TEST(OptOutRules, AMalformedRuleNamesTheLineForTheRuntimeAndTheTrustPolicyAlike)
 {
 	OptOuts o;
 	std::string why;
@@ -54,7 +54,7 @@ TEST(OptOut, AMalformedRuleNamesTheLineForTheRuntimeAndTheTrustPolicyAlike)
 	EXPECT_FALSE(trust::policy_parse("exclude_uid = bob\n", "/p", &p, &why));
 }
 
-TEST(OptOut, BuiltInPidOneAndTheGraftToolsWithoutAnyRule)
+TEST(OptOutRules, BuiltInPidOneAndTheGraftToolsWithoutAnyRule)
 {
 	OptOuts none;
 	ProcessFacts init = proc("/usr/bin/myapp");
@@ -69,7 +69,7 @@ TEST(OptOut, BuiltInPidOneAndTheGraftToolsWithoutAnyRule)
 	EXPECT_EQ(excluded_why(proc("/usr/bin/bash"), none), "");
 }
 
-TEST(OptOut, ExeGlobsMatchThePathWithASlashAndTheFileNameWithout)
+TEST(OptOutRules, ExeGlobsMatchThePathWithASlashAndTheFileNameWithout)
 {
 	OptOuts o = parse("exclude_exe = /opt/av/*\nexclude_exe = clam*\n");
 	EXPECT_EQ(excluded_why(proc("/opt/av/bin/scan"), o),
@@ -80,7 +80,7 @@ TEST(OptOut, ExeGlobsMatchThePathWithASlashAndTheFileNameWithout)
 	EXPECT_EQ(excluded_why(proc("/opt/avx/scan"), o), "");
 }
 
-TEST(OptOut, UidsAndUnitsAnywhereInTheControlGroupPath)
+TEST(OptOutRules, UidsAndUnitsAnywhereInTheControlGroupPath)
 {
 	OptOuts o = parse("exclude_uid = 0\nexclude_unit = nginx\n");
 	EXPECT_NE(excluded_why(proc("/usr/sbin/app", 0), o), "");
@@ -95,7 +95,7 @@ TEST(OptOut, UidsAndUnitsAnywhereInTheControlGroupPath)
 	EXPECT_EQ(excluded_why(other, o), "");
 }
 
-TEST(OptOut, ThePolicyFileFollowsGraftPolicyThenGraftConfigDir)
+TEST(OptOutRules, ThePolicyFileFollowsGraftPolicyThenGraftConfigDir)
 {
 	EXPECT_EQ(policy_path_from("/p.conf", "/c"), "/p.conf");
 	EXPECT_EQ(policy_path_from(nullptr, "/c"), "/c/graft.conf");
