@@ -7,7 +7,7 @@
 #   cli, patchgen -> common                (the protocol, the store format, the symbol
 #                                           rule; never src/)
 #   control, loader -> store -> core -> transition -> arch -> os -> base
-#   control -> trust -> common (minisign), os, base
+#   control -> trust -> common (minisign, conf), os, base
 #                               core -> common (symbols), shadow (its types)
 #   common -> os -> base                   (mapped files and build-ids are read via os/)
 #   shadow -> base                         (stands alone)
