@@ -222,7 +222,8 @@ std::vector<ProcInfo> scan_selected(const Selector &sel)
 	parallel_for(pids.size(), sel.jobs, [&](size_t i) {
 		all[i] = scan_process(pids[i]);
 		if (all[i].error.empty() || !all[i].objects.empty())
-			all[i].excluded = excluded_why(all[i].pid, all[i].nspid, all[i].uid);
+			all[i].excluded =
+				excluded_why(all[i].pid, all[i].nspid, all[i].uid, &all[i].secure);
 	});
 	char exe[PATH_MAX] = {};
 	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))

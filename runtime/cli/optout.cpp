@@ -57,20 +57,34 @@ std::string exe_of(pid_t pid)
 	return path;
 }
 
-// AT_EXECFN from /proc/PID/auxv, the string read from /proc/PID/mem ("" if either
-// cannot be read): a script's own path, as the runtime reads it in itself.
-std::string execfn_of(pid_t pid)
+// What the kernel told the process at exec (/proc/PID/auxv): where the path execve was
+// given lies (AT_EXECFN) and whether it runs in secure execution (AT_SECURE).
+struct Auxv {
+	uint64_t execfn = 0;
+	bool secure = false;
+};
+
+Auxv auxv_of(pid_t pid)
 {
-	std::string base = "/proc/" + std::to_string(pid);
-	std::string auxv = read_text(base + "/auxv");
-	uint64_t addr = 0;
-	for (size_t at = 0; at + sizeof(Elf64_auxv_t) <= auxv.size(); at += sizeof(Elf64_auxv_t)) {
+	std::string text = read_text("/proc/" + std::to_string(pid) + "/auxv");
+	Auxv out;
+	for (size_t at = 0; at + sizeof(Elf64_auxv_t) <= text.size(); at += sizeof(Elf64_auxv_t)) {
 		Elf64_auxv_t a;
-		memcpy(&a, auxv.data() + at, sizeof(a));
+		memcpy(&a, text.data() + at, sizeof(a));
 		if (a.a_type == AT_EXECFN)
-			addr = a.a_un.a_val;
+			out.execfn = a.a_un.a_val;
+		else if (a.a_type == AT_SECURE)
+			out.secure = a.a_un.a_val != 0;
 	}
-	int fd = addr ? open((base + "/mem").c_str(), O_RDONLY | O_CLOEXEC) : -1;
+	return out;
+}
+
+// The string at addr in pid's memory ("" when it cannot be read): AT_EXECFN's path, as
+// the runtime reads it in itself (a script's own path).
+std::string string_at(pid_t pid, uint64_t addr)
+{
+	std::string mem = "/proc/" + std::to_string(pid) + "/mem";
+	int fd = addr ? open(mem.c_str(), O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0)
 		return "";
 	char buf[PATH_MAX] = {};
@@ -87,14 +101,18 @@ const conf::OptOuts &optouts()
 	return rules;
 }
 
-std::string excluded_why(pid_t pid, pid_t nspid, uid_t euid)
+std::string excluded_why(pid_t pid, pid_t nspid, uid_t euid, bool *secure)
 {
 	const conf::OptOuts &rules = optouts();
 	conf::ProcessFacts facts;
 	facts.nspid = nspid;
 	facts.euid = euid;
 	facts.exe = exe_of(pid);
-	facts.execfn = execfn_of(pid);
+	Auxv auxv = auxv_of(pid);
+	facts.execfn = string_at(pid, auxv.execfn);
+	facts.secure = auxv.secure;
+	if (secure)
+		*secure = auxv.secure;
 	if (!rules.units.empty())
 		facts.cgroup = read_text("/proc/" + std::to_string(pid) + "/cgroup");
 	return conf::excluded_why(facts, rules);

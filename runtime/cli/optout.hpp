@@ -19,7 +19,9 @@ namespace graft::cli {
 const conf::OptOuts &optouts();
 
 // Why graft stays out of pid ("" when it does not); nspid and euid as /proc/PID/status
-// gives them. Reads the process's executable, AT_EXECFN and control groups from /proc.
-std::string excluded_why(pid_t pid, pid_t nspid, uid_t euid);
+// gives them. Reads the process's executable, auxiliary vector (AT_EXECFN, AT_SECURE)
+// and control groups from /proc; *secure (if given) says whether it is in secure
+// execution.
+std::string excluded_why(pid_t pid, pid_t nspid, uid_t euid, bool *secure = nullptr);
 
 } // namespace graft::cli

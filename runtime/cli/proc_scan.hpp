@@ -30,6 +30,7 @@ struct ProcInfo {
 	bool has_runtime = false;	 // libgraft.so is mapped
 	bool attached = false;		 // graft attached the runtime just now (--attach)
 	std::string excluded;		 // why graft stays out of it ("" when it does not)
+	bool secure = false;		 // in secure execution (setuid, setgid, capabilities)
 	std::string error;		 // why it could not be read ("" when it could)
 
 	const ProcObject *find(const std::string &name, bool main) const;

@@ -50,11 +50,12 @@ bool enabled_in(const json &patches, const std::string &name)
 	return false;
 }
 
-// present | absent | excluded | unreachable (system-wide.md's status vocabulary).
+// present | absent | excluded | secure-exec | unreachable (system-wide.md's status
+// vocabulary): a secure-execution process is excluded, and said so by its own name.
 const char *runtime_state(const ProcInfo &p, const std::string &error)
 {
 	if (!p.excluded.empty())
-		return "excluded";
+		return p.secure ? "secure-exec" : "excluded";
 	if (!p.has_runtime)
 		return "absent";
 	return error.empty() ? "present" : "unreachable";

@@ -116,6 +116,9 @@ std::string excluded_why(const ProcessFacts &p, const OptOuts &rules)
 	// every process of it (the machine's init: a kernel panic).
 	if (p.nspid == 1)
 		return "PID 1 of its pid namespace (built in)";
+	// Its environment and its caller are not to be trusted: no orders from a socket.
+	if (p.secure)
+		return "secure execution: setuid, setgid or file capabilities (built in)";
 	if (is_tool(p.exe) || is_tool(p.execfn))
 		return "a graft tool (built in)";
 	for (const std::string &glob : rules.exe_globs)

@@ -32,9 +32,10 @@ struct OptOuts {
 struct ProcessFacts {
 	pid_t nspid = 0; // its pid in its own pid namespace
 	uid_t euid = 0;
-	std::string exe;    // the executable's path, without " (deleted)" ("" unknown)
-	std::string execfn; // the path execve was given (AT_EXECFN): a script's own path
-	std::string cgroup; // the text of /proc/PID/cgroup ("" unknown)
+	std::string exe;     // the executable's path, without " (deleted)" ("" unknown)
+	std::string execfn;  // the path execve was given (AT_EXECFN): a script's own path
+	std::string cgroup;  // the text of /proc/PID/cgroup ("" unknown)
+	bool secure = false; // AT_SECURE: started setuid, setgid or with file capabilities
 };
 
 // Whether key is one of the exclude_* settings.
@@ -54,7 +55,7 @@ bool parse_optouts(const std::string &text, const std::string &path, OptOuts *ou
 std::string unit_name(const std::string &unit);
 
 // Why graft stays out of this process ("" when it does not): built in (PID 1 of its
-// namespace, a graft tool), else the first rule of rules that matches it.
+// namespace, secure execution, a graft tool), else the first rule of rules that matches.
 std::string excluded_why(const ProcessFacts &p, const OptOuts &rules);
 
 } // namespace graft::conf

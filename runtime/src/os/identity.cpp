@@ -30,6 +30,11 @@ std::string self_execfn()
 	return fn ? fn : "";
 }
 
+bool self_secure()
+{
+	return getauxval(AT_SECURE) != 0;
+}
+
 std::string self_cgroup()
 {
 	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);

@@ -14,6 +14,9 @@ std::string self_exe_path();
 // The path execve was given (AT_EXECFN): for a script, the script's own path.
 std::string self_execfn();
 
+// Whether it runs in secure execution (AT_SECURE: setuid, setgid, file capabilities).
+bool self_secure();
+
 // The text of /proc/self/cgroup ("" when it cannot be read).
 std::string self_cgroup();
 

@@ -21,6 +21,7 @@ std::string why_excluded()
 	facts.euid = geteuid();
 	facts.exe = os::self_exe_path();
 	facts.execfn = os::self_execfn();
+	facts.secure = os::self_secure();
 	conf::OptOuts rules;
 	// The built-in rules first: they need no file.
 	std::string why = conf::excluded_why(facts, rules);

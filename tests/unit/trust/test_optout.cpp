@@ -54,7 +54,7 @@ TEST(OptOutRules, AMalformedRuleNamesTheLineForTheRuntimeAndTheTrustPolicyAlike)
 	EXPECT_FALSE(trust::policy_parse("exclude_uid = bob\n", "/p", &p, &why));
 }
 
-TEST(OptOutRules, BuiltInPidOneAndTheGraftToolsWithoutAnyRule)
+TEST(OptOutRules, BuiltInPidOneSecureExecutionAndTheGraftToolsWithoutAnyRule)
 {
 	OptOuts none;
 	ProcessFacts init = proc("/usr/bin/myapp");
@@ -62,6 +62,10 @@ TEST(OptOutRules, BuiltInPidOneAndTheGraftToolsWithoutAnyRule)
 	EXPECT_EQ(excluded_why(init, none), "PID 1 of its pid namespace (built in)");
 	for (const char *tool : {"/usr/bin/graft", "/opt/x/bin/graft-patchgen"})
 		EXPECT_EQ(excluded_why(proc(tool), none), "a graft tool (built in)") << tool;
+	ProcessFacts setuid = proc("/usr/bin/sudo");
+	setuid.secure = true;
+	EXPECT_EQ(excluded_why(setuid, none),
+		  "secure execution: setuid, setgid or file capabilities (built in)");
 	ProcessFacts script = proc("/usr/bin/bash");
 	script.execfn = "/usr/local/bin/graft-cc"; // a script: its own path is execve's
 	EXPECT_EQ(excluded_why(script, none), "a graft tool (built in)");
