@@ -6,7 +6,7 @@
 #
 #   cli, patchgen -> common                (the protocol, the store format, the symbol
 #                                           rule; never src/)
-#   loader -> store -> control -> trust -> common (minisign), os, base
+#   loader -> store -> control -> trust -> common (minisign, conf), os, base
 #   loader, store, control -> core -> transition -> arch -> os -> base
 #                               core -> common (symbols), shadow (its types)
 #   common -> os -> base                   (mapped files and build-ids are read via os/)

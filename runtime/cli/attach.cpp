@@ -17,6 +17,7 @@
 #include "attach_audit.hpp"
 #include "cli.hpp"
 #include "control/protocol.hpp"
+#include "optout.hpp"
 
 namespace graft::cli {
 namespace {
@@ -90,6 +91,9 @@ AttachPlan preflight(pid_t pid)
 	if (!read_status(pid, &p.status))
 		throw Failure{kExitFailed, "no process " + pid_s(pid), true};
 	check_state(pid, p.status);
+	if (std::string why = excluded_why(pid, p.status.ns_pid, p.status.euid); !why.empty())
+		throw refuse("process " + pid_s(pid) + " is excluded (" + why +
+			     "): graft does not attach to it");
 	p.maps = read_maps(pid);
 	// The kernel shows a process's maps only to who may read it (PTRACE_MODE_READ):
 	// the same user is refused when the process is non-dumpable.

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "conf/optout.hpp"
 
 namespace graft::cli {
 namespace {
@@ -82,14 +83,9 @@ std::string base_name(const std::string &path)
 
 } // namespace
 
-std::string unit_name(const std::string &unit)
-{
-	return unit.find('.') == std::string::npos ? unit + ".service" : unit;
-}
-
 std::vector<std::string> unit_cgroups(const std::string &unit)
 {
-	std::string name = unit_name(unit);
+	std::string name = conf::unit_name(unit);
 	std::vector<std::string> roots = cgroup_roots();
 	if (roots.empty())
 		throw Failure{

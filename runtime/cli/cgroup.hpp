@@ -10,9 +10,6 @@
 
 namespace graft::cli {
 
-// "sshd" -> "sshd.service"; a name with a suffix (x.scope, x.slice) is kept.
-std::string unit_name(const std::string &unit);
-
 // The unit's control group directories (normally one) in the cgroup2 tree, else in the
 // v1 name=systemd tree. Throws Failure naming the unit when it has none (not running).
 std::vector<std::string> unit_cgroups(const std::string &unit);

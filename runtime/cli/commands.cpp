@@ -121,11 +121,7 @@ int cmd_load(pid_t pid, const std::string &file, bool enable, const Options &opt
 		std::cout << "attached to process " << pid << '\n';
 	// The process verifies and maps this very descriptor (security.md).
 	PatchFile patch;
-	open_patch_file(path, &patch);
-	json req{{field::cmd, control::cmd::load}, {field::path, path}, {field::enable, enable}};
-	if (patch.has_signature)
-		req[field::signature] = patch.signature;
-	json reply = request(pid, req, opt.timeout_sec, patch.fd);
+	json reply = request(pid, load_request(path, enable, &patch), opt.timeout_sec, patch.fd);
 	std::string name = reply.value(field::name, control::patch_name_of(path));
 	std::string failed = "cannot load '" + path + "' into " + std::to_string(pid);
 	std::string done = "loaded patch '" + name + "' into " + std::to_string(pid) +

@@ -22,7 +22,9 @@
 #include "cgroup.hpp"
 #include "control/protocol.hpp"
 #include "fleet.hpp"
+#include "optout.hpp"
 #include "proc_scan.hpp"
+#include "sign.hpp"
 
 namespace graft::cli {
 namespace {
@@ -49,9 +51,9 @@ struct Progress {
 	}
 };
 
-json req_at(const ProcInfo &p, const json &req, int timeout)
+json req_at(const ProcInfo &p, const json &req, int timeout, int send_fd = -1)
 {
-	return request_at(socket_of(p), p.pid, req, timeout);
+	return request_at(socket_of(p), p.pid, req, timeout, send_fd);
 }
 
 // Polls the process until no transition of patch runs (true) or the deadline.
@@ -86,11 +88,12 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 		return "already";
 	if (opt.dry_run)
 		return "would patch";
-	json req = state.empty() ? json{{field::cmd, control::cmd::load},
-					{field::path, f.path},
-					{field::enable, true}}
+	// Loaded as `graft load` loads: the file travels as a descriptor, so a process in
+	// another mount namespace that cannot see the store (or the file) is patched too.
+	PatchFile patch;
+	json req = state.empty() ? load_request(f.path, true, &patch)
 				 : json{{field::cmd, control::cmd::enable}, {field::name, f.name}};
-	json r = req_at(p, req, opt.timeout_sec);
+	json r = req_at(p, req, opt.timeout_sec, patch.fd);
 	if (!r[field::ok].get<bool>())
 		throw Failure{kExitFailed, reply_error(r)};
 	if (!wait_transition(p, f.name, Clock::now() + std::chrono::seconds(opt.timeout_sec)))
@@ -116,6 +119,8 @@ void attach_runtime(ProcInfo *p, const Options &opt)
 
 Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &opt)
 {
+	if (!p.excluded.empty()) // never touched, not even to ask its runtime
+		return {p.pid, p.comm, "excluded", p.excluded};
 	Outcome o{p.pid, p.comm, "", ""};
 	bool any = false;
 	std::string other;
@@ -201,6 +206,7 @@ std::vector<pid_t> selected_pids(const Selector &sel)
 
 void check_selector(const Selector &sel)
 {
+	optouts(); // a bad policy file stops install before it changes the store
 	char exe[PATH_MAX];
 	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))
 		throw Failure{kExitFailed, "program '" + sel.exe + "' does not exist"};
@@ -212,7 +218,13 @@ std::vector<ProcInfo> scan_selected(const Selector &sel)
 {
 	std::vector<pid_t> pids = selected_pids(sel);
 	std::vector<ProcInfo> all(pids.size());
-	parallel_for(pids.size(), sel.jobs, [&](size_t i) { all[i] = scan_process(pids[i]); });
+	optouts(); // read here: a bad policy file stops the command before any work
+	parallel_for(pids.size(), sel.jobs, [&](size_t i) {
+		all[i] = scan_process(pids[i]);
+		if (all[i].error.empty() || !all[i].objects.empty())
+			all[i].excluded =
+				excluded_why(all[i].pid, all[i].nspid, all[i].uid, &all[i].secure);
+	});
 	char exe[PATH_MAX] = {};
 	if (!sel.exe.empty() && !realpath(sel.exe.c_str(), exe))
 		throw Failure{kExitFailed, "program '" + sel.exe + "' does not exist"};
@@ -268,7 +280,9 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 				    o.result.c_str(), o.detail.empty() ? "" : ": ",
 				    o.detail.c_str());
 	}
+	// Excluded processes are neither failures nor uncovered: the administrator chose.
 	int failed = summary["failed"], bare = summary["without runtime"];
+	int excluded = summary["excluded"];
 	int covered = summary["patched"] + summary["already"] + summary["disabled"];
 	int would = 0; // counted without adding "would" keys to a real run's summary
 	for (const char *k : {"would patch", "would disable"})
@@ -282,13 +296,14 @@ int report_outcomes(std::vector<Outcome> outcomes, const Options &opt, const jso
 		print_json(doc);
 	} else if (opt.dry_run) {
 		std::printf("dry run: %d would change, %d already, %d not applicable, %d failed, "
-			    "%d without runtime; nothing was changed\n",
-			    would, summary["already"], summary["not applicable"], failed, bare);
+			    "%d without runtime, %d excluded; nothing was changed\n",
+			    would, summary["already"], summary["not applicable"], failed, bare,
+			    excluded);
 	} else {
 		std::printf("%d covered (%d now, %d already), %d not applicable, %d failed, "
-			    "%d without runtime\n",
+			    "%d without runtime, %d excluded\n",
 			    covered, summary["patched"] + summary["disabled"], summary["already"],
-			    summary["not applicable"], failed, bare);
+			    summary["not applicable"], failed, bare, excluded);
 	}
 	// 0: every matching process is covered; 1: some failed; 4: some have no runtime.
 	return failed ? kExitFailed : bare ? kExitUncovered : kExitOk;
@@ -368,7 +383,9 @@ int cmd_disable_all(const std::string &name, const Selector &sel, const Options 
 	parallel_for(procs.size(), sel.jobs, [&](size_t i) {
 		const ProcInfo &p = procs[i];
 		out[i] = {p.pid, p.comm, "", ""};
-		if (p.has_runtime)
+		if (p.has_runtime && !p.excluded.empty())
+			out[i] = {p.pid, p.comm, "excluded", p.excluded};
+		else if (p.has_runtime)
 			try {
 				out[i].result = take_out(p, name, opt);
 			} catch (const Failure &e) {

@@ -109,14 +109,6 @@ void read_object(const Mem &mem, uint64_t start, ProcObject &obj)
 	}
 }
 
-std::string read_text(const std::string &path)
-{
-	std::ifstream in(path);
-	std::ostringstream s;
-	s << in.rdbuf();
-	return s.str();
-}
-
 void read_status(ProcInfo &p)
 {
 	std::istringstream in(read_text("/proc/" + std::to_string(p.pid) + "/status"));
@@ -190,6 +182,14 @@ std::string environ_value(const std::string &env, const std::string &key)
 }
 
 } // namespace
+
+std::string read_text(const std::string &path)
+{
+	std::ifstream in(path);
+	std::ostringstream s;
+	s << in.rdbuf();
+	return s.str();
+}
 
 const ProcObject *ProcInfo::find(const std::string &name, bool main) const
 {

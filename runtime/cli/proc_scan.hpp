@@ -29,10 +29,16 @@ struct ProcInfo {
 	std::vector<ProcObject> objects; // the executable first
 	bool has_runtime = false;	 // libgraft.so is mapped
 	bool attached = false;		 // graft attached the runtime just now (--attach)
+	std::string excluded;		 // why graft stays out of it ("" when it does not)
+	bool secure = false;		 // in secure execution (setuid, setgid, capabilities)
 	std::string error;		 // why it could not be read ("" when it could)
 
 	const ProcObject *find(const std::string &name, bool main) const;
 };
+
+// The whole text of a (small) file, "" when it cannot be read: /proc files report a
+// size of 0, so they are read to the end.
+std::string read_text(const std::string &path);
 
 // Every pid in /proc but this process's own, ascending.
 std::vector<pid_t> list_pids();

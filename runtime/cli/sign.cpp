@@ -154,6 +154,16 @@ void open_patch_file(const std::string &path, PatchFile *out)
 	}
 }
 
+json load_request(const std::string &path, bool enable, PatchFile *out)
+{
+	open_patch_file(path, out);
+	namespace field = control::field;
+	json req{{field::cmd, control::cmd::load}, {field::path, path}, {field::enable, enable}};
+	if (out->has_signature)
+		req[field::signature] = out->signature;
+	return req;
+}
+
 void declare_trust(CLI::App &app, Options &opt, std::function<int()> *action)
 {
 	static std::string pub = "graft.pub", sec = "graft.key";

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace graft::cli {
 
 struct PatchFile {
@@ -19,5 +21,11 @@ struct PatchFile {
 
 // Opens path read-only and reads path.minisig if it exists; throws Failure otherwise.
 void open_patch_file(const std::string &path, PatchFile *out);
+
+// The `load` request for the patch at path (absolute), its file opened into *out: what
+// `graft load` and the --all commands send, with out->fd riding along (SCM_RIGHTS). The
+// process verifies and maps that descriptor, so it need not see path at all (a private
+// mount namespace); path only names the patch.
+nlohmann::json load_request(const std::string &path, bool enable, PatchFile *out);
 
 } // namespace graft::cli

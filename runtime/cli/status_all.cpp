@@ -50,6 +50,17 @@ bool enabled_in(const json &patches, const std::string &name)
 	return false;
 }
 
+// present | absent | excluded | secure-exec | unreachable (system-wide.md's status
+// vocabulary): a secure-execution process is excluded, and said so by its own name.
+const char *runtime_state(const ProcInfo &p, const std::string &error)
+{
+	if (!p.excluded.empty())
+		return p.secure ? "secure-exec" : "excluded";
+	if (!p.has_runtime)
+		return "absent";
+	return error.empty() ? "present" : "unreachable";
+}
+
 // The record of p, or null when neither the runtime nor a stored patch concerns it.
 json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 {
@@ -71,12 +82,18 @@ json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 	}
 	if (!p.has_runtime && applicable.empty() && !other)
 		return nullptr;
+	if (!p.excluded.empty())
+		notes.push_back("excluded: " + p.excluded);
 	std::string error, verdict;
-	json patches = p.has_runtime ? runtime_patches(p, &error) : json::array();
+	// An excluded process is not asked anything: its runtime, if any, is inert.
+	json patches =
+		p.has_runtime && p.excluded.empty() ? runtime_patches(p, &error) : json::array();
 	bool all_on = true;
 	for (const std::string &n : applicable)
 		all_on &= enabled_in(patches, n);
-	if (!applicable.empty())
+	if (!p.excluded.empty())
+		verdict = "excluded";
+	else if (!applicable.empty())
 		verdict = !p.has_runtime   ? "without runtime"
 			  : !error.empty() ? "failed"
 			  : all_on	   ? "patched"
@@ -92,7 +109,7 @@ json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 		{"uid", p.uid},
 		{"exe", exe.path},
 		{"exe_deleted", exe.deleted},
-		{"runtime", p.has_runtime ? (error.empty() ? "present" : "unreachable") : "absent"},
+		{"runtime", runtime_state(p, error)},
 		{"objects", objects},
 		{"patches", patches},
 		{"verdict", verdict},
@@ -136,6 +153,7 @@ int cmd_status_all(const std::string &store, const Selector &sel, const Options 
 		list.push_back(std::move(r));
 	}
 	int failed = summary["failed"], bare = summary["without runtime"];
+	int excluded = summary["excluded"];
 	json stored = json::array();
 	for (const StorePatch &sp : patches)
 		stored.push_back(to_json(sp));
@@ -148,9 +166,9 @@ int cmd_status_all(const std::string &store, const Selector &sel, const Options 
 			    {"summary", summary}});
 	else
 		std::printf("%d patched, %d not applicable, %d failed, %d without runtime, "
-			    "%d with no stored patch\n",
+			    "%d with no stored patch, %d excluded\n",
 			    summary["patched"], summary["not applicable"], failed, bare,
-			    summary["no stored patch"]);
+			    summary["no stored patch"], excluded);
 	return failed ? kExitFailed : bare ? kExitUncovered : kExitOk;
 }
 

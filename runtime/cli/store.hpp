@@ -35,7 +35,8 @@ struct Selector {
 	int jobs = 16;		 // processes handled at once
 };
 
-// A patch to put in processes: its name, the path the runtimes open, what it patches.
+// A patch to put in processes: its name, its file (opened here and sent to each process
+// as a descriptor: the process need not see the path), what it patches.
 struct Fleet {
 	std::string name;
 	std::string path;
@@ -57,7 +58,8 @@ int cmd_history_all(const Selector &sel, const Options &opt);
 int cmd_preload(const std::string &verb, const Options &opt);
 
 // Throws Failure when sel names what does not exist (a program, a unit that is not
-// running, a directory that is no control group): install checks it before storing.
+// running, a directory that is no control group), or when the policy file's opt-outs
+// cannot be read: install checks it before storing.
 void check_selector(const Selector &sel);
 
 // fleet.cpp: the processes matching sel, each patched with every fleet entry; prints a

@@ -36,6 +36,7 @@
 #include "transition/select.hpp"
 #include "transition/thread_state.hpp"
 #include "trust/audit.hpp"
+#include "trust/optout.hpp"
 
 namespace graft::core {
 namespace {
@@ -185,6 +186,9 @@ __attribute__((constructor)) static void graft_init()
 	// The administrator's kill switch (/etc/graft/disable, graft.enable=0): inert.
 	if (store::runtime_disabled())
 		return;
+	// PID 1, a graft tool, or a process graft.conf excludes: inert, per process.
+	if (!trust::excluded_here().empty())
+		return;
 	config::Config cfg = config::read_env();
 	core::open_log_mirror(cfg.log);
 	log::printf("graft: runtime %s loaded in process %d (%s)", GRAFT_VERSION, int(getpid()),
@@ -212,6 +216,11 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 		return "the runtime is disabled on this machine (the kill switch: "
 		       "/etc/graft/disable "
 		       "or graft.enable=0 on the kernel command line)";
+	if (std::string why = trust::excluded_here(); !why.empty()) {
+		snprintf(failure, sizeof(failure), "graft stays out of this process: %s",
+			 why.c_str());
+		return failure;
+	}
 	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
 	std::string why;

@@ -10,17 +10,14 @@
 
 #include <pwd.h>
 
+#include "conf/settings.hpp"
 #include "os/files.hpp"
 #include "store/format.hpp"
 
 namespace graft::trust {
 namespace {
 
-std::string trim(const std::string &s)
-{
-	size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-	return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+using conf::trim;
 
 std::vector<std::string> list_of(const std::string &value)
 {
@@ -88,6 +85,8 @@ bool apply(const std::string &key, const std::string &value, Policy *out, std::s
 				return *why = "read_only_users: no user '" + u + "'", false;
 			out->read_only_uids.insert(uid);
 		}
+	} else if (conf::is_optout_key(key)) {
+		return conf::add_optout(key, value, &out->optouts, why);
 	} else {
 		return *why = "unknown setting '" + key + "'", false;
 	}
@@ -98,13 +97,8 @@ bool apply(const std::string &key, const std::string &value, Policy *out, std::s
 
 std::string policy_path()
 {
-	const char *env = secure_getenv("GRAFT_POLICY");
-	if (env && *env)
-		return env;
-	// The configuration directory the kill switch is read from (store/format.hpp), so a
-	// per-user or test setup that moves one moves both.
-	const char *dir = secure_getenv("GRAFT_CONFIG_DIR");
-	return dir && *dir ? store::config_dir_from(dir) + "/graft.conf" : kDefaultPolicyPath;
+	return conf::policy_path_from(secure_getenv("GRAFT_POLICY"),
+				      secure_getenv("GRAFT_CONFIG_DIR"));
 }
 
 bool policy_parse(const std::string &text, const std::string &path, Policy *out, std::string *why)
@@ -112,22 +106,13 @@ bool policy_parse(const std::string &text, const std::string &path, Policy *out,
 	*out = Policy{};
 	out->path = path;
 	out->keys_dir = dir_of(path) + "/keys.d";
-	std::istringstream in(text);
-	int n = 0;
-	for (std::string line; std::getline(in, line);) {
-		n++;
-		line = trim(line.substr(0, line.find('#')));
-		if (line.empty())
-			continue;
-		size_t eq = line.find('=');
-		std::string problem = "expected 'key = value'";
-		if (eq != std::string::npos &&
-		    apply(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), out, &problem))
-			continue;
-		*why = "policy " + path + " line " + std::to_string(n) + ": " + problem;
-		return false;
-	}
-	return true;
+	out->optouts.path = path;
+	return conf::parse_settings(
+		text, path,
+		[out](const std::string &key, const std::string &value, std::string *problem) {
+			return apply(key, value, out, problem);
+		},
+		why);
 }
 
 bool policy_load(const std::string &path, uid_t euid, Policy *out, std::string *why)

@@ -6,10 +6,11 @@
 //   revoked_keys = 98C04C8AFB125DCB, ...    key ids (minisign's, 16 hex digits)
 //   revoked_hashes = <sha256 hex>, ...      patch files refused whoever signed them
 //   read_only_users = alice, 1001           may only list, status, log, info, history
+//   exclude_exe, exclude_uid, exclude_unit  processes graft stays out of (conf/optout.hpp)
 // Read at every request that needs it, so an edit takes effect without a restart.
 // GRAFT_POLICY (secure_getenv: ignored in setuid programs) names another file, for
-// per-user setups and tests, else $GRAFT_CONFIG_DIR/graft.conf when that directory is
-// set (the kill switch's); its keys_dir defaults to keys.d next to it.
+// per-user setups and tests, else GRAFT_CONFIG_DIR replaces /etc/graft; keys_dir
+// defaults to keys.d next to the file.
 #pragma once
 
 #include <set>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include <sys/types.h>
+
+#include "conf/optout.hpp"
 
 namespace graft::trust {
 
@@ -29,6 +32,7 @@ struct Policy {
 	std::set<std::string> revoked_keys;   // uppercase key ids
 	std::set<std::string> revoked_hashes; // lowercase SHA-256 hex
 	std::set<uid_t> read_only_uids;
+	conf::OptOuts optouts; // checked here so that a malformed one refuses like the rest
 };
 
 constexpr const char *kDefaultPolicyPath = "/etc/graft/graft.conf";

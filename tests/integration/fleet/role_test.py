@@ -41,6 +41,9 @@ def play(tmp, graft, collection, name):
              "graft_runtime_config_dir": conf, "graft_runtime_keys_dir": conf + "/keys.d",
              "graft_runtime_keys": {"release": KEY}, "graft_runtime_require_signature": "yes",
              "graft_runtime_revoked_keys": ["0123456789ABCDEF"],
+             "graft_runtime_exclude_exe": ["/opt/av/*", "clamd"],
+             "graft_runtime_exclude_uid": [1001],
+             "graft_runtime_exclude_unit": ["postgresql"],
              "graft_runtime_enabled": False,
              "graft_runtime_preload": preload_state(graft)["preload"]}
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(tmp, "collections"),
@@ -85,7 +88,9 @@ def main():
         with open(os.path.join(conf, "graft.conf")) as f:
             text = f.read()
         for line in ("require_signature = yes", "keys_dir = %s/keys.d" % conf,
-                     "revoked_keys = 0123456789ABCDEF"):
+                     "revoked_keys = 0123456789ABCDEF", "exclude_exe = /opt/av/*",
+                     "exclude_exe = clamd", "exclude_uid = 1001",
+                     "exclude_unit = postgresql"):
             if line not in text.splitlines():
                 fail("graft.conf lacks %r:\n%s" % (line, text))
         if not os.path.exists(os.path.join(conf, "disable")):

@@ -90,6 +90,53 @@ TEST_F(System, InstallCoversMdwePrivateTmpPreforkAndReportsTheBareProcess)
 	EXPECT_EQ(n["patches"][0]["state"], "enabled");
 }
 
+// A process in its own mount namespace where the store and another patch directory are
+// covered by empty tmpfs mounts: it cannot open the store's modules by path, so the
+// patch reaches it only as a descriptor. install, apply --all --from-store and apply
+// --all FILE patch it; one started after install gets nothing from the store by itself
+// (it cannot see it), which shows the store is hidden from it.
+TEST_F(System, InstallAndApplyAllPatchAProcessThatCannotSeeTheStore)
+{
+	std::string hidden = dir_ + "/hidden", cumulative = hidden + "/20-fix-cumulative.so";
+	fs::create_directories(store());
+	fs::create_directories(hidden);
+	fs::copy_file(module("20-fix-cumulative"), cumulative);
+	std::string cover = "mount -t tmpfs graft-hide '" + store() + "' && mount -t tmpfs " +
+			    "graft-hide '" + hidden + "' && exec " + out_dir() +
+			    "/bin/graft run -- " + prog();
+	std::vector<std::string> ns{"-m", "--propagation", "private", "sh", "-c", cover};
+	Target a(Target::Direct{}, "unshare", ns);
+	ASSERT_EQ(a.read_line(), "main: old");
+	ASSERT_TRUE(a.wait_ready());
+
+	CmdResult r = graft({"install", module("10-fix"), "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_THAT(r.out, HasSubstr(pid_str(a.pid()) + " store_prog       patched: 10-fix"));
+	EXPECT_EQ(a.ask("call"), "call: fixed");
+	// The module is in the store, and not where the process looks.
+	std::string index = store() + "/index";
+	EXPECT_TRUE(fs::exists(index));
+	EXPECT_FALSE(fs::exists("/proc/" + pid_str(a.pid()) + "/root" + index));
+
+	Target b(Target::Direct{}, "unshare", ns);
+	ASSERT_EQ(b.read_line(), "main: old"); // its runtime found no store
+	ASSERT_TRUE(b.wait_ready());
+	r = graft({"apply", "--all", "--from-store", "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_THAT(r.out, HasSubstr(pid_str(b.pid()) + " store_prog       patched: 10-fix"));
+	EXPECT_THAT(r.out, HasSubstr(pid_str(a.pid()) + " store_prog       already: 10-fix"));
+	EXPECT_EQ(b.ask("call"), "call: fixed");
+
+	EXPECT_FALSE(fs::exists("/proc/" + pid_str(a.pid()) + "/root" + cumulative));
+	r = graft({"apply", "--all", cumulative, "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	for (Target *t : {&a, &b}) {
+		EXPECT_THAT(r.out,
+			    HasSubstr(pid_str(t->pid()) + " store_prog       patched: 20-fix"));
+		EXPECT_EQ(t->ask("call"), "call: fixed twice");
+	}
+}
+
 // The Seccomp line of /proc/PID/status: 2 when a filter is installed.
 std::string seccomp_mode(pid_t pid)
 {
