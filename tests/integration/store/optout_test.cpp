@@ -26,11 +26,12 @@ namespace {
 
 class OptOut : public StoreWorld {
 protected:
+	// The rules under test, and the store world's `require_signature = no` after them
+	// (these tests are about opt-outs, not signatures; after, so a rule's line number
+	// in a refusal is its line in `text`).
 	void write_policy(const std::string &text)
 	{
-		std::string path = dir_ + "/etc/graft.conf";
-		std::ofstream(path) << text;
-		chmod(path.c_str(), 0644);
+		StoreWorld::write_policy(text + "require_signature = no\n");
 	}
 	// A copy of the program under another name, for an exe rule to match.
 	std::string copy_of_prog(const std::string &name)
