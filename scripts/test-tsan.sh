@@ -66,9 +66,11 @@ status=0
 ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 \
   -R '^(BusyConsistency|Consistency|Sibling[A-Za-z]*|Copies/Sibling|Kinds/Fibers|Static/FibersStatic|Own/FibersApi)\.' \
   "${exclude[@]}" || status=1
-if grep -lE 'ThreadSanitizer' "$reports"/* >/dev/null 2>&1; then
+# A report, not TSan's other output (print_suppressions=1's "Matched N suppressions").
+bad='(WARNING|ERROR|FATAL): ThreadSanitizer|ThreadSanitizer: CHECK failed|ThreadSanitizer:DEADLYSIGNAL'
+if grep -lE "$bad" "$reports"/* >/dev/null 2>&1; then
   echo "ThreadSanitizer reports (in $reports):"
-  grep -hE '^(WARNING|SUMMARY|==[0-9]+==ERROR): ThreadSanitizer' "$reports"/* | sort | uniq -c
+  grep -hE "$bad|^SUMMARY: ThreadSanitizer" "$reports"/* | sed 's/(pid=[0-9]*)//' | sort | uniq -c
   status=1
 fi
 exit $status
