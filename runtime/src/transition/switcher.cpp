@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
@@ -161,7 +164,11 @@ void signal_running(Round *round)
 	os::run_on_threads(req, &ignored);
 }
 
-std::string reason_unanswered(pid_t tid, const Round &round)
+// asleep: what the outside check found for a blocked thread signalled to be checked
+// precisely ("" if it was not one). A thread that does not answer that signal is most
+// likely still asleep there (e.g. in a call whose signal a sanitizer defers until it
+// returns): say so, not "running".
+std::string reason_unanswered(pid_t tid, const Round &round, const std::string &asleep)
 {
 	size_t n = std::min(round.n.load(), kMaxRecords);
 	for (size_t i = 0; i < n; i++)
@@ -170,7 +177,15 @@ std::string reason_unanswered(pid_t tid, const Round &round)
 					 false);
 	if (os::thread_blocks_signal(tid, os::thread_signal()))
 		return "blocks the signal";
-	return "running";
+	return asleep.empty() ? "running" : asleep;
+}
+
+std::string asleep_why(const std::vector<std::pair<pid_t, std::string>> &asleep, pid_t tid)
+{
+	for (const auto &[t, why] : asleep)
+		if (t == tid)
+			return why;
+	return {};
 }
 
 // The threads' part of a round.
@@ -180,6 +195,7 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals, bool 
 	RoundResult &res = *out;
 	auto round = std::make_unique<Round>();
 	std::vector<pid_t> tids, running;
+	std::vector<std::pair<pid_t, std::string>> asleep; // held sleepers and why
 	os::list_threads(&tids);
 	pid_t self = os::current_tid();
 	for (pid_t tid : tids) {
@@ -199,8 +215,10 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals, bool 
 		} else if (o == Outcome::held && !signal_sleepers) {
 			res.holds.push_back(Hold{tid, os::thread_comm(tid), why});
 		} else {
-			if (o == Outcome::held)
+			if (o == Outcome::held) {
 				round->sleepers.push_back(tid);
+				asleep.emplace_back(tid, std::move(why));
+			}
 			running.push_back(tid);
 		}
 	}
@@ -221,7 +239,8 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals, bool 
 			res.switched++;
 		else
 			res.holds.push_back(
-				Hold{tid, os::thread_comm(tid), reason_unanswered(tid, *round)});
+				Hold{tid, os::thread_comm(tid),
+				     reason_unanswered(tid, *round, asleep_why(asleep, tid))});
 	}
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test-tsan.sh [--all] - build and run the consistency and fiber integration tests under
+# ThreadSanitizer (Clang, build/tsan-itest): libgraft.so, the graft command and the test
+# drivers instrumented, the target programs only linked with the TSan runtime
+# (tests/CMakeLists.txt, graft_tsan_plain). Every TSan report of every process (drivers,
+# graft commands, targets) goes to a file; any report fails the run, as a failed test
+# does. The intended unsynchronised accesses are suppressed in tests/tsan.supp, each
+# with its reason. --all also runs the tests that do not work under TSan yet (listed
+# below and in docs/testing.md). Not part of scripts/test.sh: see docs/testing.md for
+# its time.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+all=0
+[ "${1:-}" = "--all" ] && all=1
+
+targets="graft graft-audit graft_cli
+  itest_consistency itest-cons-target cons-busy cons-codec cons-kb cons-ka cons-idle
+  cons-idle-replace itest_sibling itest-sib-target itest-sib-lib cons-sib cons-sib-pfe
+  cons-sib-block
+  itest_fibers itest-fib-target itest-fib-target-static fib-patch fib-sibling-patch"
+dir=$(CC=clang CXX=clang++ GRAFT_TARGETS="$(echo $targets)" bash scripts/build.sh tsan-itest \
+  -DGRAFT_SANITIZE=thread -DGRAFT_BUILD_BENCHMARKS=OFF -DGRAFT_BUILD_SAMPLES=OFF)
+
+# TSan symbolizes a report by starting llvm-symbolizer with the process's environment,
+# LD_PRELOAD included: a dynamically linked symbolizer then loads libgraft.so, which
+# needs the TSan runtime it does not have, and dies. This static wrapper drops
+# LD_PRELOAD and LD_AUDIT first (TSan requires the name llvm-symbolizer).
+symbolizer=$(command -v llvm-symbolizer || ls /usr/bin/llvm-symbolizer-* 2>/dev/null | sort -V | tail -1)
+mkdir -p "$dir/tsan-tools"
+cat >"$dir/tsan-tools/wrap.c" <<C
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	(void)argc;
+	unsetenv("LD_PRELOAD");
+	unsetenv("LD_AUDIT");
+	execv("$symbolizer", argv);
+	return 127;
+}
+C
+cc -static -O2 -o "$dir/tsan-tools/llvm-symbolizer" "$dir/tsan-tools/wrap.c"
+
+# Not run by default: they fail under TSan for reasons found but not fixed (docs/testing.md,
+# "ThreadSanitizer"). Threads created during a transition crash in the TSan runtime
+# (graft's pthread_create wrapper runs instrumented code on the new thread before TSan's
+# own thread start); TSan delays asynchronous signals to the next interceptor, so threads
+# asleep in read/accept/poll do not answer graft's signal; the sibling-call and fiber
+# round tests mixed versions under TSan (a few in millions of calls) and the
+# patchable-entry sibling targets died during the load: not explained yet.
+skip='ThreadsComingAndGoingDuringATransition|ThreadsExitingDuringATransitionDoNotHoldIt'
+skip+='|ASignalBlockingThreadNeedsForce|NoThreadMixesVersionsAcross500|AtomicReplaceNeverMixes'
+skip+='|Copies/Sibling\.NoThreadMixes|Copies/Sibling\.TheOldEntrySelfSwitchMixesVersions/pfe'
+skip+='|Fibers\..*SiblingCall|NoFiberMixesVersionsAcross'
+exclude=()
+[ $all = 1 ] || exclude=(-E "$skip")
+
+reports="$dir/tsan-reports"
+rm -rf "$reports"
+mkdir -p "$reports"
+export TSAN_OPTIONS="log_path=$reports/tsan suppressions=$root/tests/tsan.supp external_symbolizer_path=$dir/tsan-tools/llvm-symbolizer${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
+status=0
+ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 \
+  -R '^(BusyConsistency|Consistency|Sibling[A-Za-z]*|Copies/Sibling|Kinds/Fibers|Static/FibersStatic|Own/FibersApi)\.' \
+  "${exclude[@]}" || status=1
+# A report, not TSan's other output (print_suppressions=1's "Matched N suppressions").
+bad='(WARNING|ERROR|FATAL): ThreadSanitizer|ThreadSanitizer: CHECK failed|ThreadSanitizer:DEADLYSIGNAL'
+if grep -lE "$bad" "$reports"/* >/dev/null 2>&1; then
+  echo "ThreadSanitizer reports (in $reports):"
+  grep -hE "$bad|^SUMMARY: ThreadSanitizer" "$reports"/* | sed 's/(pid=[0-9]*)//' | sort | uniq -c
+  status=1
+fi
+exit $status
