@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "abstract_connect.hpp"
 #include "attach.hpp"
 #include "control/protocol.hpp"
 
@@ -126,6 +127,14 @@ int connect_to(const std::string &path, pid_t pid)
 			continue;
 		int err = errno;
 		close(fd);
+		// No socket file: a runtime that could not make one listens on its abstract
+		// socket (listen.hpp in the runtime). Checked like the file: SO_PEERCRED.
+		std::string name;
+		int afd = connect_abstract(pid, kQueryTimeoutSec, &name);
+		if (afd >= 0) {
+			check_server(afd, name, pid);
+			return afd;
+		}
 		throw connect_failure(err, path, pid);
 	}
 	check_server(fd, path, pid);

@@ -151,6 +151,19 @@ inline std::string socket_path(const std::string &dir, pid_t pid)
 	return dir + "/" + std::to_string(pid) + ".sock";
 }
 
+// The abstract socket a runtime listens on when it cannot make its socket file (a
+// read-only or missing runtime directory: systemd's ProtectSystem=strict with a private
+// /tmp, a container's read-only root). Abstract names live in the network namespace,
+// which processes of several pid namespaces may share, so the name carries the pid
+// namespace's inode with the pid the process has in it. No leading NUL here: the
+// callers add it. Anyone in the network namespace may bind or connect to such a name;
+// the runtime admits clients by their credentials and the CLI checks that the
+// server is the process (SO_PEERCRED), as for the socket file.
+inline std::string abstract_socket_name(unsigned long long pidns_inode, pid_t ns_pid)
+{
+	return "graft/" + std::to_string(pidns_inode) + "/" + std::to_string(ns_pid);
+}
+
 // The pid a socket file name stands for ("1234.sock" -> 1234), or -1.
 inline pid_t pid_of_socket_name(std::string_view name)
 {

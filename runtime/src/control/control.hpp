@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// control.hpp - the runtime's control server: a Unix socket at <dir>/<pid>.sock served by
-// one detached thread ("graft-ctl") that answers the `graft` CLI (protocol.hpp).
+// control.hpp - the runtime's control server: a Unix socket at <dir>/<pid>.sock (or, when
+// that cannot be made, an abstract socket: listen.hpp) served by one detached thread
+// ("graft-ctl") that answers the `graft` CLI (protocol.hpp).
 #pragma once
 
 #include <string>
@@ -9,8 +10,9 @@ namespace graft::control {
 
 // Creates the socket directory if needed (mode 0700; refused if it exists with another
 // owner or a looser mode), binds <dir>/<pid>.sock (a stale file of that name is
-// replaced) and starts the control thread with every signal blocked. Idempotent.
-// Returns false with the reason in *why (also logged); the process runs on unaffected.
+// replaced), or the abstract socket when that fails, and starts the control thread
+// with every signal blocked. Idempotent. Returns false with the reason in *why (also
+// logged); the process runs on unaffected.
 bool control_start(std::string *why);
 
 // Attach mode: the socket directory `graft attach` chose (the runtime does not read the

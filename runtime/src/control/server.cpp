@@ -30,6 +30,7 @@
 
 #include "control/checks.hpp"
 #include "control/dispatch.hpp"
+#include "control/listen.hpp"
 #include "control/load.hpp"
 #include "control/protocol.hpp"
 #include "base/log.hpp"
@@ -385,28 +386,6 @@ bool start_thread(int lfd, std::string *why)
 	return true;
 }
 
-// Binds and listens on path; returns the socket or -1 with *why set.
-int bind_socket(const std::string &path, std::string *why)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		*why = std::string("cannot create the control socket: ") + strerror(errno);
-		return -1;
-	}
-	sockaddr_un addr{};
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-	unlink(path.c_str()); // stale: left by an earlier process with our pid
-	if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0 ||
-	    chmod(path.c_str(), 0600) != 0 || listen(fd, 16) != 0) {
-		*why = "cannot listen on '" + path + "': " + strerror(errno);
-		close(fd);
-		unlink(path.c_str());
-		return -1;
-	}
-	return fd;
-}
-
 // Set once by control_set_dir before the control thread exists; read by start().
 std::string attach_dir;
 
@@ -422,27 +401,26 @@ std::string runtime_dir_secure()
 
 bool start(std::string *why)
 {
-	std::string dir = runtime_dir_secure();
-	if (!ensure_runtime_dir(dir, geteuid(), why))
-		return false;
-	std::string path = socket_path(dir, getpid());
-	if (path.size() >= sizeof(sock_path)) {
-		*why = "control socket path '" + path + "' is too long for a Unix socket (max " +
-		       std::to_string(sizeof(sock_path) - 1) + " bytes): set GRAFT_RUNTIME_DIR";
+	Listener l;
+	std::string file_why;
+	if (!listen_control(runtime_dir_secure(), &l, &file_why)) {
+		*why = file_why;
 		return false;
 	}
-	int fd = bind_socket(path, why);
-	if (fd < 0)
-		return false;
-	memcpy(sock_path, path.c_str(), path.size() + 1);
-	listen_fd.store(fd);
+	// sock_path stays "" for an abstract socket: control_stop has no file to remove.
+	memcpy(sock_path, l.path.c_str(), l.path.size() + 1);
+	listen_fd.store(l.fd);
 	owner_pid.store(getpid());
-	if (!start_thread(fd, why)) {
+	if (!start_thread(l.fd, why)) {
 		control_stop();
-		close(fd);
+		close(l.fd);
 		return false;
 	}
-	log::printf("graft: control socket '%s'", sock_path);
+	if (l.path.empty())
+		log::printf("graft: control socket '%s' (abstract: %s)", l.label.c_str(),
+			    file_why.c_str());
+	else
+		log::printf("graft: control socket '%s'", sock_path);
 	return true;
 }
 
@@ -497,7 +475,8 @@ void control_stop()
 	pid_t expected = self;
 	if (!owner_pid.compare_exchange_strong(expected, 0))
 		return;
-	unlink(sock_path);
+	if (sock_path[0])
+		unlink(sock_path);
 	int lfd = listen_fd.exchange(-1);
 	if (lfd >= 0)
 		shutdown(lfd, SHUT_RDWR); // wakes accept(); the thread then closes lfd

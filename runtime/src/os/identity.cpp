@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// identity.cpp - this process's executable and control groups (identity.hpp).
+// identity.cpp - this process's executable, pid namespace and control groups (identity.hpp).
 #include "os/identity.hpp"
 
 #include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -33,6 +34,12 @@ std::string self_execfn()
 bool self_secure()
 {
 	return getauxval(AT_SECURE) != 0;
+}
+
+unsigned long long self_pidns_inode()
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
 std::string self_cgroup()

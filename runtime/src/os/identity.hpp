@@ -17,6 +17,10 @@ std::string self_execfn();
 // Whether it runs in secure execution (AT_SECURE: setuid, setgid, file capabilities).
 bool self_secure();
 
+// The inode of this process's pid namespace (/proc/self/ns/pid), 0 when unknown: with
+// the pid, it names the process across the pid namespaces of one network namespace.
+unsigned long long self_pidns_inode();
+
 // The text of /proc/self/cgroup ("" when it cannot be read).
 std::string self_cgroup();
 
