@@ -8,11 +8,14 @@
 //                 transition cannot complete ("held" once it is inside)
 //   release       lets it return ("released")
 //   stats         "calls N wrong M": the workers' calls and wrong answers so far
+//   heap          "heap N": bytes malloc holds in use, every arena (mallinfo2), for
+//                 the soak's by-hand runs: a leak grows it, allocator caching does not
 //   arm KIND N    (with fault_shim.c) the Nth allocation (KIND malloc) or mapping
 //                 (KIND mmap) made from now on by graft's control threads fails, and
 //                 every later one ("armed"); "no shim" without it
 //   disarm        "disarmed FAILED": how many calls were made to fail
 // argv[1]: the number of worker threads (default 2).
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,6 +84,8 @@ static void command(const char *line)
 		printf("released\n");
 	} else if (!strncmp(line, "stats", 5)) {
 		printf("calls %ld wrong %ld\n", atomic_load(&calls), atomic_load(&wrong));
+	} else if (!strncmp(line, "heap", 4)) {
+		printf("heap %zu\n", mallinfo2().uordblks);
 	} else if (sscanf(line, "arm %15s %ld", kind, &n) == 2) {
 		printf("%s\n", fault_shim_arm(kind, n) ? "armed" : "no shim");
 	} else if (!strncmp(line, "disarm", 6)) {
