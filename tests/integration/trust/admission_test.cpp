@@ -34,6 +34,7 @@ TEST_F(Admission, SquattingSocketRefused)
 	ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
 	ASSERT_EQ(listen(fd, 4), 0);
 	std::string fix = patch_copy("fix");
+	std::set<std::string> before = mapped_files(plain.pid());
 	for (auto args : {std::vector<std::string>{"list", std::to_string(plain.pid())},
 			  std::vector<std::string>{"load", std::to_string(plain.pid()), fix}}) {
 		CmdResult r = run_graft(args);
@@ -43,6 +44,7 @@ TEST_F(Admission, SquattingSocketRefused)
 			<< r.err;
 		EXPECT_NE(r.err.find("squats its socket"), std::string::npos) << r.err;
 	}
+	EXPECT_EQ(mapped_files(plain.pid()), before) << "the process gained no mapping";
 	close(fd);
 }
 
@@ -92,12 +94,15 @@ TEST_F(Admission, NonDumpableRefusesItsOwnUser)
 	EXPECT_EQ(before.status, 0)
 		<< "its own user is served while it is dumpable: " << before.err;
 	ASSERT_EQ(t.ask("nodump"), "nodump on");
+	std::set<std::string> mapped = mapped_files(t.pid());
 	CmdResult after = graft_as_nobody({"list", pid});
 	EXPECT_EQ(after.status, 1);
 	EXPECT_NE(after.err.find("permission denied: uid 65534 may not control this process "
 				 "(policy): it is not dumpable"),
 		  std::string::npos)
 		<< after.err;
+	EXPECT_EQ(mapped_files(t.pid()), mapped) << "a refused client maps nothing";
+	EXPECT_EQ(t.ask("call"), "call: old") << "the process still serves";
 	CmdResult root = run_graft({"list", pid});
 	EXPECT_EQ(root.status, 0) << "root is still served: " << root.err;
 	CmdResult hist = run_graft({"history", pid});
