@@ -44,13 +44,27 @@ int main(int argc, char **argv)
 C
 cc -static -O2 -o "$dir/tsan-tools/llvm-symbolizer" "$dir/tsan-tools/wrap.c"
 
+# Why graft's signal checks cannot be judged under TSan (tests/tsan-signal): the same
+# handler, delivered by the kernel and by TSan, counts how far the thread ran between the
+# signal's arrival and the handler that decides from the signal's context.
+clang -O2 -c tests/tsan-signal/spin.c -o "$dir/tsan-tools/spin.o"
+for mode in plain tsan; do
+  flags=(); [ $mode = tsan ] && flags=(-fsanitize=thread)
+  clang -O1 "${flags[@]}" tests/tsan-signal/deferred_signal.c "$dir/tsan-tools/spin.o" \
+    -o "$dir/tsan-tools/deferred-$mode" -lpthread
+  echo "$mode: $(TSAN_OPTIONS=report_bugs=0 timeout 120 "$dir/tsan-tools/deferred-$mode")"
+done
+
 # Not run by default: they fail under TSan for reasons found but not fixed (docs/testing.md,
 # "ThreadSanitizer"). Threads created during a transition crash in the TSan runtime
 # (graft's pthread_create wrapper runs instrumented code on the new thread before TSan's
 # own thread start); TSan delays asynchronous signals to the next interceptor, so threads
-# asleep in read/accept/poll do not answer graft's signal; the sibling-call and fiber
-# round tests mixed versions under TSan (a few in millions of calls) and the
-# patchable-entry sibling targets died during the load: not explained yet.
+# asleep in read/accept/poll do not answer graft's signal, and a running thread's handler
+# runs at its next interceptor on a copy of the context from the signal's arrival (shown
+# above), so graft's precise check decides on a position the thread has left: the likely
+# cause of the mixed versions in the sibling-call and fiber round tests under TSan (a few
+# in millions of calls), not traced to a single case; the patchable-entry sibling targets died during the
+# load: not explained yet.
 skip='ThreadsComingAndGoingDuringATransition|ThreadsExitingDuringATransitionDoNotHoldIt'
 skip+='|ASignalBlockingThreadNeedsForce|NoThreadMixesVersionsAcross500|AtomicReplaceNeverMixes'
 skip+='|Copies/Sibling\.NoThreadMixes|Copies/Sibling\.TheOldEntrySelfSwitchMixesVersions/pfe'
