@@ -174,9 +174,10 @@ void link_module(const std::vector<ObjectPlan> &objects, const Linked &linked,
 
 } // namespace
 
-ModuleResult build_module(const std::vector<TuInput> &tus, const std::vector<Target> &targets,
+ModuleResult build_module(const std::vector<TuInput> &all_tus, const std::vector<Target> &targets,
 			  const std::string &output, const std::string &workdir, bool replace)
 {
+	std::vector<TuInput> tus = one_object_per_source(all_tus, targets);
 	ModuleResult res;
 	std::vector<ObjectPlan> objects(targets.size());
 	for (size_t t = 0; t < targets.size(); t++)

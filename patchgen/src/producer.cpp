@@ -8,6 +8,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <set>
 #include <sstream>
 
 namespace graft::patchgen {
@@ -83,9 +84,10 @@ std::map<std::string, std::string> target_producers(const Target &target)
 
 } // namespace
 
-void check_producers(const std::map<std::string, std::string> &objects,
-		     const std::vector<Target> &targets)
+std::set<std::string> check_producers(const std::map<std::string, std::string> &objects,
+				      const std::vector<Target> &targets)
 {
+	std::set<std::string> left_out;
 	std::map<std::string, std::string> units;
 	for (const Target &t : targets)
 		units.merge(target_producers(t)); // the first target's unit of a name wins
@@ -93,8 +95,12 @@ void check_producers(const std::map<std::string, std::string> &objects,
 		info("the target has no DWARF (DW_AT_producer): the compiler and flags of the "
 		     "rebuild "
 		     "are not compared with the target's");
-		return;
+		return left_out;
 	}
+	// Per object, its units whose producer is not the target's; per unit, whether some
+	// object of that source has the target's producer.
+	std::map<std::string, std::vector<std::pair<std::string, std::string>>> differing;
+	std::set<std::string> matched;
 	for (const auto &[rel, obj] : objects) {
 		for (const auto &[name, rebuilt] : producers_of(obj)) {
 			auto it = units.find(name);
@@ -104,18 +110,38 @@ void check_producers(const std::map<std::string, std::string> &objects,
 				continue;
 			}
 			if (without_graft_cc_flags(it->second) == without_graft_cc_flags(rebuilt))
-				continue;
-			throw Refusal(
-				"compiler or flags differ from the target's: " + rel +
-				": the target's '" + name + "' was compiled by '" + it->second +
-				"' (DW_AT_producer), the " + "rebuild by '" + rebuilt +
-				"' (graft-cc's own -ffunction-sections "
-				"-fdata-sections -fno-common -fpatchable-function-entry aside): "
-				"build "
-				"with the same compiler and flags (CC, CFLAGS or --build), or the "
-				"rebuilt code is not the deployed code");
+				matched.insert(name);
+			else
+				differing[rel].emplace_back(name, rebuilt);
 		}
 	}
+	for (const auto &[rel, diffs] : differing) {
+		bool other_build = true;
+		for (const auto &[name, rebuilt] : diffs)
+			other_build = other_build && matched.count(name);
+		// The same source compiled a second time with other flags, for another output:
+		// libtool compiles every source of a library twice, with -fPIC -DPIC for the
+		// shared library (.libs/NAME.o) and without for the static one (NAME.o). The
+		// object built with the target's flags is the target's; this one is not.
+		if (other_build) {
+			info(rel + ": compiled with other flags than the target's '" +
+			     diffs[0].first +
+			     "', and another object of that source has the target's: built for "
+			     "another output (a static library), left out");
+			left_out.insert(rel);
+			continue;
+		}
+		const auto &[name, rebuilt] = diffs[0];
+		throw Refusal("compiler or flags differ from the target's: " + rel +
+			      ": the target's '" + name + "' was compiled by '" + units[name] +
+			      "' (DW_AT_producer), the " + "rebuild by '" + rebuilt +
+			      "' (graft-cc's own -ffunction-sections "
+			      "-fdata-sections -fno-common -fpatchable-function-entry aside): "
+			      "build "
+			      "with the same compiler and flags (CC, CFLAGS or --build), or the "
+			      "rebuilt code is not the deployed code");
+	}
+	return left_out;
 }
 
 } // namespace graft::patchgen

@@ -8,6 +8,7 @@
 #include "target.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,11 @@ std::string without_graft_cc_flags(const std::string &producer);
 // Refuses when an original object (relative path -> file) was compiled by another
 // compiler or with other flags than the target's unit of the same source. Units or
 // files without DWARF are not checked (said with -v). With several targets, the unit
-// of that source in any of them.
-void check_producers(const std::map<std::string, std::string> &objects,
-		     const std::vector<Target> &targets);
+// of that source in any of them. An object whose flags differ while another object of
+// the same source has the target's (libtool's non-PIC object for the static library
+// next to the shared library's -fPIC one) is not the target's: returned, to be left
+// out of the comparison, instead of refused.
+std::set<std::string> check_producers(const std::map<std::string, std::string> &objects,
+				      const std::vector<Target> &targets);
 
 } // namespace graft::patchgen

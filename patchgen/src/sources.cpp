@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -282,7 +283,7 @@ std::vector<TuInput> objects_from_source(const SourceMode &given,
 			"tree and build the deployed program that way");
 	for (size_t i = 0; i < targets.size(); i++)
 		check_build_id(m, targets[i], m.targets[i]);
-	check_producers(before, targets);
+	std::set<std::string> other_builds = check_producers(before, targets);
 	for (const auto &[rel, obj] : before)
 		copy_record(obj, m.workdir + "/orig/" + rel);
 	patch_tree(m, fixed, false, false);
@@ -290,6 +291,8 @@ std::vector<TuInput> objects_from_source(const SourceMode &given,
 	try {
 		build(m, "patched");
 		for (const auto &[rel, obj] : graft_objects(m.src)) {
+			if (other_builds.count(rel))
+				continue;
 			if (!before.count(rel)) {
 				copy_record(obj, m.workdir + "/patched/" + rel);
 				tus.push_back(

@@ -176,6 +176,14 @@ Target Target::open(const std::string &path, const std::string &debug_file,
 			t.graft_ready = true;
 		else if (sh.sh_type == SHT_DYNAMIC)
 			soname = soname_of(h.elf, scn);
+		else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR)) {
+			Elf_Data *d = elf_getdata(scn, nullptr);
+			if (d && d->d_buf && d->d_size == sh.sh_size) {
+				auto *b = static_cast<const uint8_t *>(d->d_buf);
+				t.code_.emplace_back(sh.sh_addr,
+						     std::vector<uint8_t>(b, b + d->d_size));
+			}
+		}
 	}
 	if (eh.e_type == ET_DYN && !has_interp(h.elf)) {
 		std::string base = path.substr(path.rfind('/') + 1);
@@ -239,10 +247,29 @@ std::optional<Located> Target::locate(const std::string &name, bool local,
 	return l;
 }
 
+std::vector<uint8_t> Target::code(uint64_t value, uint64_t size) const
+{
+	for (const auto &[addr, bytes] : code_)
+		if (value >= addr && value - addr <= bytes.size() &&
+		    size <= bytes.size() - (value - addr))
+			return {bytes.begin() + static_cast<long>(value - addr),
+				bytes.begin() + static_cast<long>(value - addr + size)};
+	return {};
+}
+
 bool Target::defines_global(const std::string &name) const
 {
 	for (const TargetSymbol &s : syms_)
 		if (s.defined && s.bind != STB_LOCAL && s.name == name)
+			return true;
+	return false;
+}
+
+bool Target::defines_hidden(const std::string &name) const
+{
+	for (const TargetSymbol &s : syms_)
+		if (s.defined && s.bind == STB_LOCAL && s.file.empty() && s.name == name &&
+		    s.type != STT_SECTION)
 			return true;
 	return false;
 }

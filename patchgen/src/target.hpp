@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace graft::symbols {
@@ -54,12 +55,19 @@ public:
 				      const std::string &file) const;
 	// Whether the target defines name as a global (non-local) symbol.
 	bool defines_global(const std::string &name) const;
+	// Whether it defines name as a global the link made LOCAL (hidden or internal
+	// visibility, -fvisibility=hidden): a local after an STT_FILE with an empty name.
+	bool defines_hidden(const std::string &name) const;
+	// The target's bytes at [value, value + size) of its code (executable sections, read
+	// from path: a debug file has none); empty when not all there.
+	std::vector<uint8_t> code(uint64_t value, uint64_t size) const;
 	// Checks (name, sympos) resolves as the runtime will resolve it, to value.
 	bool resolves(const std::string &name, unsigned long sympos, uint64_t value,
 		      std::string *err) const;
 
 private:
 	std::vector<TargetSymbol> syms_;
+	std::vector<std::pair<uint64_t, std::vector<uint8_t>>> code_; // address, bytes
 	std::shared_ptr<symbols::SymbolTable> table_;
 	unsigned long sympos_of(const std::string &name, uint64_t value) const;
 };

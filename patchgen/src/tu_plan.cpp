@@ -85,7 +85,11 @@ Resolved classify(Context &c, const std::string &sym, bool address_taken)
 		return {Reach::Local, ""};
 	const Symbol *p = c.patched.find(sym);
 	if (!p) {
-		if (c.target.defines_global(sym) && locate_orig(c, sym))
+		// Another unit's: a global of the target, or one of its hidden functions
+		// (-fvisibility=hidden: LOCAL once linked, so no other library has it and the
+		// module cannot bind to it by name; issue 21, libgd's gdGetBuf).
+		if ((c.target.defines_global(sym) || c.target.defines_hidden(sym)) &&
+		    locate_orig(c, sym))
 			return {Reach::Slot, sym};
 		return {Reach::Extern, ""};
 	}

@@ -200,4 +200,58 @@ TEST(PatchgenMulti, CumulativeModuleOfASeriesReplacesTheFirstFix)
 	EXPECT_EQ(t.finish(), 0);
 }
 
+
+// A library built as Debian builds libgd (issue 21, both found on it): by libtool, each
+// source compiled twice, for the shared library (.libs/NAME.o, -fPIC -DPIC) and for
+// the static one (NAME.o), and with -fvisibility=hidden. The fix changes calc_percent,
+// which calls calc_scale of another unit, hidden: a LOCAL symbol of libcalc.so.
+// It was refused as "compiler or flags differ" (GCC's DW_AT_producer of calc.o has no
+// -fPIC; with Clang's, which names no flags, the module's link failed on calc_percent
+// defined twice); then "the module needs 'calc_scale', which neither ... export". The
+// object of the static library is left out, calc_scale is reached in the target; the
+// module fixes the running program.
+TEST(PatchgenMulti, LibraryBuiltByLibtoolWithHiddenFunctions)
+{
+	PgTree tree("libtool", {"pct", "libcalc.so"}, true);
+	ASSERT_TRUE(tree.ok()) << tree.error();
+	ASSERT_TRUE(fs::exists(tree.dir() + "/calc.o") && fs::exists(tree.dir() + "/.libs/calc.o"));
+	ASSERT_EQ(run({"sh", "-c", "readelf -sW " + tree.deployed("libcalc.so") +
+				       " | grep -q 'LOCAL  DEFAULT.* calc_scale$'"})
+			  .status,
+		  0) << "calc_scale is hidden: LOCAL in libcalc.so";
+	RuntimeDir rundir;
+	Target t(tree.deployed("pct"));
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid()), fix = "percent-of-the-whole";
+	EXPECT_EQ(t.ask("pct 1 2"), "33");
+	CmdResult g = run({out_dir() + "/bin/graft-patchgen", "-v", "--src", tree.dir(), "--patch",
+			   pg_source_dir() + "/fixes-multi/" + fix + ".patch", "--build", "make -s",
+			   "--target", tree.deployed("libcalc.so"), "-o", tree.module(fix)},
+			  300);
+	ASSERT_EQ(g.status, 0) << g.out << g.err;
+	EXPECT_NE(g.out.find("changed: calc_percent (.libs/calc.o)"), std::string::npos) << g.out;
+	EXPECT_NE(g.out.find("graft_func: calc_percent sympos 0"), std::string::npos) << g.out;
+	EXPECT_NE(g.out.find("graft_sym: calc_scale sympos 0"), std::string::npos) << g.out;
+	EXPECT_TRUE(g.err.find("calc.o: the same source as .libs/calc.o") != std::string::npos ||
+		    g.err.find("calc.o: compiled with other flags than the target's") != std::string::npos)
+		<< g.err;
+#ifdef PG_CC_IS_GCC
+	EXPECT_NE(g.err.find("calc.o: compiled with other flags than the target's 'calc.c'"),
+		  std::string::npos) << g.err;
+	EXPECT_EQ(g.out.find("changed: calc_percent (calc.o)"), std::string::npos) << g.out;
+#endif
+	CmdResult l = run_graft({"load", pid, tree.module(fix)});
+	ASSERT_EQ(l.status, 0) << l.out << l.err;
+	EXPECT_EQ(t.ask("pct 1 2"), "50");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("pct 1 2"), "33");
+	ASSERT_EQ(run_graft({"enable", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("pct 1 2"), "50");
+	ASSERT_EQ(run_graft({"disable", pid, fix}).status, 0);
+	ASSERT_EQ(run_graft({"unload", pid, fix}).status, 0);
+	EXPECT_EQ(t.ask("pct 1 2"), "33");
+	EXPECT_EQ(t.finish(), 0);
+}
+
 } // namespace
