@@ -32,8 +32,8 @@ constexpr greg_t kTrapFlag = 0x100;
 
 // Set by the handlers, read by the test once they have run (same thread).
 const tr::CheckSet *g_set;
-ucontext_t *g_redirected;  // the first handler's context, until its sigreturn
-greg_t g_own_pc;	   // the PC the first signal interrupted
+ucontext_t *g_redirected; // the first handler's context, until its sigreturn
+greg_t g_own_pc;	  // the PC the first signal interrupted
 volatile sig_atomic_t g_checked;
 uintptr_t g_trap_pc;
 bool g_complete;
@@ -77,7 +77,7 @@ TEST(SignalFrames, AThreadInTheSigreturnTrampolineIsJudgedByThePcItReturnsTo)
 	set.sort();
 	ASSERT_TRUE(set.read_maps());
 	g_set = &set;
-	struct sigaction usr {}, trap {}, old_usr {}, old_trap {};
+	struct sigaction usr = {}, trap = {}, old_usr = {}, old_trap = {};
 	usr.sa_sigaction = tr_redirecting_handler;
 	usr.sa_flags = SA_SIGINFO;
 	trap.sa_sigaction = on_trap;
