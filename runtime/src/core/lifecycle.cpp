@@ -16,6 +16,7 @@
 #include "core/shadow_types.hpp"
 #include "core/state.hpp"
 #include "core/transition.hpp"
+#include "os/lazy_libs.hpp"
 
 namespace graft::core {
 
@@ -238,6 +239,10 @@ Result patch_load(const LoadRequest &req)
 	patch->path = req.path;
 	patch->name = patch_name_of(req.path);
 	std::string why;
+	// libelf and Zydis, loaded with the first patch rather than at start: here, outside
+	// patch_mutex, as the module's own dlopen below (os/lazy_libs.hpp).
+	if (!os::lazy_libs_load(&why))
+		return Result::fail("cannot load patch module: " + why);
 	if (!open_module(*patch, req.open_path.empty() ? req.path : req.open_path, &why))
 		return Result::fail(why);
 	void *handle = patch->handle;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // forward_elf.cpp - the libelf functions graft calls, defined here with the same names:
 // each resolves the real one in libelf, loaded on first need (os/lazy_libs.hpp), once.
-// Linked into the CLI instead of libelf itself, so it does not load libelf (and its
-// libz and libzstd) before it reads a symbol table. When libelf cannot be
+// Linked into libgraft.so and the CLI instead of libelf itself, so neither loads libelf
+// (and its libz and libzstd) before it reads a symbol table. When libelf cannot be
 // loaded each call fails the way libelf reports a failure (nullptr, -1, 0), and
 // elf_errmsg says why.
 #include <gelf.h>
@@ -71,6 +71,12 @@ Elf_Data *elf_getdata(Elf_Scn *scn, Elf_Data *data)
 {
 	GRAFT_ELF_REAL(elf_getdata);
 	return fn ? fn(scn, data) : nullptr;
+}
+
+int elf_getshdrstrndx(Elf *elf, size_t *dst)
+{
+	GRAFT_ELF_REAL(elf_getshdrstrndx);
+	return fn ? fn(elf, dst) : -1;
 }
 
 char *elf_strptr(Elf *elf, size_t section, size_t offset)

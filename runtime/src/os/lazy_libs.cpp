@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// lazy_libs.cpp - dlopen of libelf on first need (lazy_libs.hpp). Depends on nothing of
-// graft (no log). Failures reach the user through the callers' errors (elf_errmsg).
+// lazy_libs.cpp - dlopen of libelf and Zydis on first need (lazy_libs.hpp). Depends on
+// nothing of graft (no log): the CLI links it too. Failures reach the user through the
+// callers' errors (lazy_libs_load's *why, elf_errmsg).
 #include "os/lazy_libs.hpp"
 
 #include <dlfcn.h>
@@ -20,11 +21,11 @@ struct Lib {
 	std::string error; // set once, under once
 };
 
-Lib libs[1] = {{GRAFT_LIBELF_SONAME, "libelf1"}};
+Lib libs[2] = {{GRAFT_LIBELF_SONAME, "libelf1"}, {GRAFT_ZYDIS_SONAME, "libzydis4.0"}};
 
 Lib &lib_of(LazyLib which)
 {
-	return libs[int(which)];
+	return libs[which == LazyLib::elf ? 0 : 1];
 }
 
 // RTLD_LOCAL: the library's names stay out of the global scope, so the program's own
@@ -57,9 +58,9 @@ bool load(Lib &lib, std::string *why)
 
 } // namespace
 
-bool lazy_load(LazyLib which, std::string *why)
+bool lazy_libs_load(std::string *why)
 {
-	return load(lib_of(which), why);
+	return load(libs[0], why) && load(libs[1], why);
 }
 
 void *lazy_symbol(LazyLib which, const char *name)

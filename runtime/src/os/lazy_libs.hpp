@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: MIT
-// lazy_libs.hpp - libelf loaded on first need, for the graft command: `graft --help` and
-// most commands never read a symbol table, and loading libelf (and its libz) was part of
-// every command's start (docs/performance.md). The calls go through forwarding
-// definitions of the same names (forward_elf.cpp) that resolve each function once, with
-// dlsym. Linked into the CLI only (graft_cli_lazy); libgraft.so links libelf itself.
+// lazy_libs.hpp - the libraries the runtime needs only once it patches (libelf for
+// symbol tables, Zydis for decoding prologues), loaded on first need rather than with
+// libgraft.so: preloaded into every process of a machine, their mappings, relocations
+// and resident pages were a cost every process paid, patched or not (docs/performance.md).
+//
+// The calls into them go through forwarding definitions of the same names
+// (forward_elf.cpp, forward_zydis.cpp) that resolve each function once, with dlsym. The
+// CLI links forward_elf.cpp and this file too, and loads libelf only.
 #pragma once
 
 #include <string>
 
 namespace graft::os {
 
-enum class LazyLib { elf };
+enum class LazyLib { elf, zydis };
 
-// Loads lib now (once; later calls return at once). False and *why, naming the library
-// and the package to install, when it cannot be loaded.
-bool lazy_load(LazyLib lib, std::string *why);
+// Loads both now (once; later calls return at once). Call it outside graft's locks before
+// anything that may patch: a dlopen under patch_mutex could deadlock against a thread
+// inside dlopen that waits for patch_mutex (core/lifecycle.cpp). False and *why, naming
+// the library and the package to install, when one cannot be loaded.
+bool lazy_libs_load(std::string *why);
 
-// The address of name in lib, loading lib if needed. nullptr when the library cannot be
-// loaded or lacks the symbol.
+// The address of name in lib, loading lib if needed (a forwarding function reached
+// before lazy_libs_load: the library is then opened where the call is made).
+// nullptr when the library cannot be loaded or lacks the symbol.
 void *lazy_symbol(LazyLib lib, const char *name);
 
 } // namespace graft::os

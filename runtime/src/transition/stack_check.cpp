@@ -250,6 +250,18 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context *ctx, void *arg)
 			st->result = {Verdict::running_in, r->name};
 		return st->result.verdict == Verdict::clean ? _URC_NO_REASON : _URC_NORMAL_STOP;
 	}
+	// A frame a signal interrupted holds its exact PC, not a return address (the
+	// unwinder says so through `before`): the frame under a nested handler, or under
+	// a thread caught in the sigreturn trampoline after a handler that redirected it
+	// (graft's SIGTRAP handler sends a thread that hit an int3 to the entry's pad jump
+	// or stub, the first byte of a range, where ip - 1 missed it). Judged as a PC.
+	if (before) {
+		if (const CheckRange *r = running_range(*st->set, ip)) {
+			st->result = {Verdict::running_in, r->name};
+			return _URC_NORMAL_STOP;
+		}
+		return _URC_NO_REASON;
+	}
 	// A return address: the call is just before it.
 	if (const CheckRange *r = range_of(*st->set, ip - 1)) {
 		st->result = {Verdict::on_stack, r->name};

@@ -37,6 +37,21 @@ struct Round {
 	Record recs[kMaxRecords];
 };
 
+// glibc's rt_sigreturn trampoline (__restore_rt: mov $15, %rax; syscall). A thread
+// there is between a signal handler and the sigreturn that restores its real PC (which
+// the handler may have changed: graft's SIGTRAP handler redirects threads), held in the
+// signal frame, not as a return address: the conservative scan cannot see it.
+bool in_sigreturn(const CheckSet &set, uintptr_t pc)
+{
+	static const uint8_t kSigreturn[9] = {0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05};
+	uint8_t code[sizeof kSigreturn];
+	for (uintptr_t at : {pc, pc - 7})
+		if (read_mapped(set, at, code, sizeof code) &&
+		    std::memcmp(code, kSigreturn, sizeof code) == 0)
+			return true;
+	return false;
+}
+
 // In the signal handler of a thread running in user space: switch itself if clean.
 void check_self(void *arg, ucontext_t *uc)
 {
@@ -51,9 +66,11 @@ void check_self(void *arg, ucontext_t *uc)
 	bool switching = context_switching() || in_switch_routine(pc);
 	auto sp = uintptr_t(uc->uc_mcontext.gregs[REG_RSP]);
 	// The unwinder sees real frames only; the conservative scan also counts stale
-	// return addresses left in live frames, so it is the fallback.
+	// return addresses left in live frames, so it is the fallback (not in the sigreturn
+	// trampoline, where only the unwinder finds the PC the thread returns to).
 	CheckResult r{Verdict::unreliable, -1};
-	if (!switching && !check_own_stack_precisely(*round->set, pc, &r))
+	if (!switching && !check_own_stack_precisely(*round->set, pc, &r) &&
+	    !in_sigreturn(*round->set, pc))
 		r = check_stack_to(*round->set, pc, sp, context_stack_hi());
 	if (r.verdict == Verdict::clean && switch_self(round->p, round->p.target))
 		return;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include "process.hpp"
 
 using namespace graft::test;
@@ -170,6 +172,29 @@ TEST_P(Foundation, ThreadsCallingPatchedFunctionsWhilePatchingRepeatedly)
 	EXPECT_EQ(bad, 0) << "every call returns the old or the new answer";
 	EXPECT_EQ(target->ask("answer"), "answer 1");
 	EXPECT_EQ(target->ask("lib"), "lib 100");
+}
+
+// Whether the target has a file mapping whose name contains what.
+bool maps_name(pid_t pid, const std::string &what)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+	std::string line;
+	while (std::getline(in, line))
+		if (line.find(what) != std::string::npos)
+			return true;
+	return false;
+}
+
+// Issue 17: libelf and Zydis are loaded with the first patch, not at start-up (every
+// process the runtime is preloaded into paid for them), and patching then works.
+TEST_P(Foundation, LibelfAndZydisAreLoadedOnlyWithTheFirstPatch)
+{
+	EXPECT_FALSE(maps_name(target->pid(), "libelf")) << "loaded before any patch";
+	EXPECT_FALSE(maps_name(target->pid(), "libZydis")) << "loaded before any patch";
+	ok(load("itest-libpatch"));
+	EXPECT_EQ(target->ask("lib"), "lib 200");
+	EXPECT_TRUE(maps_name(target->pid(), "libelf"));
+	EXPECT_TRUE(maps_name(target->pid(), "libZydis"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Entry, Foundation, ::testing::Values("plain", "pfe"));
