@@ -34,7 +34,14 @@ TEST_F(Admission, SquattingSocketRefused)
 	ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
 	ASSERT_EQ(listen(fd, 4), 0);
 	std::string fix = patch_copy("fix");
-	std::set<std::string> before = mapped_files(plain.pid());
+	// Its mappings once it runs cat (right after the fork they are still this test's).
+	const std::string cat = std::filesystem::canonical("/bin/cat").string();
+	std::set<std::string> before;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+	while (!(before = mapped_files(plain.pid())).count(cat) &&
+	       std::chrono::steady_clock::now() < deadline)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	ASSERT_TRUE(before.count(cat)) << "cat never started";
 	for (auto args : {std::vector<std::string>{"list", std::to_string(plain.pid())},
 			  std::vector<std::string>{"load", std::to_string(plain.pid()), fix}}) {
 		CmdResult r = run_graft(args);
