@@ -7,6 +7,7 @@
 
 #include <sched.h>
 
+#include "arch/x86_64/fast_path.hpp"
 #include "arch/x86_64/site.hpp"
 #include "os/threads.hpp"
 #include "transition/context.hpp"
@@ -103,10 +104,19 @@ bool entry_allows_switch(const CheckSet &set, uintptr_t entry_sp, uintptr_t fn)
 // in the state it had at that call instruction, in its caller: if none of the affected
 // functions is on its stack (scanned from the caller's return address up), it switches
 // itself now and runs neither version before the new one.
-int try_switch_here(const Published &p, int state, uintptr_t entry_sp, uintptr_t fn)
+// Why a thread stayed in its state without a scan (for remember_verdict).
+enum class Stay { none, held, refused };
+
+int try_switch_here(const Published &p, int state, uintptr_t entry_sp, uintptr_t fn, Stay *why)
 {
-	if ((skip_slot && skip_try(entry_sp)) || refused_before(entry_sp, fn))
+	if (skip_slot && skip_try(entry_sp)) {
+		*why = Stay::held;
 		return state;
+	}
+	if (refused_before(entry_sp, fn)) {
+		*why = Stay::refused;
+		return state;
+	}
 	g_set_users.fetch_add(1, std::memory_order_seq_cst);
 	uint64_t serial = g_set_serial.load(std::memory_order_relaxed);
 	const CheckSet *set = g_set.load(std::memory_order_seq_cst);
@@ -123,12 +133,35 @@ int try_switch_here(const Published &p, int state, uintptr_t entry_sp, uintptr_t
 	return state;
 }
 
+// Leaves the verdict of this call for transition_f's fast path (arch/x86_64/
+// fast_path.hpp), valid while stamp (read before anything the verdict depends on) is
+// current: a thread in the target state goes to its target until something changes; a
+// held thread skips while its hold word is in place, as skip_try would; a refused entry
+// is refused again at the same site while the return address it refused is in place
+// at or above the entry's SP (refusing is always safe). Every change that could make a
+// verdict wrong bumps the stamp: a new generation or target (thread_state.cpp), a
+// thread's switch or handshake, a new check set (publish_checks, which also ends the
+// skips and refusals here); a thread that changes stacks or state by itself forgets
+// its verdict.
+void remember_verdict(uint64_t stamp, const Published &p, int state, Stay why, uintptr_t entry_sp,
+		      arch::Site *site)
+{
+	if (state == p.target)
+		arch::fast_remember(stamp, state, {});
+	else if (why == Stay::held)
+		arch::fast_remember(stamp, state, {skip_slot, skip_word_inverted, 0});
+	else if (why == Stay::refused)
+		arch::fast_remember(stamp, state,
+				    {entry_sp, refused_ret_inverted, arch::fast_site_id(site)});
+}
+
 // Runs on application threads at the entry of a function in transition, with the
 // argument registers saved by transition_f. Async-signal-safe; never throws.
 uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 {
 	auto *sel = static_cast<FuncSel *>(cookie);
 	for (;;) {
+		uint64_t stamp = arch::fast_stamp();
 		Published p = published();
 		// A thread can reach here long after it took the selection path (preempted on
 		// the way): if the site no longer routes through it, its targets may be stale
@@ -139,13 +172,16 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 		if (slot != arch::site_transition(site))
 			return slot;
 		int state = current_state(p);
+		Stay why = Stay::none;
 		if (state != p.target)
-			state = try_switch_here(p, state, entry_sp, arch::site_entry(site));
+			state = try_switch_here(p, state, entry_sp, arch::site_entry(site), &why);
 		uintptr_t to = sel->target[state].load(std::memory_order_relaxed);
 		// The seqlock re-check: a new transition may have rewritten the targets
 		// since p was read (pairs with the release in end_update).
-		if (current_gen() == p.gen)
+		if (current_gen() == p.gen) {
+			remember_verdict(stamp, p, state, why, entry_sp, site);
 			return to;
+		}
 	}
 }
 
@@ -154,6 +190,7 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 void select_context_switched()
 {
 	skip_slot = 0;
+	arch::fast_forget(); // its hold slot was on the other stack
 }
 
 void select_init()
@@ -167,6 +204,7 @@ void publish_checks(CheckSet *set)
 	// Ends every thread's skips (see skip_try; a thread that reads the old serial a
 	// little longer only skips a try).
 	g_set_serial.fetch_add(1, std::memory_order_relaxed);
+	arch::fast_stamp_bump(); // the held verdicts end with the serial
 	while (g_set_users.load(std::memory_order_seq_cst) != 0)
 		sched_yield(); // a thread is between its load and its release: a stack scan
 	delete old;
