@@ -47,8 +47,8 @@ uintptr_t hook(void *, Site *, uintptr_t)
 	return addr(reinterpret_cast<const void *>(&fast_hooked));
 }
 
-using ArgsFn = long (*)(long, long, long, long, long, long, double, double, double, double,
-			double, double, double, double);
+using ArgsFn = long (*)(long, long, long, long, long, long, double, double, double, double, double,
+			double, double, double);
 
 class FastPath : public ::testing::Test {
 protected:

@@ -17,8 +17,8 @@ struct GraftArchFast {
 	uintptr_t hold_site; // SiteData address, 0: any site
 };
 extern "C" {
-__attribute__((visibility("hidden"), tls_model("initial-exec"))) thread_local GraftArchFast
-	graft_arch_fast;
+__attribute__((visibility("hidden"),
+	       tls_model("initial-exec"))) thread_local GraftArchFast graft_arch_fast;
 // Its own cache line: read on every call in transition, written once per change.
 // Multiples of 4 (the key's low bits), never 0. Stores seq_cst, paired with the plain
 // loads of transition.S (x86-TSO: they are not reordered with the loads around them).
