@@ -161,9 +161,11 @@ bool switch_self(const Published &p, int state)
 	e->rec.store(rec, std::memory_order_release);
 	tls_record = rec;
 	tls_epoch = g_epoch.load(std::memory_order_acquire);
-	// A verdict of this thread's (maybe one a signal handler is reading in the fast
-	// path right now) described the state before.
-	arch::fast_stamp_bump();
+	// This thread's fast-path verdict described the state before. Only its own: a
+	// global bump would also end every other thread's skip (its hold) whenever any
+	// thread switches. The fast path, if this runs in a signal handler that interrupted
+	// it, re-reads the verdict before it jumps and takes select.
+	arch::fast_forget();
 	return true;
 }
 

@@ -51,6 +51,20 @@ void fast_remember(uint64_t stamp, int state, const FastHold &hold)
 			 __ATOMIC_RELAXED);
 }
 
+bool fast_held(uint64_t stamp, FastHold *out)
+{
+	const GraftArchFast &f = graft_arch_fast;
+	uint64_t key = __atomic_load_n(&f.key, __ATOMIC_RELAXED);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	out->slot = __atomic_load_n(&f.hold_slot, __ATOMIC_RELAXED);
+	out->word_inverted = __atomic_load_n(&f.hold_word_inverted, __ATOMIC_RELAXED);
+	out->site = __atomic_load_n(&f.hold_site, __ATOMIC_RELAXED);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	// The key again: a signal handler of this thread may have rewritten the fields.
+	return (key & ~uint64_t(3)) == stamp && (key & 1) &&
+	       __atomic_load_n(&f.key, __ATOMIC_RELAXED) == key;
+}
+
 uintptr_t fast_site_id(const Site *site)
 {
 	return reinterpret_cast<uintptr_t>(site->data);

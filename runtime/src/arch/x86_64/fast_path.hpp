@@ -35,6 +35,8 @@ struct FastHold {
 // The calling thread's verdict under stamp: state (0 or 1) while hold holds. Safe
 // against this thread's signal handlers (the fast path re-checks the key it read).
 void fast_remember(uint64_t stamp, int state, const FastHold &hold);
+// The calling thread's conditional verdict, when it was taken under stamp: its hold.
+bool fast_held(uint64_t stamp, FastHold *out);
 // What identifies site to the fast path (its data record).
 uintptr_t fast_site_id(const Site *site);
 // Drops the calling thread's verdict (it changed stacks or state by itself).
