@@ -3,7 +3,8 @@
 # bench.sh [--bin DIR] [NAME...] - build graft into build/gcc (scripts/build.sh) and run
 # every benchmark (bench_* in build/gcc/out/bin), or just the named ones, with short
 # minimum times. --bin DIR runs the benchmarks already built in DIR instead of building.
-# GRAFT_BENCH_MIN_TIME (seconds per case, default 0.2) and GRAFT_JOBS pass through.
+# GRAFT_BENCH_MIN_TIME (seconds per case, default 0.2), GRAFT_BENCH_FILTER (Google
+# Benchmark's --benchmark_filter, default all) and GRAFT_JOBS pass through.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin=""
@@ -34,7 +35,8 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
 failed=()
 for name in "${names[@]}"; do
   echo "=== $name"
-  if ! "$bin/$name" --benchmark_min_time="$min_time"; then
+  if ! "$bin/$name" --benchmark_min_time="$min_time" \
+       --benchmark_filter="${GRAFT_BENCH_FILTER:-.}"; then
     failed+=("$name")
   fi
 done

@@ -24,6 +24,7 @@ namespace {
 // graft's patch mutex), so none of this is locked.
 std::vector<Mapping> g_maps;
 bool g_maps_valid = false;
+bool g_maps_full = false; // g_maps is the whole map, not the mappings queried one by one
 CodeWriteMode g_mode = CodeWriteMode::mprotect_window;
 int g_mem_fd = -1;
 pid_t g_mem_pid = 0; // the process g_mem_fd was opened in: a fork child must not use it
@@ -46,19 +47,46 @@ std::string errno_text(const char *what, uintptr_t addr, int err)
 	return buf;
 }
 
-// Protection of the page holding addr: from the cached map, re-read once on a miss.
+// The cached mapping that holds addr, or nullptr.
+const Mapping *cached_mapping(uintptr_t addr)
+{
+	auto it = std::upper_bound(g_maps.begin(), g_maps.end(), addr,
+				   [](uintptr_t a, const Mapping &m) { return a < m.start; });
+	return it != g_maps.begin() && addr < std::prev(it)->end ? &*std::prev(it) : nullptr;
+}
+
+// Protection of the page holding addr. The cache holds, since the last refresh, the
+// mappings asked of the kernel one by one (query_mapping: a batch touches a few pages,
+// and reading all of /proc/self/maps cost ~1.3 ms with a thousand threads' stacks), or,
+// where the kernel cannot answer that, the whole map (re-read once on a miss).
 int page_prot(uintptr_t addr)
 {
-	for (int attempt = 0; attempt < 2; ++attempt) {
-		if (!g_maps_valid)
-			g_maps_valid = read_maps(&g_maps);
-		auto it =
-			std::upper_bound(g_maps.begin(), g_maps.end(), addr,
-					 [](uintptr_t a, const Mapping &m) { return a < m.start; });
-		if (it != g_maps.begin() && addr < std::prev(it)->end)
-			return std::prev(it)->prot;
-		g_maps_valid = false;
+	if (!g_maps_valid) {
+		g_maps.clear();
+		g_maps_full = false;
+		g_maps_valid = true;
 	}
+	if (const Mapping *m = cached_mapping(addr))
+		return m->prot;
+	if (!g_maps_full) {
+		Mapping m;
+		int found = query_mapping(addr, &m);
+		if (found >= 0) {
+			if (!found)
+				return -1;
+			auto at = std::upper_bound(
+				g_maps.begin(), g_maps.end(), m.start,
+				[](uintptr_t a, const Mapping &x) { return a < x.start; });
+			g_maps.insert(at, m);
+			return m.prot;
+		}
+	}
+	for (int attempt = 0; attempt < 2; ++attempt) {
+		g_maps_full = read_maps(&g_maps);
+		if (const Mapping *m = g_maps_full ? cached_mapping(addr) : nullptr)
+			return m->prot;
+	}
+	g_maps_valid = false;
 	return -1;
 }
 

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/types.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -42,7 +44,66 @@ bool parse_line(const char *p, const char *end, Mapping *m)
 	return m->end > m->start;
 }
 
+// <linux/fs.h>'s PROCMAP_QUERY (Linux 6.11), spelled out: the build machine's headers may
+// predate it, and the kernel answers an unknown ioctl with ENOTTY.
+struct ProcmapQuery {
+	__u64 size;
+	__u64 query_flags;
+	__u64 query_addr;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u64 vma_flags;
+	__u64 vma_page_size;
+	__u64 vma_offset;
+	__u64 inode;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 vma_name_size;
+	__u32 build_id_size;
+	__u64 vma_name_addr;
+	__u64 build_id_addr;
+};
+constexpr unsigned long kProcmapQuery = _IOWR('f', 17, ProcmapQuery);
+constexpr __u64 kVmaReadable = 0x01, kVmaWritable = 0x02, kVmaExecutable = 0x04;
+
+// /proc/self/maps kept open for query_mapping, and the process that opened it: in a fork
+// child it would describe the parent.
+int g_query_fd = -1;
+pid_t g_query_pid = 0;
+bool g_query_unavailable = false;
+
 } // namespace
+
+int query_mapping(uintptr_t addr, Mapping *out)
+{
+	if (g_query_unavailable)
+		return -1;
+	if (g_query_fd < 0 || g_query_pid != ::getpid()) {
+		if (g_query_fd >= 0)
+			::close(g_query_fd);
+		g_query_pid = ::getpid();
+		g_query_fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (g_query_fd < 0)
+			return -1;
+	}
+	ProcmapQuery q;
+	std::memset(&q, 0, sizeof q);
+	q.size = sizeof q;
+	q.query_addr = addr; // no flags: only the mapping that covers addr
+	if (::ioctl(g_query_fd, kProcmapQuery, &q) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		g_query_unavailable = errno == ENOTTY || errno == EINVAL || errno == E2BIG;
+		return -1;
+	}
+	*out = Mapping{};
+	out->start = uintptr_t(q.vma_start);
+	out->end = uintptr_t(q.vma_end);
+	out->prot = (q.vma_flags & kVmaReadable ? PROT_READ : 0) |
+		    (q.vma_flags & kVmaWritable ? PROT_WRITE : 0) |
+		    (q.vma_flags & kVmaExecutable ? PROT_EXEC : 0);
+	return 1;
+}
 
 bool read_maps(std::vector<Mapping> *out)
 {

@@ -152,11 +152,12 @@ void pick_targets(const ThreadRequest &req, std::vector<pid_t> *out)
 	std::vector<pid_t> tids;
 	list_threads(&tids);
 	pid_t self = current_tid();
+	TaskDir dir; // relative opens: ~7 us a thread instead of ~10 (issue 17)
 	for (pid_t tid : tids) {
 		if (tid == self)
 			continue;
 		KernelState ks;
-		if (!read_kernel_state(tid, &ks))
+		if (!ThreadFiles(dir, tid).kernel_state(&ks))
 			continue; // exited meanwhile
 		if (!ks.running && !(req.blocked_needs_signal &&
 				     req.blocked_needs_signal(req.arg, tid, ks.pc, ks.sp))) {

@@ -34,7 +34,114 @@ ssize_t read_task_file(pid_t tid, const char *leaf, char *buf, size_t cap)
 	return r;
 }
 
+// Re-reads an open /proc file from its start (seq_file regenerates it at offset 0).
+ssize_t reread(int fd, char *buf, size_t cap)
+{
+	ssize_t r;
+	do
+		r = ::pread(fd, buf, cap - 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
+int open_task_leaf(int dir, pid_t tid, const char *leaf)
+{
+	char path[64];
+	if (dir < 0) {
+		std::snprintf(path, sizeof path, "/proc/self/task/%d/%s", int(tid), leaf);
+		return ::open(path, O_RDONLY | O_CLOEXEC);
+	}
+	std::snprintf(path, sizeof path, "%d/%s", int(tid), leaf);
+	return ::openat(dir, path, O_RDONLY | O_CLOEXEC);
+}
+
+// Parses /proc/self/task/TID/syscall.
+bool parse_kernel_state(char *buf, KernelState *out)
+{
+	*out = KernelState{};
+	if (std::strncmp(buf, "running", 7) == 0)
+		return true;
+	// "nr arg1..arg6 sp pc" (7 args when nr >= 0) or "-1 sp pc".
+	char *fields[9];
+	int n = 0;
+	for (char *save = nullptr, *tok = strtok_r(buf, " \n", &save); tok && n < 9;
+	     tok = strtok_r(nullptr, " \n", &save))
+		fields[n++] = tok;
+	if (n < 3)
+		return false;
+	out->running = false;
+	out->nr = std::strtol(fields[0], nullptr, 10);
+	out->sp = std::strtoul(fields[n - 2], nullptr, 16);
+	out->pc = std::strtoul(fields[n - 1], nullptr, 16);
+	return true;
+}
+
 } // namespace
+
+TaskDir::TaskDir()
+    : fd_(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+{
+}
+
+TaskDir::~TaskDir()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+}
+
+ThreadFiles::ThreadFiles(const TaskDir &dir, pid_t tid)
+    : tid_(tid)
+    , dir_(dir.fd())
+{
+	syscall_fd_ = open_task_leaf(dir_, tid_, "syscall");
+}
+
+ThreadFiles::~ThreadFiles()
+{
+	if (syscall_fd_ >= 0)
+		::close(syscall_fd_);
+	if (schedstat_fd_ >= 0)
+		::close(schedstat_fd_);
+}
+
+bool ThreadFiles::kernel_state(KernelState *out)
+{
+	char buf[256];
+	if (syscall_fd_ < 0 || reread(syscall_fd_, buf, sizeof buf) <= 0)
+		return false;
+	return parse_kernel_state(buf, out);
+}
+
+long ThreadFiles::run_count()
+{
+	if (schedstat_fd_ == -1) {
+		schedstat_fd_ = open_task_leaf(dir_, tid_, "schedstat");
+		if (schedstat_fd_ < 0)
+			schedstat_fd_ = -2;
+	}
+	if (schedstat_fd_ < 0)
+		return thread_context_switches(tid_);
+	char buf[128];
+	if (reread(schedstat_fd_, buf, sizeof buf) <= 0)
+		return -1; // gone
+	// "run_ns wait_ns pcount": pcount counts the times the thread was scheduled in.
+	// strtoull, not sscanf: nothing here may take a lock.
+	char *end = buf;
+	for (int field = 0; field < 2; field++)
+		std::strtoull(end, &end, 10);
+	unsigned long long pcount = std::strtoull(end, nullptr, 10);
+	if (pcount > 0)
+		return long(pcount & 0x3fffffffffffffffull);
+	// "0 0 0": the kernel keeps no scheduler statistics. Only the first read can see
+	// that (a thread that exists has been scheduled in), so every count of this
+	// thread comes from one source.
+	::close(schedstat_fd_);
+	schedstat_fd_ = -2;
+	return thread_context_switches(tid_);
+}
 
 pid_t current_tid()
 {
@@ -67,22 +174,7 @@ bool read_kernel_state(pid_t tid, KernelState *out)
 	char buf[256];
 	if (read_task_file(tid, "syscall", buf, sizeof buf) <= 0)
 		return false;
-	*out = KernelState{};
-	if (std::strncmp(buf, "running", 7) == 0)
-		return true;
-	// "nr arg1..arg6 sp pc" (7 args when nr >= 0) or "-1 sp pc".
-	char *fields[9];
-	int n = 0;
-	for (char *save = nullptr, *tok = strtok_r(buf, " \n", &save); tok && n < 9;
-	     tok = strtok_r(nullptr, " \n", &save))
-		fields[n++] = tok;
-	if (n < 3)
-		return false;
-	out->running = false;
-	out->nr = std::strtol(fields[0], nullptr, 10);
-	out->sp = std::strtoul(fields[n - 2], nullptr, 16);
-	out->pc = std::strtoul(fields[n - 1], nullptr, 16);
-	return true;
+	return parse_kernel_state(buf, out);
 }
 
 std::string thread_comm(pid_t tid)

@@ -25,6 +25,46 @@ struct KernelState {
 };
 bool read_kernel_state(pid_t tid, KernelState *out);
 
+// The files of one thread a transition round reads several times (its state, and whether
+// it ran between two looks), opened once: opening a /proc/self/task/TID file costs
+// 5-9 us of CPU, a re-read of an open one (pread at 0) 1-2 us (docs/performance.md).
+// Opens relative to /proc/self/task (TaskDir), a shorter path walk. No allocation
+// and no lock after the constructor's opens: the transition thread reads them while a
+// thread it marked may wait for it.
+// /proc/self/task as a directory descriptor, for ThreadFiles (-1 if unreadable: then
+// ThreadFiles opens the full paths).
+class TaskDir {
+public:
+	TaskDir();
+	~TaskDir();
+	TaskDir(const TaskDir &) = delete;
+	TaskDir &operator=(const TaskDir &) = delete;
+	int fd() const { return fd_; }
+
+private:
+	int fd_;
+};
+
+class ThreadFiles {
+public:
+	ThreadFiles(const TaskDir &dir, pid_t tid);
+	~ThreadFiles();
+	ThreadFiles(const ThreadFiles &) = delete;
+	ThreadFiles &operator=(const ThreadFiles &) = delete;
+	// read_kernel_state, through the kept descriptor.
+	bool kernel_state(KernelState *out);
+	// A count that changes whenever the thread was scheduled in: the scheduler's
+	// pcount (schedstat), or, without scheduler statistics, the context switches of
+	// status (thread_context_switches). -1 if gone.
+	long run_count();
+
+private:
+	pid_t tid_;
+	int dir_;
+	int syscall_fd_ = -1;
+	int schedstat_fd_ = -1; // -2: not usable, status is read instead
+};
+
 std::string thread_comm(pid_t tid);	       // /proc/self/task/TID/comm, "" if gone
 bool thread_blocks_signal(pid_t tid, int sig); // SigBlk of /proc/self/task/TID/status
 char thread_run_state(pid_t tid);

@@ -105,21 +105,17 @@ struct RunMark {
 	}
 };
 
-// Voluntary plus involuntary context switches of tid. Runs between mark and
-// finish_mark: the marked thread may wake holding any lock of the program's (the
+// Its scheduler state and a count of the times it was scheduled in. Runs between mark
+// and finish_mark: the marked thread may wake holding any lock of the program's (the
 // allocator's, stdio's) and then wait for our verdict in select, so this window reads
-// through os/ into stack buffers and takes no lock and allocates nothing.
-long read_ctxt(pid_t tid)
-{
-	return os::thread_context_switches(tid);
-}
-
-RunMark run_mark(pid_t tid)
+// through os/ into stack buffers (system calls only: openat, pread) and takes no lock
+// and allocates nothing.
+RunMark run_mark(os::ThreadFiles &files)
 {
 	RunMark m;
-	if (!os::read_kernel_state(tid, &m.ks))
+	if (!files.kernel_state(&m.ks))
 		m.ks.running = true;
-	m.ctxt = read_ctxt(tid);
+	m.ctxt = files.run_count();
 	return m;
 }
 
@@ -143,19 +139,20 @@ enum class Outcome { switched, held, needs_signal };
 
 // The handshake for a thread blocked in the kernel: mark it, confirm it stayed asleep
 // while its stack was read, then switch it.
-Outcome check_blocked(const CheckSet &set, const Published &p, pid_t tid, std::string *why)
+Outcome check_blocked(const CheckSet &set, const Published &p, pid_t tid, os::ThreadFiles &files,
+		      std::string *why)
 {
 	uint64_t prev;
 	if (!mark(tid, p, &prev))
 		return Outcome::needs_signal;
-	RunMark before = run_mark(tid);
+	RunMark before = run_mark(files);
 	CheckResult r{Verdict::unreliable, -1};
 	// Another thread's stack, read through process_vm_readv: if the thread wakes and
 	// exits meanwhile its stack may be unmapped under the scan, which then gives
 	// "unreliable" (EFAULT) instead of a fault in the transition thread.
 	if (!before.ks.running && before.ks.nr >= 0)
 		r = check_suspended(set, before.ks.pc, before.ks.sp, 0);
-	RunMark after = run_mark(tid);
+	RunMark after = run_mark(files);
 	if (!before.same(after)) {
 		finish_mark(tid, p, -1, prev);
 		return Outcome::needs_signal; // it ran: it is checked as a running thread
@@ -215,6 +212,7 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals, bool 
 	std::vector<std::pair<pid_t, std::string>> asleep; // held sleepers and why
 	os::list_threads(&tids);
 	pid_t self = os::current_tid();
+	os::TaskDir task_dir;
 	for (pid_t tid : tids) {
 		if (tid == self || is_internal(tid))
 			continue;
@@ -225,8 +223,10 @@ void switch_threads(const CheckSet &set, const Published &p, bool signals, bool 
 		}
 		std::string why;
 		os::KernelState ks;
-		bool blocked = os::read_kernel_state(tid, &ks) && !ks.running && ks.nr >= 0;
-		Outcome o = blocked ? check_blocked(set, p, tid, &why) : Outcome::needs_signal;
+		os::ThreadFiles files(task_dir, tid);
+		bool blocked = files.kernel_state(&ks) && !ks.running && ks.nr >= 0;
+		Outcome o =
+			blocked ? check_blocked(set, p, tid, files, &why) : Outcome::needs_signal;
 		if (o == Outcome::switched) {
 			res.switched++;
 		} else if (o == Outcome::held && !signal_sleepers) {

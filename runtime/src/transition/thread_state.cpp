@@ -9,6 +9,8 @@
 
 #include <atomic>
 
+#include "arch/x86_64/fast_path.hpp"
+
 namespace graft::transition {
 namespace {
 
@@ -98,6 +100,9 @@ void begin_update()
 	// Orders the odd value before the data stores that follow (pairs with the
 	// readers' acquire fence).
 	std::atomic_thread_fence(std::memory_order_release);
+	// Ends the fast path's verdicts (seq_cst, before the data stores): a thread that
+	// still reads the old stamp re-checks it after its target load.
+	arch::fast_stamp_bump();
 }
 
 void end_update(int initial, int target)
@@ -105,6 +110,7 @@ void end_update(int initial, int target)
 	g_initial.store(initial, std::memory_order_relaxed);
 	g_target.store(target, std::memory_order_relaxed);
 	g_seq.fetch_add(1, std::memory_order_release); // even again: publishes the data
+	arch::fast_stamp_bump();
 }
 
 void set_target(int target)
@@ -117,6 +123,7 @@ void set_target(int target)
 	// any other (the transition thread reads the target after this store, under
 	// patch_mutex). Relaxed: the rounds that follow read it on this thread.
 	g_target.store(target, std::memory_order_relaxed);
+	arch::fast_stamp_bump(); // a verdict "in the target" may be wrong now
 }
 
 pid_t self_tid()
@@ -154,6 +161,11 @@ bool switch_self(const Published &p, int state)
 	e->rec.store(rec, std::memory_order_release);
 	tls_record = rec;
 	tls_epoch = g_epoch.load(std::memory_order_acquire);
+	// This thread's fast-path verdict described the state before. Only its own: a
+	// global bump would also end every other thread's skip (its hold) whenever any
+	// thread switches. The fast path, if this runs in a signal handler that interrupted
+	// it, re-reads the verdict before it jumps and takes select.
+	arch::fast_forget();
 	return true;
 }
 
@@ -180,6 +192,7 @@ void load_state(const Published &p, int state)
 	// transition thread then sees it in initial and signals it, which is safe.
 	tls_record = rec;
 	tls_epoch = g_epoch.load(std::memory_order_acquire);
+	arch::fast_forget();
 }
 
 int state_of(pid_t tid, const Published &p)
@@ -200,6 +213,7 @@ bool mark(pid_t tid, const Published &p, uint64_t *prev)
 	// Invalidates every TLS cache, so the marked thread reads its record (and waits)
 	// on its next patched call. Pairs with the acquire load in current_state.
 	g_epoch.fetch_add(1, std::memory_order_seq_cst);
+	arch::fast_stamp_bump(); // the same for the fast path's verdicts
 	return true;
 }
 
@@ -208,12 +222,14 @@ void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev)
 	if (Entry *e = find_entry(tid, false))
 		e->rec.store(state >= 0 ? record_of(p.gen, state) : prev,
 			     std::memory_order_release);
+	arch::fast_stamp_bump();
 }
 
 void record(pid_t tid, const Published &p, int state)
 {
 	if (Entry *e = find_entry(tid, true))
 		e->rec.store(record_of(p.gen, state), std::memory_order_release);
+	arch::fast_stamp_bump();
 }
 
 void clear_table()
@@ -251,6 +267,8 @@ void thread_state_after_fork_child()
 	tls_tid = 0;
 	tls_epoch = 0;
 	clear_table();
+	arch::fast_forget();
+	arch::fast_stamp_bump();
 	for (auto &slot : g_internal)
 		slot.store(0, std::memory_order_relaxed);
 }

@@ -30,7 +30,9 @@ struct SiteData {
 		slot; // stub_f / padding: jmp *[rip+slot] (release store, plain fetch)
 	std::atomic<void *> cookie; // transition_f passes it to the select hook
 	Site *site;		    // transition_f passes it too (default hook: original)
-	uintptr_t reserved;
+	// This site's transition_f: the fast path (fast_path.hpp) compares the slot with it,
+	// as the select hook does. Written once, before the slot can route there.
+	uintptr_t transition;
 };
 static_assert(sizeof(SiteData) == 32);
 

@@ -124,6 +124,7 @@ bool commit_block(const Block &b, Site *site, const uint8_t *tramp, size_t tramp
 		return false;
 	b.data->cookie.store(nullptr, std::memory_order_relaxed);
 	b.data->site = site;
+	b.data->transition = b.code + kTransitionOffset;
 	site->data = b.data;
 	site->stub = b.code + kStubOffset;
 	site->transition = b.code + kTransitionOffset;

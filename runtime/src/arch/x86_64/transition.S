@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* transition.S - the body shared by every transition_f: save the argument registers,
- * ask the select hook where this call goes, restore them and jump there. Entered from a
- * site's transition_f with r11 = the site's SiteData (slot, cookie, site), at a function
- * entry: the return address is at (%rsp) and nothing of the caller's must be touched.
- * Stack alignment is not assumed (and $-16), so it works wherever a call lands. */
+/* transition.S - the body shared by every transition_f. First the fast path
+ * (fast_path.hpp): when the calling thread's verdict is still valid, jump to its target
+ * after a few loads. Otherwise save the argument registers, ask the select hook where
+ * this call goes, restore them and jump there. Entered from a site's transition_f with
+ * r11 = the site's SiteData (slot, cookie, site, transition), at a function entry: the
+ * return address is at (%rsp) and nothing of the caller's must be touched. Stack
+ * alignment is not assumed (and $-16), so it works wherever a call lands. */
 	.text
 	.p2align 4
 	.globl graft_arch_transition_common
@@ -12,6 +14,78 @@
 graft_arch_transition_common:
 	.cfi_startproc
 	endbr64
+	/* The fast path, with four scratch registers saved (rax: the vector count of a
+	 * varargs call). The entry's stack pointer is %rsp + 32 below. */
+	push %rax
+	.cfi_adjust_cfa_offset 8
+	push %rcx
+	.cfi_adjust_cfa_offset 8
+	push %rdx
+	.cfi_adjust_cfa_offset 8
+	push %rsi
+	.cfi_adjust_cfa_offset 8
+	movq graft_arch_fast@gottpoff(%rip), %rdx /* this thread's verdict, %fs-relative */
+	movq %fs:(%rdx), %rsi                       /* key: stamp | state << 1 | held */
+	movq %rsi, %rcx
+	xorq graft_arch_fast_stamp(%rip), %rcx     /* state << 1 | held if the stamp is current */
+	cmpq $3, %rcx
+	ja .Lslow
+	testl $1, %esi
+	jz .Lpick
+	/* Conditional: at the site it names (if any), the word still at its slot, and the
+	 * slot at or above the entry's SP (the slot is read only then; 0 never passes). */
+	movq %fs:24(%rdx), %rax
+	testq %rax, %rax
+	jz 1f
+	cmpq %r11, %rax
+	jne .Lslow
+1:	leaq 32(%rsp), %rcx
+	movq %fs:8(%rdx), %rax
+	cmpq %rcx, %rax
+	jb .Lslow
+	movq (%rax), %rax
+	notq %rax
+	cmpq %fs:16(%rdx), %rax
+	jne .Lslow
+.Lpick:
+	movl %esi, %ecx
+	andl $2, %ecx                /* state << 1 (the stamp's low bits are 0) */
+	movq (%r11), %rax            /* SiteData.slot: still routed through this transition_f? */
+	cmpq 24(%r11), %rax
+	jne .Lslow
+	movq 8(%r11), %rax           /* SiteData.cookie: the targets for state 0 and 1 */
+	testq %rax, %rax
+	jz .Lslow
+	movq (%rax,%rcx,4), %rax     /* the target of this thread's state */
+	/* The verdict read above is still this thread's (a signal handler may have
+	 * rewritten it) and its stamp still current (x86-TSO: these loads are not
+	 * reordered with the ones above; a bump after the change it announces). */
+	cmpq %fs:(%rdx), %rsi
+	jne .Lslow
+	movq %rsi, %rcx
+	xorq graft_arch_fast_stamp(%rip), %rcx
+	cmpq $3, %rcx
+	ja .Lslow
+	movq %rax, %r11
+	pop %rsi
+	.cfi_adjust_cfa_offset -8
+	pop %rdx
+	.cfi_adjust_cfa_offset -8
+	pop %rcx
+	.cfi_adjust_cfa_offset -8
+	pop %rax
+	.cfi_adjust_cfa_offset -8
+	jmp *%r11
+.Lslow:
+	.cfi_adjust_cfa_offset 32
+	pop %rsi
+	.cfi_adjust_cfa_offset -8
+	pop %rdx
+	.cfi_adjust_cfa_offset -8
+	pop %rcx
+	.cfi_adjust_cfa_offset -8
+	pop %rax
+	.cfi_adjust_cfa_offset -8
 	push %rbp
 	.cfi_def_cfa_offset 16
 	.cfi_offset %rbp, -16

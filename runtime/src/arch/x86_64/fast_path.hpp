@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// fast_path.hpp - transition_f without the select hook: a thread whose last verdict
+// still holds is sent to its target by a few loads in transition.S, without saving the
+// argument registers or calling the hook (issue 17: 15 ns a call in transition before).
+//
+// The hook's owner keeps, per thread, the verdict it last reached (fast_remember) and
+// bumps the stamp after every change that could make a verdict wrong (fast_stamp_bump):
+// a verdict is used only while the stamp it was taken under is current. Two kinds:
+//   - unconditional: the thread's state is the transition's target (no switch to try);
+//   - conditional: the thread stays in its state while a word it holds (a return
+//     address) is still at its stack slot, at or above the entry's stack pointer, and,
+//     when a site is named, only at that site's entry (the select hook's skips of a
+//     held thread and of an entry it refused).
+// The site's cookie must then point at two words, the targets for state 0 and 1, and
+// the fast path checks, as the hook does, that the site still routes through its
+// transition_f (its slot) before using them.
+#pragma once
+
+#include <cstdint>
+
+namespace graft::arch {
+
+// The current stamp (acquire). Read it before anything a verdict depends on.
+uint64_t fast_stamp();
+// Makes every thread's verdict stale (seq_cst). Call after the change it announces.
+void fast_stamp_bump();
+struct Site;
+
+// The condition of a verdict: slot 0 for none (unconditional).
+struct FastHold {
+	uintptr_t slot = 0;	     // the stack slot, at or above the entry's SP
+	uintptr_t word_inverted = 0; // the bitwise inverse of the word it must hold
+	uintptr_t site = 0;	     // fast_site_id of the only site it applies to (0: any)
+};
+// The calling thread's verdict under stamp: state (0 or 1) while hold holds. Safe
+// against this thread's signal handlers (the fast path re-checks the key it read).
+void fast_remember(uint64_t stamp, int state, const FastHold &hold);
+// The calling thread's conditional verdict, when it was taken under stamp: its hold.
+bool fast_held(uint64_t stamp, FastHold *out);
+// What identifies site to the fast path (its data record).
+uintptr_t fast_site_id(const Site *site);
+// Drops the calling thread's verdict (it changed stacks or state by itself).
+void fast_forget();
+
+} // namespace graft::arch
