@@ -239,16 +239,17 @@ Result patch_load(const LoadRequest &req)
 	patch->path = req.path;
 	patch->name = patch_name_of(req.path);
 	std::string why;
-	// libelf and Zydis, loaded with the first patch rather than at start: here, outside
-	// patch_mutex, as the module's own dlopen below (os/lazy_libs.hpp).
-	if (!os::lazy_libs_load(&why))
-		return Result::fail("cannot load patch module: " + why);
 	if (!open_module(*patch, req.open_path.empty() ? req.path : req.open_path, &why))
 		return Result::fail(why);
 	void *handle = patch->handle;
 	Result r;
 	if (req.admit)
 		r = req.admit(declared_objects(*patch));
+	// libelf and Zydis, loaded with the first patch rather than at start: here, outside
+	// patch_mutex, as the module's own dlopen above (os/lazy_libs.hpp), and only for a
+	// module admitted, so that a refused one leaves no new mapping behind (security.md).
+	if (r.ok && !os::lazy_libs_load(&why))
+		r = Result::fail("cannot load patch module: " + why);
 	if (r.ok && req.enable)
 		transition_worker_prepare(); // never under patch_mutex (core/transition.hpp)
 	bool in_use = true;
