@@ -6,7 +6,9 @@
 
 #include "transition.hpp"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -96,9 +98,15 @@ TEST_F(AttachRefusal, NoStaticTlsLeft)
 	EXPECT_THAT(r.err, HasSubstr("graft run"));
 	expect_untouched();
 	// The boot thread is gone (the churning threads come and go: poll).
+	// Until a generous deadline, not a number of tries: on a loaded machine 2,000 asks
+	// once ran out first.
 	bool back = false;
-	for (int i = 0; i < 2000 && !back; i++)
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+	while (!back && std::chrono::steady_clock::now() < deadline) {
 		back = svc->ask("threads") == threads;
+		if (!back)
+			std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
 	EXPECT_TRUE(back) << "the boot thread must exit";
 }
 
