@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "transition.hpp"
 #include "trust_fixture.hpp"
 
 namespace graft::test {
@@ -34,7 +35,8 @@ TEST_F(Admission, SquattingSocketRefused)
 	ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
 	ASSERT_EQ(listen(fd, 4), 0);
 	std::string fix = patch_copy("fix");
-	// Its mappings once it runs cat (right after the fork they are still this test's).
+	// Its mappings once cat waits in read(): right after the fork they are still this
+	// test's, and while cat starts the loader and locale still map files.
 	const std::string cat = std::filesystem::canonical("/bin/cat").string();
 	std::set<std::string> before;
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -42,6 +44,8 @@ TEST_F(Admission, SquattingSocketRefused)
 	       std::chrono::steady_clock::now() < deadline)
 		std::this_thread::sleep_for(std::chrono::milliseconds(10));
 	ASSERT_TRUE(before.count(cat)) << "cat never started";
+	ASSERT_TRUE(wait_thread_asleep(plain.pid(), plain.pid()));
+	before = mapped_files(plain.pid());
 	for (auto args : {std::vector<std::string>{"list", std::to_string(plain.pid())},
 			  std::vector<std::string>{"load", std::to_string(plain.pid()), fix}}) {
 		CmdResult r = run_graft(args);
