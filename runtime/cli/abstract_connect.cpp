@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "attach_target.hpp"
+#include "cli.hpp"
 #include "control/protocol.hpp"
 
 namespace graft::cli {
@@ -24,6 +25,17 @@ namespace {
 std::string proc(pid_t pid, const char *what)
 {
 	return "/proc/" + std::to_string(pid) + "/" + what;
+}
+
+[[noreturn]] void stranded_in_netns_of(pid_t pid, int err)
+{
+	std::string msg = "graft: cannot return to its own network namespace after making a "
+			  "socket in process " +
+			  std::to_string(pid) + "'s: " + strerror(err) +
+			  "; stopped (nothing was sent to any process on that socket)\n";
+	ssize_t n = write(STDERR_FILENO, msg.data(), msg.size());
+	(void)n;
+	_exit(kExitFailed);
 }
 
 // A socket of the network namespace of process pid. Sockets keep the namespace they
@@ -43,9 +55,11 @@ int socket_in_netns_of(pid_t pid)
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		err = errno;
 		// Going back to our own namespace cannot fail for a process that could leave
-		// it (it holds the descriptor); were it to, nothing else may run here.
+		// it (it holds the descriptor). Were it to, every later socket of this command
+		// would be made in the target's namespace, and a thrown Failure would let an
+		// --all loop go on there: stop the command, saying why.
 		if (setns(self_ns, CLONE_NEWNET) != 0)
-			_exit(70);
+			stranded_in_netns_of(pid, errno);
 	}
 	if (self_ns >= 0)
 		close(self_ns);

@@ -10,17 +10,7 @@
 
 #include "os/lazy_libs.hpp"
 
-namespace {
-
-template <typename F> F *real(const char *name)
-{
-	return reinterpret_cast<F *>(graft::os::lazy_symbol(graft::os::LazyLib::elf, name));
-}
-
-} // namespace
-
-// One static pointer per function: resolved at its first call (a thread-safe static).
-#define GRAFT_ELF_REAL(name) static auto *const fn = real<decltype(name)>(#name)
+#define GRAFT_ELF_REAL(name) GRAFT_LAZY_REAL(elf, name)
 
 extern "C" {
 

@@ -8,17 +8,7 @@
 
 #include "os/lazy_libs.hpp"
 
-namespace {
-
-template <typename F> F *real(const char *name)
-{
-	return reinterpret_cast<F *>(graft::os::lazy_symbol(graft::os::LazyLib::zydis, name));
-}
-
-} // namespace
-
-// One static pointer per function: resolved at its first call (a thread-safe static).
-#define GRAFT_ZYDIS_REAL(name) static auto *const fn = real<decltype(name)>(#name)
+#define GRAFT_ZYDIS_REAL(name) GRAFT_LAZY_REAL(zydis, name)
 
 extern "C" {
 

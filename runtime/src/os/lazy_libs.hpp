@@ -26,4 +26,16 @@ bool lazy_libs_load(std::string *why);
 // nullptr when the library cannot be loaded or lacks the symbol.
 void *lazy_symbol(LazyLib lib, const char *name);
 
+// lazy_symbol with the type of the function it stands for.
+template <typename F> F *lazy_function(LazyLib lib, const char *name)
+{
+	return reinterpret_cast<F *>(lazy_symbol(lib, name));
+}
+
 } // namespace graft::os
+
+// In a forwarding definition: fn, the real function of that name in lib, resolved at
+// the first call (one thread-safe static per function).
+#define GRAFT_LAZY_REAL(lib, name) \
+	static auto *const fn =    \
+		graft::os::lazy_function<decltype(name)>(graft::os::LazyLib::lib, #name)

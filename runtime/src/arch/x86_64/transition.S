@@ -6,16 +6,9 @@
  * r11 = the site's SiteData (slot, cookie, site, transition), at a function entry: the
  * return address is at (%rsp) and nothing of the caller's must be touched. Stack
  * alignment is not assumed (and $-16), so it works wherever a call lands. */
-	.text
-	.p2align 4
-	.globl graft_arch_transition_common
-	.hidden graft_arch_transition_common
-	.type graft_arch_transition_common, @function
-graft_arch_transition_common:
-	.cfi_startproc
-	endbr64
-	/* The fast path, with four scratch registers saved (rax: the vector count of a
-	 * varargs call). The entry's stack pointer is %rsp + 32 below. */
+/* The fast path's four scratch registers (rax: the vector count of a varargs call),
+ * saved on entry and restored on both of its exits, with their unwind notes. */
+	.macro fast_save
 	push %rax
 	.cfi_adjust_cfa_offset 8
 	push %rcx
@@ -24,6 +17,28 @@ graft_arch_transition_common:
 	.cfi_adjust_cfa_offset 8
 	push %rsi
 	.cfi_adjust_cfa_offset 8
+	.endm
+	.macro fast_restore
+	pop %rsi
+	.cfi_adjust_cfa_offset -8
+	pop %rdx
+	.cfi_adjust_cfa_offset -8
+	pop %rcx
+	.cfi_adjust_cfa_offset -8
+	pop %rax
+	.cfi_adjust_cfa_offset -8
+	.endm
+
+	.text
+	.p2align 4
+	.globl graft_arch_transition_common
+	.hidden graft_arch_transition_common
+	.type graft_arch_transition_common, @function
+graft_arch_transition_common:
+	.cfi_startproc
+	endbr64
+	/* The fast path. The entry's stack pointer is %rsp + 32 below. */
+	fast_save
 	movq graft_arch_fast@gottpoff(%rip), %rdx /* this thread's verdict, %fs-relative */
 	movq %fs:(%rdx), %rsi                       /* key: stamp | state << 1 | held */
 	movq %rsi, %rcx
@@ -67,25 +82,11 @@ graft_arch_transition_common:
 	cmpq $3, %rcx
 	ja .Lslow
 	movq %rax, %r11
-	pop %rsi
-	.cfi_adjust_cfa_offset -8
-	pop %rdx
-	.cfi_adjust_cfa_offset -8
-	pop %rcx
-	.cfi_adjust_cfa_offset -8
-	pop %rax
-	.cfi_adjust_cfa_offset -8
+	fast_restore
 	jmp *%r11
 .Lslow:
 	.cfi_adjust_cfa_offset 32
-	pop %rsi
-	.cfi_adjust_cfa_offset -8
-	pop %rdx
-	.cfi_adjust_cfa_offset -8
-	pop %rcx
-	.cfi_adjust_cfa_offset -8
-	pop %rax
-	.cfi_adjust_cfa_offset -8
+	fast_restore
 	push %rbp
 	.cfi_def_cfa_offset 16
 	.cfi_offset %rbp, -16
