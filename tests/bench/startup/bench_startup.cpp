@@ -394,6 +394,15 @@ int main(int argc, char **argv)
 			->UseRealTime()
 			->Unit(benchmark::kMillisecond);
 	}
+	// The floor of a preloaded stub (stub_floor.c) against this build's runtime.
+	static const std::string floor = out("bench-startup/libgraft-stub-floor.so");
+	benchmark::RegisterBenchmark("BM_StartupVsStubFloor", BM_StartupVsBaseline, floor.c_str())
+		->UseRealTime()
+		->Unit(benchmark::kMillisecond);
+	benchmark::RegisterBenchmark("BM_MemoryVsStubFloor", BM_MemoryVsBaseline, floor.c_str())
+		->Iterations(5)
+		->UseRealTime()
+		->Unit(benchmark::kMillisecond);
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;
