@@ -65,9 +65,7 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-static void nothing(void)
-{
-}
+static void nothing(void) {}
 
 static void remove_socket(void)
 {

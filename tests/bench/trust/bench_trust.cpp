@@ -131,8 +131,11 @@ struct TargetProcess {
 	int in = -1;
 	TargetProcess()
 	{
+		// Close-on-exec: the target gets the read end as its stdin only. With the write
+		// end inherited too it never saw end-of-file, and the destructor's waitpid
+		// hung the benchmark at exit.
 		int p[2];
-		if (pipe(p) != 0)
+		if (pipe2(p, O_CLOEXEC) != 0)
 			return;
 		std::string lib = "LD_PRELOAD=" + out("lib/libgraft.so");
 		std::string prog = out("itest-trust/trust_prog");
