@@ -62,9 +62,9 @@ def call_rows(tag):
     stub = cpu_ns(tag, "bench_redirect", "BM_detour_stub")
     repl = cpu_ns(tag, "bench_transition", "BM_DirectCallOfReplacement")
     return {
-        "patched call, steady state, over a direct call (core's choice)": fmt(
+        "patched call, steady state, replacement within ±2 GiB (direct mode), over a direct call": fmt(
             diff(core if core is not None else stub, direct), "ns", True),
-        "patched call through the stub (2 jumps) over a direct call": fmt(
+        "patched call through the stub (2 jumps: a PIE executable's function, module out of reach)": fmt(
             diff(stub, direct), "ns", True),
         "the replacement called directly (baseline of the next two)": fmt(repl, "ns"),
         "call in transition, thread that switched": fmt(
