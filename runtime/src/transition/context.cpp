@@ -232,8 +232,8 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 	// by the handler in between would otherwise stay with the incoming context).
 	tls_switching = 1;
 	std::atomic_signal_fence(std::memory_order_seq_cst);
-	Published p = published();
-	int sa = current_state(p); // may wait for the handshake (sched_yield only)
+	Published p;
+	int sa = state_now(&p); // may wait for the handshake (sched_yield only)
 	// A move that changes the thread's state hides one state for a moment (the
 	// outgoing one is in neither the thread nor a suspended context): count it first,
 	// so a round that overlaps it cannot complete (moves_quiet).
