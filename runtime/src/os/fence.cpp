@@ -19,8 +19,8 @@ bool process_fence_init()
 {
 	int state = g_state.load(std::memory_order_acquire);
 	if (state == 0) {
-		long r = ::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
-				   0);
+		long r =
+			::syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 		state = r == 0 ? 1 : -1;
 		g_state.store(state, std::memory_order_release);
 	}

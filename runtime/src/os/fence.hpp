@@ -9,7 +9,8 @@
 namespace graft::os {
 
 // Registers MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED once (Linux >= 4.14). False when
-// the kernel or a seccomp filter refuses it: then process_fence must not be used.
+// the kernel or a seccomp filter refuses it: then process_fence must not be used. A fork
+// child inherits the registration (checked on 6.18: its membarrier returns 0); exec ends it.
 bool process_fence_init();
 // membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED). Only after process_fence_init said true
 // (the kernel refuses the command of an unregistered process; after the registration it

@@ -66,7 +66,7 @@ void unlink_locked(Context *c)
 
 // Fence mode (see set_context_tracking): a switch takes its context with plain stores
 // and the transition thread pays with one membarrier per batch of contexts it checks.
-bool g_fence = false;
+std::atomic<bool> g_fence{false}; // relaxed: set at start (or by tests while idle)
 // Contexts flagged before one process_fence in a round (fence mode): a thread resuming
 // one of them waits at most for this many checks.
 constexpr int kFenceBatch = 32;
@@ -112,7 +112,8 @@ void acquire_fenced(Context *c)
 
 inline void acquire(Context *c)
 {
-	if (__builtin_expect(g_fence, true)) // the fall-through path: the usual mode
+	// The fall-through path: the usual mode.
+	if (__builtin_expect(g_fence.load(std::memory_order_relaxed), true))
 		acquire_fenced(c);
 	else
 		acquire_cas(c);
@@ -192,8 +193,9 @@ void set_context_tracking(bool on)
 
 bool set_context_fence(bool on)
 {
-	g_fence = on && os::process_fence_init();
-	return g_fence;
+	bool fence = on && os::process_fence_init();
+	g_fence.store(fence, std::memory_order_relaxed);
+	return fence;
 }
 
 Context *context_alloc(uintptr_t lo, uintptr_t hi)
@@ -405,9 +407,10 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 	held.reserve(kListedHolds);
 	{
 		std::lock_guard<std::mutex> guard(g_lock);
-		if (!g_fence)
+		bool fence = g_fence.load(std::memory_order_relaxed);
+		if (!fence)
 			check_all_cas(set, p, res, held);
-		for (Context *c = g_fence ? g_head : nullptr; c;)
+		for (Context *c = fence ? g_head : nullptr; c;)
 			c = check_batch_fenced(c, set, p, res, held);
 	}
 	for (const auto &h : held)
