@@ -7,7 +7,9 @@
 // Context pointer with bit 0 set (a real fcontext_t is a stack pointer, never odd). The
 // real fcontext_t of a suspended context is kept in its Context. So a jump finds its
 // target's Context in O(1), and the context a resumed side receives in transfer_t.fctx
-// (the one that just suspended) is translated to its handle.
+// (the one that just suspended) is translated to its handle. A tracked jump switches
+// with the real ontop_fcontext and resumes through fcontext_resume.S, which returns
+// into the program without a mispredicted ret.
 //
 // A program that links Boost.Context statically calls its own copy: fcontext_static.cpp
 // redirects that copy's entries here at start-up.

@@ -93,10 +93,9 @@ void run(bool fence)
 	for (auto &t : threads)
 		t.join();
 	EXPECT_EQ(done.load(), kThreads);
-	EXPECT_EQ(overwritten.load(), 0)
-		<< "a held context was checked (" << rounds << " rounds, " << total
-		<< " suspended contexts seen, " << switched << " switched, fence mode " << fence
-		<< ")";
+	EXPECT_EQ(overwritten.load(), 0) << "a held context was checked (" << rounds << " rounds, "
+					 << total << " suspended contexts seen, " << switched
+					 << " switched, fence mode " << fence << ")";
 	tr::set_context_fence(true);
 }
 
