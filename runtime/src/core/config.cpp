@@ -18,6 +18,8 @@ Config read_env()
 		cfg.consistency = std::string(v) != "off";
 	if (const char *v = getenv("GRAFT_TEST_FIBERS"))
 		cfg.fibers = std::string(v) != "off";
+	if (const char *v = getenv("GRAFT_TEST_FIBER_FENCE"))
+		cfg.fiber_fence = std::string(v) != "off";
 	if (const char *v = getenv("GRAFT_TEST_ENTRY_SWITCH"))
 		cfg.entry_switch = v;
 	if (const char *v = getenv("GRAFT_PATCHES")) {

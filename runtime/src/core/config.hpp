@@ -15,6 +15,7 @@ struct Config {
 	int signal = 0;		  // GRAFT_SIGNAL: the thread signal's number (0: SIGRTMIN+7)
 	bool consistency = true;  // GRAFT_TEST_CONSISTENCY=off: tests only (see transition.hpp)
 	bool fibers = true;	  // GRAFT_TEST_FIBERS=off: tests only (transition/context.hpp)
+	bool fiber_fence = true;  // GRAFT_TEST_FIBER_FENCE=off: tests only, the CAS path
 	std::string entry_switch; // GRAFT_TEST_ENTRY_SWITCH=any|never: tests only
 				  // (transition/entry_call.hpp); "" is the default rule
 };

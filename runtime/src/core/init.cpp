@@ -148,7 +148,14 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 	if (!arch::arch_init(why) || !os::thread_signal_init(why))
 		return false;
 	transition::select_init();
-	transition::set_context_tracking(cfg.fibers);
+	transition::set_context_tracking(cfg.fibers); // chooses fence mode where it can
+	if (!cfg.fiber_fence) {
+		log::printf("graft: test setting GRAFT_TEST_FIBER_FENCE=off");
+		transition::set_context_fence(false);
+	} else if (cfg.fibers && !transition::set_context_fence(true)) {
+		log::printf("graft: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) is refused: "
+			    "fiber switches take their context with a CAS");
+	}
 	if (cfg.entry_switch == "any" || cfg.entry_switch == "never") {
 		log::printf("graft: test setting GRAFT_TEST_ENTRY_SWITCH=%s",
 			    cfg.entry_switch.c_str());

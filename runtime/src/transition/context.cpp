@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 
+#include "os/fence.hpp"
 #include "transition/select.hpp"
 
 #if defined(__has_feature)
@@ -63,10 +64,17 @@ void unlink_locked(Context *c)
 		c->next->prev = c->prev;
 }
 
-// Takes a suspended context for running. A context being scanned is waited for; the
-// scan takes microseconds. sched_yield keeps the thread "running" for /proc, so the
-// blocked-thread handshake never picks it in the middle of a switch.
-void acquire(Context *c)
+// Fence mode (see set_context_tracking): a switch takes its context with plain stores
+// and the transition thread pays with one membarrier per batch of contexts it checks.
+std::atomic<bool> g_fence{false}; // relaxed: set at start (or by tests while idle)
+// Contexts flagged before one process_fence in a round (fence mode): a thread resuming
+// one of them waits at most for this many checks.
+constexpr int kFenceBatch = 32;
+
+// CAS mode: takes a suspended context for running. A context being scanned is waited
+// for; the scan takes microseconds. sched_yield keeps the thread "running" for /proc, so
+// the blocked-thread handshake never picks it in the middle of a switch.
+void acquire_cas(Context *c)
 {
 	for (;;) {
 		uint32_t s = kCtxSuspended;
@@ -76,6 +84,39 @@ void acquire(Context *c)
 			return;
 		sched_yield();
 	}
+}
+
+// Fence mode: the same exclusion against the transition thread's check, without a
+// locked instruction. Dekker's pattern, the full fence of one side replaced by the
+// other side's membarrier: this thread stores st then loads scan; the transition thread
+// (check_batch_fenced) stores scan, calls process_fence, then loads st. The fence makes
+// every thread of the process execute a full barrier somewhere in that window, so at
+// least one side sees the other's store: the check skips a context it sees running, and
+// a thread that sees the flag waits for the check to end. Two threads resuming one
+// context at once is the program's bug (both would run on one stack), not excluded here.
+void acquire_fenced(Context *c)
+{
+	// acquire: pairs with the release store that suspended it (its record, sp, pc); a
+	// suspension another thread has not finished yet is waited out, as with the CAS.
+	while (c->st.load(std::memory_order_acquire) != kCtxSuspended)
+		sched_yield();
+	c->st.store(kCtxRunning, std::memory_order_relaxed);
+	// Compiler barrier only: the CPU may still let the load below pass the store above
+	// (store buffer); the transition thread's process_fence pairs with it.
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	// acquire: pairs with the release that clears the flag after a check (the record
+	// it switched). The check takes microseconds; see acquire_cas for sched_yield.
+	while (c->scan.load(std::memory_order_acquire) != 0)
+		sched_yield();
+}
+
+inline void acquire(Context *c)
+{
+	// The fall-through path: the usual mode.
+	if (__builtin_expect(g_fence.load(std::memory_order_relaxed), true))
+		acquire_fenced(c);
+	else
+		acquire_cas(c);
 }
 
 void stack_bounds_of_thread(Context *c)
@@ -146,6 +187,15 @@ bool g_context_tracking = true;
 void set_context_tracking(bool on)
 {
 	g_context_tracking = on;
+	static const bool fence = set_context_fence(true); // chosen once, at start
+	(void)fence;
+}
+
+bool set_context_fence(bool on)
+{
+	bool fence = on && os::process_fence_init();
+	g_fence.store(fence, std::memory_order_relaxed);
+	return fence;
 }
 
 Context *context_alloc(uintptr_t lo, uintptr_t hi)
@@ -232,8 +282,8 @@ __attribute__((no_sanitize("address"))) void context_switch_out(Context *to, uin
 	// by the handler in between would otherwise stay with the incoming context).
 	tls_switching = 1;
 	std::atomic_signal_fence(std::memory_order_seq_cst);
-	Published p = published();
-	int sa = current_state(p); // may wait for the handshake (sched_yield only)
+	Published p;
+	int sa = state_now(&p); // may wait for the handshake (sched_yield only)
 	// A move that changes the thread's state hides one state for a moment (the
 	// outgoing one is in neither the thread nor a suspended context): count it first,
 	// so a round that overlaps it cannot complete (moves_quiet).
@@ -278,6 +328,78 @@ __attribute__((no_sanitize("address"))) Context *context_switch_in()
 	return from;
 }
 
+namespace {
+
+// One suspended context, taken from resumers (kCtxScanning in CAS mode, its scan flag
+// in fence mode): switched when its state is the target or its stack is clean.
+void check_one(Context *c, const CheckSet &set, const Published &p, ContextRound &res,
+	       std::vector<std::pair<int, CheckResult>> &held)
+{
+	res.total++;
+	if (state_in(p, c->rec.load(std::memory_order_relaxed)) == p.target) {
+		res.switched++;
+		return;
+	}
+	uintptr_t sp = c->sp.load(std::memory_order_relaxed);
+	// A registered context that has not started has nothing on its stack.
+	CheckResult r =
+		c->hi && sp >= c->hi
+			? CheckResult{}
+			: check_suspended(set, c->pc.load(std::memory_order_relaxed), sp, c->hi);
+	if (r.verdict == Verdict::clean) {
+		c->rec.store(record_for(p, p.target), std::memory_order_relaxed);
+		res.switched++;
+	} else if (held.size() < kListedHolds) {
+		held.emplace_back(c->id, r);
+	} else {
+		res.unlisted++;
+	}
+}
+
+// CAS mode: each context taken with a CAS that a resuming thread's CAS excludes.
+void check_all_cas(const CheckSet &set, const Published &p, ContextRound &res,
+		   std::vector<std::pair<int, CheckResult>> &held)
+{
+	for (Context *c = g_head; c; c = c->next) {
+		uint32_t s = kCtxSuspended;
+		// acquire: the suspending thread's record, sp and pc (its release).
+		if (!c->st.compare_exchange_strong(s, kCtxScanning, std::memory_order_acquire))
+			continue; // running: its thread is checked
+		check_one(c, set, p, res, held);
+		// release: the new record before a thread resumes it (its acquire CAS).
+		c->st.store(kCtxSuspended, std::memory_order_release);
+	}
+}
+
+// Fence mode: flags up to kFenceBatch contexts from c on, one process_fence, then checks
+// those still suspended. Returns the context after the batch. The other half of
+// acquire_fenced's Dekker pattern.
+Context *check_batch_fenced(Context *c, const CheckSet &set, const Published &p, ContextRound &res,
+			    std::vector<std::pair<int, CheckResult>> &held)
+{
+	Context *batch[kFenceBatch];
+	int n = 0;
+	for (; c && n < kFenceBatch; c = c->next) {
+		c->scan.store(1, std::memory_order_relaxed);
+		batch[n++] = c;
+	}
+	// Pairs with the compiler barrier in acquire_fenced: from here a thread that stored
+	// kCtxRunning before it is seen below, and one that stores it later sees the flag.
+	os::process_fence();
+	for (int i = 0; i < n; i++) {
+		Context *b = batch[i];
+		// acquire: the suspending thread's record, sp and pc (its release).
+		if (b->st.load(std::memory_order_acquire) == kCtxSuspended)
+			check_one(b, set, p, res, held);
+		// release: the record it switched before a waiting thread reads it (the
+		// acquire load of the flag in acquire_fenced).
+		b->scan.store(0, std::memory_order_release);
+	}
+	return c;
+}
+
+} // namespace
+
 ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 {
 	ContextRound res;
@@ -285,38 +407,11 @@ ContextRound try_switch_contexts(const CheckSet &set, const Published &p)
 	held.reserve(kListedHolds);
 	{
 		std::lock_guard<std::mutex> guard(g_lock);
-		for (Context *c = g_head; c; c = c->next) {
-			uint32_t s = kCtxSuspended;
-			// acquire: the suspending thread's record, sp and pc (its release).
-			if (!c->st.compare_exchange_strong(s, kCtxScanning,
-							   std::memory_order_acquire))
-				continue; // running: its thread is checked
-			res.total++;
-			if (state_in(p, c->rec.load(std::memory_order_relaxed)) == p.target) {
-				res.switched++;
-			} else {
-				uintptr_t sp = c->sp.load(std::memory_order_relaxed);
-				// A registered context that has not started has nothing on its stack.
-				CheckResult r =
-					c->hi && sp >= c->hi
-						? CheckResult{}
-						: check_suspended(
-							  set,
-							  c->pc.load(std::memory_order_relaxed), sp,
-							  c->hi);
-				if (r.verdict == Verdict::clean) {
-					c->rec.store(record_for(p, p.target),
-						     std::memory_order_relaxed);
-					res.switched++;
-				} else if (held.size() < kListedHolds) {
-					held.emplace_back(c->id, r);
-				} else {
-					res.unlisted++;
-				}
-			}
-			// release: the new record before a thread resumes it (its acquire CAS).
-			c->st.store(kCtxSuspended, std::memory_order_release);
-		}
+		bool fence = g_fence.load(std::memory_order_relaxed);
+		if (!fence)
+			check_all_cas(set, p, res, held);
+		for (Context *c = fence ? g_head : nullptr; c;)
+			c = check_batch_fenced(c, set, p, res, held);
 	}
 	for (const auto &h : held)
 		res.holds.push_back(ContextHold{h.first, hold_reason(set, h.second)});

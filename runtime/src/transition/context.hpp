@@ -27,9 +27,13 @@ namespace graft::transition {
 enum : uint32_t { kCtxRunning = 0, kCtxSuspended = 1, kCtxScanning = 2 };
 
 struct Context {
-	// kCtxRunning on some thread, kCtxSuspended, or kCtxScanning (the transition
-	// thread is reading its stack: a thread that wants to resume it waits).
+	// kCtxRunning on some thread, kCtxSuspended, or (CAS mode only) kCtxScanning: the
+	// transition thread is reading its stack, a thread that wants to resume it waits.
+	// In fence mode only threads write it (see set_context_tracking).
 	std::atomic<uint32_t> st{kCtxSuspended};
+	// Fence mode: 1 while the transition thread may be checking it (only it writes
+	// this); a thread that has taken the context waits until it is 0 again.
+	std::atomic<uint32_t> scan{0};
 	std::atomic<uint64_t> rec{0};	     // patch state while suspended
 	std::atomic<uintptr_t> sp{0}, pc{0}; // while suspended: where its stack starts, resume PC
 	uintptr_t lo = 0, hi = 0;	     // the stack [lo, hi); hi 0: unknown
@@ -47,8 +51,15 @@ struct Context {
 };
 
 // GRAFT_TEST_FIBERS=off: contexts are not tracked (the interposers only forward), so
-// the tests can show what tracking prevents. Set once, before any thread switches.
+// the tests can show what tracking prevents. Set once, before any thread switches. The
+// first call also chooses how a switch excludes the transition thread's check of the
+// context it resumes: with plain stores and membarrier on the checking side (fence
+// mode) where the kernel allows membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), else with
+// a CAS on every switch (docs/architecture.md, "Fibers and coroutines").
 void set_context_tracking(bool on);
+// Tests and the benchmark: fence mode off (the CAS path) or back on where available.
+// Only while no context is being switched or checked. Returns whether fence mode is on.
+bool set_context_fence(bool on);
 extern bool g_context_tracking;
 inline bool context_tracking()
 {

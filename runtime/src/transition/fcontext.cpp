@@ -7,7 +7,9 @@
 // Context pointer with bit 0 set (a real fcontext_t is a stack pointer, never odd). The
 // real fcontext_t of a suspended context is kept in its Context. So a jump finds its
 // target's Context in O(1), and the context a resumed side receives in transfer_t.fctx
-// (the one that just suspended) is translated to its handle.
+// (the one that just suspended) is translated to its handle. A tracked jump switches
+// with the real ontop_fcontext and resumes through fcontext_resume.S, which returns
+// into the program without a mispredicted ret.
 //
 // A program that links Boost.Context statically calls its own copy: fcontext_static.cpp
 // redirects that copy's entries here at start-up.
@@ -37,6 +39,10 @@ struct transfer_t {
 fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(transfer_t));
 transfer_t jump_fcontext(fcontext_t to, void *vp);
 transfer_t ontop_fcontext(fcontext_t to, void *vp, transfer_t (*fn)(transfer_t));
+// fcontext_resume.S: where a tracked jump_fcontext lands; it calls graft_fc_arrive.
+__attribute__((visibility("hidden"))) transfer_t graft_fc_resume(transfer_t t);
+__attribute__((visibility("hidden"))) transfer_t graft_fc_arrive(fcontext_t fctx, void *data);
+__attribute__((visibility("hidden"))) extern const char graft_fc_resume_end[];
 }
 
 namespace graft::transition {
@@ -131,18 +137,35 @@ jump_fn real_jump()
 	}();
 	return fn;
 }
-ontop_fn real_ontop()
+__attribute__((noinline)) ontop_fn resolve_ontop()
+{
+	void *s = real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
+			   reinterpret_cast<void *>(&missing_ontop));
+	note_switch_routine(s);
+	return reinterpret_cast<ontop_fn>(s);
+}
+// Inline: on every tracked jump (the resolution is out of line, once).
+inline ontop_fn real_ontop()
 {
 	if (uintptr_t s = static_ontop.load(std::memory_order_acquire))
 		return reinterpret_cast<ontop_fn>(s);
-	static ontop_fn fn = [] {
-		void *s =
-			real_sym("ontop_fcontext", reinterpret_cast<const void *>(&ontop_fcontext),
-				 reinterpret_cast<void *>(&missing_ontop));
-		note_switch_routine(s);
-		return reinterpret_cast<ontop_fn>(s);
-	}();
+	static ontop_fn fn = resolve_ontop();
 	return fn;
+}
+
+// The stub a tracked jump resumes through holds the resumed side's return address in a
+// register for two instructions: a thread interrupted in it is held, as in Boost's own
+// routines (switch_routines.hpp). Before the first tracked jump: every handle a jump
+// can target comes from a tracked make_fcontext.
+void note_resume_stub()
+{
+	static const bool noted = [] {
+		auto stub = reinterpret_cast<uintptr_t>(&graft_fc_resume);
+		note_switch_routine(reinterpret_cast<const void *>(stub),
+				    reinterpret_cast<uintptr_t>(graft_fc_resume_end) - stub);
+		return true;
+	}();
+	(void)noted;
 }
 
 bool is_handle(fcontext_t f)
@@ -216,6 +239,7 @@ extern "C" GRAFT_API fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(
 {
 	if (!context_tracking())
 		return real_make()(sp, size, fn);
+	note_resume_stub();
 	Context *c = context_alloc(uintptr_t(sp) - size, uintptr_t(sp));
 	if (!c)
 		return nullptr; // as Boost on failure: the caller's allocation failed
@@ -225,16 +249,27 @@ extern "C" GRAFT_API fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(
 	return handle_of(c);
 }
 
+// A tracked jump is an ontop_fcontext whose function is graft_fc_resume (a jump that
+// runs code on the incoming stack before the resumed side returns), called last so that
+// the compiler makes it a tail call: the resumed side then returns from the stub
+// straight into the program, without a mispredicted ret (fcontext_resume.S). Without
+// the tail call (-O0) the stub returns here, and this returns the same transfer.
 extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t jump_fcontext(fcontext_t to,
 										      void *vp)
 {
 	if (!context_tracking() || !is_handle(to))
 		return real_jump()(to, vp);
 	Context *c = ctx_of(to);
-	jump_fn jump = real_jump();
+	ontop_fn ontop = real_ontop();
 	context_switch_out(c, stack_pointer(), uintptr_t(__builtin_return_address(0)));
-	transfer_t t = jump(c->real, vp);
-	return translate(t);
+	return ontop(c->real, vp, graft_fc_resume);
+}
+
+// On the incoming stack of a tracked jump (from graft_fc_resume): ends the switch.
+extern "C" __attribute__((no_sanitize("address"))) transfer_t graft_fc_arrive(fcontext_t fctx,
+									      void *data)
+{
+	return translate(transfer_t{fctx, data});
 }
 
 extern "C" GRAFT_API __attribute__((no_sanitize("address"))) transfer_t

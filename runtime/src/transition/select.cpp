@@ -186,11 +186,6 @@ uintptr_t select(void *cookie, arch::Site *site, uintptr_t entry_sp)
 
 } // namespace
 
-void select_context_switched()
-{
-	arch::fast_forget(); // its hold slot was on the other stack
-}
-
 void select_init()
 {
 	arch::set_select_hook(select);

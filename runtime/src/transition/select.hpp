@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "arch/x86_64/fast_path.hpp"
+
 namespace graft::arch {
 struct Site;
 }
@@ -24,8 +26,13 @@ void set_selection(arch::Site *site, uintptr_t patched, uintptr_t unpatched, int
 struct CheckSet;
 
 // A context switch: the next try to switch at a function's entry is the incoming
-// context's own (a held context's tries are skipped for a while, not its successors').
-void select_context_switched();
+// context's own (a held context's tries are skipped for a while, not its successors'):
+// the thread's verdict, whose hold slot was on the other stack, is dropped. Inline: it
+// is on every tracked switch.
+inline void select_context_switched()
+{
+	arch::fast_forget();
+}
 
 // Publishes the check set of the running transition's current round, for threads that
 // try to switch themselves when they enter a function in transition (nullptr: none).

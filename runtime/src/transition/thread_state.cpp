@@ -70,24 +70,6 @@ Entry *find_entry(pid_t tid, bool claim)
 
 } // namespace
 
-Published published()
-{
-	for (;;) {
-		uint64_t s1 = g_seq.load(std::memory_order_acquire);
-		if (s1 & 1) {
-			sched_yield(); // the control side is between two stores
-			continue;
-		}
-		Published p{s1, g_initial.load(std::memory_order_relaxed),
-			    g_target.load(std::memory_order_relaxed)};
-		// Pairs with the release fence in begin_update: an unchanged sequence means
-		// the loads above saw one generation's values.
-		std::atomic_thread_fence(std::memory_order_acquire);
-		if (g_seq.load(std::memory_order_relaxed) == s1)
-			return p;
-	}
-}
-
 uint64_t current_gen()
 {
 	std::atomic_thread_fence(std::memory_order_acquire);
@@ -133,11 +115,30 @@ pid_t self_tid()
 	return tls_tid;
 }
 
-int current_state(const Published &p)
+namespace {
+
+// published(), inlined into state_now (every context switch) too.
+__attribute__((always_inline)) inline Published published_now()
 {
-	uint64_t epoch = g_epoch.load(std::memory_order_acquire);
-	if ((tls_record >> 2) == p.gen && tls_epoch == epoch)
-		return int(tls_record & 1);
+	for (;;) {
+		uint64_t s1 = g_seq.load(std::memory_order_acquire);
+		if (s1 & 1) {
+			sched_yield(); // the control side is between two stores
+			continue;
+		}
+		Published p{s1, g_initial.load(std::memory_order_relaxed),
+			    g_target.load(std::memory_order_relaxed)};
+		// Pairs with the release fence in begin_update: an unchanged sequence means
+		// the loads above saw one generation's values.
+		std::atomic_thread_fence(std::memory_order_acquire);
+		if (g_seq.load(std::memory_order_relaxed) == s1)
+			return p;
+	}
+}
+
+// The record from the table (the TLS cache is stale).
+__attribute__((noinline)) int current_state_slow(const Published &p, uint64_t epoch)
+{
 	for (;;) {
 		Entry *e = find_entry(self_tid(), false);
 		uint64_t rec = e ? e->rec.load(std::memory_order_acquire) : 0;
@@ -150,6 +151,33 @@ int current_state(const Published &p)
 		}
 		sched_yield(); // being switched: the verdict comes within microseconds
 	}
+}
+
+// current_state(), inlined into state_now too.
+__attribute__((always_inline)) inline int current_state_now(const Published &p)
+{
+	uint64_t epoch = g_epoch.load(std::memory_order_acquire);
+	if ((tls_record >> 2) == p.gen && tls_epoch == epoch)
+		return int(tls_record & 1);
+	return current_state_slow(p, epoch);
+}
+
+} // namespace
+
+Published published()
+{
+	return published_now();
+}
+
+int current_state(const Published &p)
+{
+	return current_state_now(p);
+}
+
+int state_now(Published *p)
+{
+	*p = published_now();
+	return current_state_now(*p);
 }
 
 bool switch_self(const Published &p, int state)

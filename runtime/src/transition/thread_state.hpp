@@ -43,6 +43,8 @@ void set_target(int target);
 // This thread's state in generation p. May wait while the transition thread is
 // deciding about this thread (the "being switched" handshake). Async-signal-safe.
 int current_state(const Published &p);
+// published() then current_state() in one call (a context switch needs both).
+int state_now(Published *p);
 // Records this thread as switched to state (its own signal handler). False when the
 // table has no room for it.
 bool switch_self(const Published &p, int state);

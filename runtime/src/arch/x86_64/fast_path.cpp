@@ -6,19 +6,11 @@
 
 #include "arch/x86_64/site_impl.hpp"
 
-// Read by graft_arch_transition_common (transition.S) on every call through a
-// transition_f, written by the thread itself (key last, so the fast path never sees a
-// key with another verdict's hold fields from before; a signal handler of the thread
-// that rewrites it in between is caught by the fast path's re-check of the key).
-struct GraftArchFast {
-	uint64_t key; // stamp | state << 1 | held; 0: none (stamps start at 4)
-	uintptr_t hold_slot;
-	uintptr_t hold_word_inverted;
-	uintptr_t hold_site; // SiteData address, 0: any site
-};
 extern "C" {
+// Declared in fast_path.hpp (fast_forget is inline there). __thread, not thread_local:
+// an extern thread_local is reached through a check for a dynamic initialiser.
 __attribute__((visibility("hidden"),
-	       tls_model("initial-exec"))) thread_local GraftArchFast graft_arch_fast;
+	       tls_model("initial-exec"))) __thread GraftArchFast graft_arch_fast;
 // Its own cache line: read on every call in transition, written once per change.
 // Multiples of 4 (the key's low bits), never 0. Stores seq_cst, paired with the plain
 // loads of transition.S (x86-TSO: they are not reordered with the loads around them).
@@ -68,12 +60,6 @@ bool fast_held(uint64_t stamp, FastHold *out)
 uintptr_t fast_site_id(const Site *site)
 {
 	return reinterpret_cast<uintptr_t>(site->data);
-}
-
-void fast_forget()
-{
-	__atomic_store_n(&graft_arch_fast.key, 0, __ATOMIC_RELAXED);
-	std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
 } // namespace graft::arch

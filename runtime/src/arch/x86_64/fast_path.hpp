@@ -16,7 +16,25 @@
 // transition_f (its slot) before using them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+
+// Read by graft_arch_transition_common (transition.S) on every call through a
+// transition_f, written by the thread itself (key last, so the fast path never sees a
+// key with another verdict's hold fields from before; a signal handler of the thread
+// that rewrites it in between is caught by the fast path's re-check of the key).
+struct GraftArchFast {
+	uint64_t key; // stamp | state << 1 | held; 0: none (stamps start at 4)
+	uintptr_t hold_slot;
+	uintptr_t hold_word_inverted;
+	uintptr_t hold_site; // SiteData address, 0: any site
+};
+extern "C" {
+// Defined in fast_path.cpp; initial-exec: one %fs-relative store in fast_forget. __thread:
+// no TLS wrapper call (a thread_local declared extern may have a dynamic initialiser).
+extern __attribute__((visibility("hidden"),
+		      tls_model("initial-exec"))) __thread GraftArchFast graft_arch_fast;
+}
 
 namespace graft::arch {
 
@@ -39,7 +57,13 @@ void fast_remember(uint64_t stamp, int state, const FastHold &hold);
 bool fast_held(uint64_t stamp, FastHold *out);
 // What identifies site to the fast path (its data record).
 uintptr_t fast_site_id(const Site *site);
-// Drops the calling thread's verdict (it changed stacks or state by itself).
-void fast_forget();
+// Drops the calling thread's verdict (it changed stacks or state by itself). Inline: it
+// is on every tracked context switch. The compiler barrier orders it before what the
+// caller does next; only this thread and its signal handlers read it.
+inline void fast_forget()
+{
+	__atomic_store_n(&graft_arch_fast.key, 0, __ATOMIC_RELAXED);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+}
 
 } // namespace graft::arch
