@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# bench-vs-libpulp.sh [--libpulp PREFIX] [--bin DIR] [--reps N] [--first N] [--threads "0 16 64"]
+# bench-vs-libpulp.sh [--libpulp PREFIX] [--bin DIR] [--baseline DIR] [--reps N] [--first N]
+#                     [--threads "0 16 64"] [--keep]
 #
 # Times `graft load` of a one-function patch against SUSE libpulp's `ulp trigger` of the
 # same change, end to end (command start to exit), in one run, interleaved (issue 17;
@@ -20,6 +21,7 @@
 #                     message printed when it is missing).
 #   --bin DIR         an existing graft build's out/bin (graft; ../lib/libgraft.so);
 #                     default: build build/gcc with scripts/build.sh
+#   --baseline DIR    another graft build's out/bin, timed in the same run (before/after)
 #   --reps N          timed repetitions per tool and thread count (default 40)
 #   --first N         fresh processes per tool and thread count for the first patch (default 5)
 #   --threads LIST    idle thread counts (default "0 16 64")
@@ -30,6 +32,7 @@ me="bench-vs-libpulp.sh"
 
 libpulp="${LIBPULP_PREFIX:-}"
 bin=""
+base_bin=""
 reps=40
 first=5
 threads="0 16 64"
@@ -42,7 +45,8 @@ while [ $# -gt 0 ]; do
     --first) first="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --baseline) base_bin="$2"; shift 2 ;;
+    -h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$me: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,6 +88,19 @@ libgraft="$bin/../lib/libgraft.so"
 [ -x "$graft" ] || { echo "$me: no graft in '$bin' (build it or pass --bin)" >&2; exit 1; }
 [ -e "$libgraft" ] || { echo "$me: no '$libgraft' next to '$graft'" >&2; exit 1; }
 libgraft="$(cd "$(dirname "$libgraft")" && pwd)/libgraft.so"
+base_graft=""
+base_libgraft=""
+if [ -n "$base_bin" ]; then
+  base_graft="$base_bin/graft"
+  base_libgraft="$base_bin/../lib/libgraft.so"
+  [ -x "$base_graft" ] && [ -e "$base_libgraft" ] ||
+    { echo "$me: --baseline '$base_bin' has no graft and ../lib/libgraft.so" >&2; exit 1; }
+  base_libgraft="$(cd "$(dirname "$base_libgraft")" && pwd)/libgraft.so"
+fi
+# cli_of TOOL, lib_of TOOL: the graft command and runtime of tool graft or graftb.
+cli_of() { if [ "$1" = graftb ]; then echo "$base_graft"; else echo "$graft"; fi; }
+lib_of() { if [ "$1" = graftb ]; then echo "$base_libgraft"; else echo "$libgraft"; fi; }
+is_graft() { [ "$1" = graft ] || [ "$1" = graftb ]; }
 
 work="$(mktemp -d /tmp/bench-vs-libpulp.XXXXXX)"
 pids=()
@@ -232,17 +249,19 @@ cc "${cflags[@]}" -fPIC -shared -I"$root/runtime/include" -o "$work/graft/benchf
 # value (its threads exist then) and, for graft, its control socket answers.
 start_target() {
   local tool="$1" n="$2" out="$work/$1-$2-$RANDOM.out" i
-  if [ "$tool" != graft ]; then
+  if ! is_graft "$tool"; then
     LD_PRELOAD="$libpulp_so" "$work/pulp/target" "$n" >"$out" 2>&1 &
   else
-    LD_PRELOAD="$libgraft" "$work/graft/target" "$n" >"$out" 2>&1 &
+    LD_PRELOAD="$(lib_of "$tool")" "$work/graft/target" "$n" >"$out" 2>&1 &
   fi
   target_pid=$!
   target_out="$out"
   pids+=("$target_pid")
   for i in $(seq 500); do
     if grep -q '^value' "$out" 2>/dev/null; then
-      if [ "$tool" != graft ] || "$graft" list "$target_pid" >/dev/null 2>&1; then return 0; fi
+      if ! is_graft "$tool" || "$(cli_of "$tool")" list "$target_pid" >/dev/null 2>&1; then
+        return 0
+      fi
     fi
     sleep 0.01
   done
@@ -293,24 +312,27 @@ patch_cycle() {
     timed "$kind" pulpc "$n" "$ulp" trigger -c -p "$pid" "$work/pulp/benchfix.so"
     quiet "$ulp" trigger --revert -p "$pid" "$work/pulp/benchfix.so"
   else
-    timed "$kind" graft "$n" "$graft" load "$pid" "$work/graft/benchfix.so"
-    quiet "$graft" disable "$pid" benchfix
-    quiet "$graft" unload "$pid" benchfix
+    local g
+    g="$(cli_of "$tool")"
+    timed "$kind" "$tool" "$n" "$g" load "$pid" "$work/graft/benchfix.so"
+    quiet "$g" disable "$pid" benchfix
+    quiet "$g" unload "$pid" benchfix
   fi
 }
 # check_cycle TOOL N PID OUT: the patch changes bench_value(1) from 2 to 3 and back.
 check_cycle() {
-  local tool="$1" n="$2" pid="$3" out="$4" v0 v1 v2
+  local tool="$1" n="$2" pid="$3" out="$4" v0 v1 v2 g
+  g="$(cli_of "$tool")"
   v0=$(value_of "$pid" "$out")
-  if [ "$tool" != graft ]; then
+  if ! is_graft "$tool"; then
     quiet "$ulp" trigger -p "$pid" "$work/pulp/benchfix.so"
     v1=$(value_of "$pid" "$out")
     quiet "$ulp" trigger --revert -p "$pid" "$work/pulp/benchfix.so"
   else
-    quiet "$graft" load "$pid" "$work/graft/benchfix.so"
+    quiet "$g" load "$pid" "$work/graft/benchfix.so"
     v1=$(value_of "$pid" "$out")
-    quiet "$graft" disable "$pid" benchfix
-    quiet "$graft" unload "$pid" benchfix
+    quiet "$g" disable "$pid" benchfix
+    quiet "$g" unload "$pid" benchfix
   fi
   v2=$(value_of "$pid" "$out")
   if [ "$v0 $v1 $v2" != "2 3 2" ]; then
@@ -322,10 +344,15 @@ check_cycle() {
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $cpu, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# kernel $(uname -r); graft $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?') ($graft); libpulp $("$ulp" --version 2>&1 | head -1) ($libpulp)"
-tools="pulp graft"
+tools="pulp"
 if "$ulp" trigger --help 2>&1 | grep -q -- --check-stack; then
-  tools="pulp pulpc graft"
+  tools="pulp pulpc"
   echo "# libpulp has --check-stack: 'ulp trigger -c' timed too"
+fi
+tools="$tools graft"
+if [ -n "$base_graft" ]; then
+  tools="$tools graftb"
+  echo "# baseline: graft $(git -C "$base_bin" describe --always --dirty 2>/dev/null || echo '?') ($base_graft)"
 fi
 echo "# $reps repetitions per row, interleaved; first patch: $first fresh processes per row"
 
@@ -355,11 +382,11 @@ for r in $(seq "$reps"); do
   for n in $threads; do
     for tool in $order; do patch_cycle load "$tool" "$n" "${tpid[$tool-$n]}"; done
   done
-  for cmd in true graft pulp; do
-    case "$cmd" in
-      true) timed cli true 0 /bin/true ;;
-      graft) timed cli graft 0 "$graft" --help ;;
+  timed cli true 0 /bin/true
+  for tool in $order; do
+    case "$tool" in
       pulp) timed cli pulp 0 "$ulp" --help ;;
+      graft | graftb) timed cli "$tool" 0 "$(cli_of "$tool")" --help ;;
     esac
   done
 done
@@ -377,14 +404,21 @@ stat() {
 }
 median() { stat "$@" | cut -d' ' -f1; }
 echo
-echo "ms, median [25th-75th percentile]; 'graft - libpulp': difference of the medians"
+echo "ms, median [25th-75th percentile]; last column: graft load's median minus libpulp's"
 w=38
+header=(what)
+for tool in $tools; do
+  case "$tool" in
+    pulp) header+=("ulp trigger") ;;
+    pulpc) header+=("ulp trigger -c") ;;
+    graft) header+=("graft load") ;;
+    graftb) header+=("graft load, baseline") ;;
+  esac
+done
+header+=("graft - libpulp")
+[[ " $tools " == *" pulpc "* ]] && header[-1]="graft - libpulp (-c)"
 row() { printf "%-${w}s" "$1"; shift; printf ' %-22s' "$@"; echo; }
-if [ "$tools" = "pulp pulpc graft" ]; then
-  row what "ulp trigger" "ulp trigger -c" "graft load" "graft - libpulp (-c)"
-else
-  row what "ulp trigger" "graft load" "graft - libpulp"
-fi
+row "${header[@]}"
 diff_ms() {
   awk -v g="$(median "$1" graft "$2")" -v p="$(median "$1" "$3" "$2")" 'BEGIN { printf "%+.2f", g - p }'
 }
@@ -392,16 +426,15 @@ for n in $threads; do
   for kind in load first; do
     label="patch, $n idle threads"
     [ "$kind" = first ] && label="first patch of a process, $n threads"
-    if [ "$tools" = "pulp pulpc graft" ]; then
-      row "$label" "$(stat "$kind" pulp "$n")" "$(stat "$kind" pulpc "$n")" "$(stat "$kind" graft "$n")" \
-        "$(diff_ms "$kind" "$n" pulp) ($(diff_ms "$kind" "$n" pulpc))"
-    else
-      row "$label" "$(stat "$kind" pulp "$n")" "$(stat "$kind" graft "$n")" "$(diff_ms "$kind" "$n" pulp)"
-    fi
+    cells=()
+    for tool in $tools; do cells+=("$(stat "$kind" "$tool" "$n")"); done
+    d="$(diff_ms "$kind" "$n" pulp)"
+    [[ " $tools " == *" pulpc "* ]] && d="$d ($(diff_ms "$kind" "$n" pulpc))"
+    row "$label" "${cells[@]}" "$d"
   done
 done
-if [ "$tools" = "pulp pulpc graft" ]; then
-  row "CLI start, --help (/bin/true $(median cli true 0))" "$(stat cli pulp 0)" "" "$(stat cli graft 0)"
-else
-  row "CLI start, --help (/bin/true $(median cli true 0))" "$(stat cli pulp 0)" "$(stat cli graft 0)"
-fi
+cells=()
+for tool in $tools; do
+  if [ "$tool" = pulpc ]; then cells+=(""); else cells+=("$(stat cli "$tool" 0)"); fi
+done
+row "CLI start, --help (/bin/true $(median cli true 0))" "${cells[@]}"
