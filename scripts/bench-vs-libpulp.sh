@@ -93,8 +93,10 @@ base_libgraft=""
 if [ -n "$base_bin" ]; then
   base_graft="$base_bin/graft"
   base_libgraft="$base_bin/../lib/libgraft.so"
-  [ -x "$base_graft" ] && [ -e "$base_libgraft" ] ||
-    { echo "$me: --baseline '$base_bin' has no graft and ../lib/libgraft.so" >&2; exit 1; }
+  if [ ! -x "$base_graft" ] || [ ! -e "$base_libgraft" ]; then
+    echo "$me: --baseline '$base_bin' has no graft and ../lib/libgraft.so" >&2
+    exit 1
+  fi
   base_libgraft="$(cd "$(dirname "$base_libgraft")" && pwd)/libgraft.so"
 fi
 # cli_of TOOL, lib_of TOOL: the graft command and runtime of tool graft or graftb.
@@ -225,6 +227,7 @@ EOF
 
 # --- build ---------------------------------------------------------------------------
 cflags=(-O2 -g -Wall)
+# shellcheck disable=SC2054 # the commas belong to the options
 lib_flags=(-fPIC -shared -fpatchable-function-entry=16,14 -fno-inline -Wl,--build-id
            -Wl,--hash-style=both -Wl,-soname,libbench.so)
 cc "${cflags[@]}" -o "$work/timeit" "$work/timeit.c"
@@ -248,7 +251,7 @@ cc "${cflags[@]}" -fPIC -shared -I"$root/runtime/include" -o "$work/graft/benchf
 # start_target TOOL N: starts a target and sets $target_pid once it printed its first
 # value (its threads exist then) and, for graft, its control socket answers.
 start_target() {
-  local tool="$1" n="$2" out="$work/$1-$2-$RANDOM.out" i
+  local tool="$1" n="$2" out="$work/$1-$2-$RANDOM.out"
   if ! is_graft "$tool"; then
     LD_PRELOAD="$libpulp_so" "$work/pulp/target" "$n" >"$out" 2>&1 &
   else
@@ -257,7 +260,7 @@ start_target() {
   target_pid=$!
   target_out="$out"
   pids+=("$target_pid")
-  for i in $(seq 500); do
+  for _ in $(seq 500); do
     if grep -q '^value' "$out" 2>/dev/null; then
       if ! is_graft "$tool" || "$(cli_of "$tool")" list "$target_pid" >/dev/null 2>&1; then
         return 0
@@ -275,10 +278,10 @@ stop_target() {
 }
 # value_of PID OUT: what the target's bench_value(1) returns now.
 value_of() {
-  local before after i
+  local before after
   before=$(grep -c '^value' "$2")
   kill -USR1 "$1"
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     after=$(grep -c '^value' "$2")
     if [ "$after" -gt "$before" ]; then grep '^value' "$2" | tail -1 | cut -d' ' -f2; return; fi
     sleep 0.01
@@ -358,7 +361,7 @@ echo "# $reps repetitions per row, interleaved; first patch: $first fresh proces
 
 # The first patch of a fresh process (graft loads libelf and Zydis with it).
 for n in $threads; do
-  for i in $(seq "$first"); do
+  for _ in $(seq "$first"); do
     for tool in $tools; do
       start_target "$tool" "$n"
       patch_cycle first "$tool" "$n" "$target_pid"
