@@ -173,9 +173,18 @@ int finish_transition(pid_t pid, const std::string &patch, const std::string &do
 {
 	auto deadline = Clock::now() + std::chrono::seconds(opt.timeout_sec);
 	std::string direction = doing;
-	// --no-wait still asks once, so that the result says whether it already completed.
-	json t = opt.no_wait ? transition_of(pid, patch, doing, deadline)
-			     : wait_for(pid, patch, &direction, deadline);
+	// A runtime that sends the transition with its reply spares the first `status`
+	// request: null, or another patch's, means this one's is over. One that sends none
+	// is asked. --no-wait asks (at most) once, so that the result says whether it
+	// already completed.
+	auto sent = reply.find(field::transition);
+	bool known = sent != reply.end() && (sent->is_null() || sent->is_object());
+	json t = known && sent->is_object() && str(*sent, field::patch) == patch ? *sent
+										 : json(nullptr);
+	if (!known && opt.no_wait)
+		t = transition_of(pid, patch, doing, deadline);
+	else if ((!known || t.is_object()) && !opt.no_wait)
+		t = wait_for(pid, patch, &direction, deadline);
 	if (t.is_object())
 		direction = str(t, field::direction);
 	reply["complete"] = t.is_null();

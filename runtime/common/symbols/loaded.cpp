@@ -64,6 +64,11 @@ void set_readable_file(Object &obj, const std::vector<os::MappedFile> &files)
 
 void set_readable_files(std::vector<Object> &objects)
 {
+	bool any = false;
+	for (const Object &obj : objects)
+		any = any || !obj.is_main;
+	if (!any)
+		return; // nothing to look up: spare the read of /proc/self/maps
 	std::vector<os::MappedFile> files;
 	os::read_mapped_files(&files);
 	for (Object &obj : objects)
@@ -189,11 +194,22 @@ int collect(dl_phdr_info *info, size_t, void *data)
 
 } // namespace
 
-std::vector<Object> list_loaded()
+std::vector<Object> list_loaded_without_files()
 {
 	std::vector<Object> out;
 	IterateState st{&out};
 	dl_iterate_phdr(collect, &st);
+	return out;
+}
+
+void add_readable_files(std::vector<Object> &objects)
+{
+	set_readable_files(objects);
+}
+
+std::vector<Object> list_loaded()
+{
+	std::vector<Object> out = list_loaded_without_files();
 	set_readable_files(out); // outside dl_iterate_phdr: it holds the loader's lock
 	return out;
 }

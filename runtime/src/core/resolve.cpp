@@ -5,8 +5,10 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -214,6 +216,12 @@ bool build_objects(Patch &patch, std::string *why)
 
 bool resolve_loaded_objects(Patch &patch, std::string *why)
 {
+	// Every object bound already (an enable right after its load, under the same hold of
+	// patch_mutex): nothing to look up, and the listing costs a read of /proc/self/maps
+	// and a stat per loaded object.
+	if (std::all_of(patch.objects.begin(), patch.objects.end(),
+			[](const std::unique_ptr<Object> &obj) { return obj->loaded; }))
+		return true;
 	std::vector<symbols::Object> loaded = symbols::list_loaded();
 	std::vector<std::pair<void **, void *>> cells;
 	std::vector<std::pair<Object *, const symbols::Object *>> bound;

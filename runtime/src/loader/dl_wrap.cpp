@@ -141,19 +141,26 @@ void *dlopen_as(const char *file, int mode, const void *caller_pc)
 
 } // namespace
 
+// Names and addresses only: where to read each file is looked up for the new objects
+// alone, after the dlopen. Every load of a patch goes through here twice (libsodium for
+// its hash, then the module), and each full listing read /proc/self/maps and stat'ed
+// every loaded object.
 Loaded snapshot()
 {
 	Loaded out;
-	for (const symbols::Object &obj : symbols::list_loaded())
+	for (const symbols::Object &obj : symbols::list_loaded_without_files())
 		out.emplace(obj.base, obj.path);
 	return out;
 }
 
 void patch_new_objects(const Loaded &before, void (*refused)(const std::string &why))
 {
-	for (const symbols::Object &obj : symbols::list_loaded()) {
-		if (obj.is_main || before.count({obj.base, obj.path}))
-			continue;
+	std::vector<symbols::Object> fresh;
+	for (symbols::Object &obj : symbols::list_loaded_without_files())
+		if (!obj.is_main && !before.count({obj.base, obj.path}))
+			fresh.push_back(std::move(obj));
+	symbols::add_readable_files(fresh);
+	for (const symbols::Object &obj : fresh) {
 		std::string why = core::library_coming(obj);
 		if (!why.empty())
 			refused(why);

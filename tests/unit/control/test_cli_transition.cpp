@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -283,6 +284,37 @@ TEST_F(Cli, ProcessExitingWhileWaiting)
 	server.join();
 	EXPECT_EQ(r.status, 1);
 	EXPECT_EQ(r.err, "graft: process " + vpid + " exited while patch 'fix' was patching\n");
+}
+
+// A reply that carries the transition, null (the first round completed it), ends the
+// wait without a `status` request: the command connects once. A reply without it, as
+// older runtimes send, is followed by one (ProcessExitingWhileWaiting).
+TEST_F(Cli, AReplyWithTheTransitionOverAsksNothingMore)
+{
+	std::string path = socket_path(test::server_dir(), getpid() + 100000);
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sockaddr_un a{};
+	a.sun_family = AF_UNIX;
+	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
+	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+	pid_t victim = test::fork_listener(lfd);
+	ASSERT_GT(victim, 0);
+	std::string vpid = std::to_string(victim);
+	std::string vpath = socket_path(test::server_dir(), victim);
+	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
+	std::thread server(
+		[&] { serve_one(lfd, R"({"v":1,"ok":true,"name":"fix","transition":null})"); });
+	CliRun r = run_cli("enable " + vpid + " fix");
+	server.join();
+	// The command has exited: any request it made after the first is in the backlog.
+	pollfd pending{lfd, POLLIN, 0};
+	EXPECT_EQ(poll(&pending, 1, 0), 0) << "graft connected again after the reply";
+	kill(victim, SIGKILL);
+	waitpid(victim, nullptr, 0);
+	close(lfd);
+	unlink(vpath.c_str());
+	EXPECT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out, "enabled patch 'fix' in " + vpid + "\n");
 }
 
 } // namespace

@@ -44,7 +44,36 @@ TEST_F(Dispatch, LoadChecksFileThenCallsCore)
 	EXPECT_EQ(r["enabled"], true);
 	r = call(json{{"cmd", "load"}, {"path", f}, {"enable", false}}.dump());
 	EXPECT_EQ(r["enabled"], false);
-	EXPECT_EQ(fake_calls(), (std::vector<std::string>{"load " + f + " 1", "load " + f + " 0"}));
+	// An enabling load reads the transition for its reply (below); --no-enable does not.
+	EXPECT_EQ(fake_calls(),
+		  (std::vector<std::string>{"load " + f + " 1", "status", "load " + f + " 0"}));
+}
+
+// The replies that start a transition carry it as `status` would, so that the command
+// waiting for it needs no request of its own when the first round completed it.
+TEST_F(Dispatch, RepliesThatStartATransitionCarryIt)
+{
+	test::TempDir dir;
+	std::string f = dir.file("fix.so", 0644);
+	json r = call(json{{"cmd", "load"}, {"path", f}}.dump());
+	ASSERT_TRUE(r.contains("transition")) << r;
+	EXPECT_TRUE(r["transition"].is_null());
+	r = call(json{{"cmd", "load"}, {"path", f}, {"enable", false}}.dump());
+	EXPECT_FALSE(r.contains("transition")) << r;
+
+	fake().transition = core::TransitionView{true, "fix", "unpatching", 4, 3, 10, {}};
+	for (const char *c : {"enable", "disable"}) {
+		r = call(json{{"cmd", c}, {"name", "fix"}}.dump());
+		ASSERT_TRUE(r.contains("transition")) << c << ": " << r;
+		EXPECT_EQ(r["transition"]["direction"], "unpatching");
+		EXPECT_EQ(r["transition"]["threads_switched"], 3);
+	}
+	r = call(json{{"cmd", "unload"}, {"name", "fix"}}.dump());
+	EXPECT_FALSE(r.contains("transition")) << r;
+
+	fake().result = core::Result::fail("no patch named 'fix' is loaded");
+	r = call(json{{"cmd", "enable"}, {"name", "fix"}}.dump());
+	EXPECT_FALSE(r.contains("transition")) << r;
 }
 
 TEST_F(Dispatch, LoadRefusedFileNeverReachesCore)
@@ -76,8 +105,8 @@ TEST_F(Dispatch, NamedCommands)
 		EXPECT_TRUE(r["ok"].get<bool>()) << r;
 		EXPECT_EQ(r["name"], "fix");
 	}
-	EXPECT_EQ(fake_calls(),
-		  (std::vector<std::string>{"enable fix", "disable fix", "unload fix"}));
+	EXPECT_EQ(fake_calls(), (std::vector<std::string>{"enable fix", "status", "disable fix",
+							  "status", "unload fix"}));
 	json r = call(R"({"cmd":"enable"})");
 	EXPECT_EQ(error_of(r), "malformed request: missing field 'name'");
 	r = call(R"({"cmd":"disable","name":3})");
