@@ -18,12 +18,24 @@
 
 #include <cstdint>
 
+#include "base/uninstrumented.hpp"
+
+// The stamp (fast_path.cpp): multiples of 4, never 0.
+extern "C" {
+__attribute__((visibility("hidden"))) extern uint64_t graft_arch_fast_stamp;
+}
+
 namespace graft::arch {
 
 // The current stamp (acquire). Read it before anything a verdict depends on.
 uint64_t fast_stamp();
 // Makes every thread's verdict stale (seq_cst). Call after the change it announces.
-void fast_stamp_bump();
+// Inline: a new thread calls it before ThreadSanitizer has started it
+// (transition/thread_boot.cpp), where no instrumented function may run.
+GRAFT_INLINE_ALWAYS void fast_stamp_bump()
+{
+	__atomic_fetch_add(&graft_arch_fast_stamp, 4, __ATOMIC_SEQ_CST);
+}
 struct Site;
 
 // The condition of a verdict: slot 0 for none (unconditional).
