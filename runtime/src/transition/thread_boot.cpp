@@ -46,7 +46,9 @@ Slot *take_slot()
 			    s.taken.compare_exchange_strong(free_, 1, std::memory_order_acquire))
 				return &s;
 		}
-		sched_yield(); // every slot's thread has yet to start; it needs no lock to
+		// Every slot belongs to a thread that has yet to start; starting needs nothing
+		// from this thread, so a slot comes free.
+		sched_yield();
 	}
 }
 
