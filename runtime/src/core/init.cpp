@@ -34,6 +34,7 @@
 #include "transition/fcontext_static.hpp"
 #include "transition/lazy_binding.hpp"
 #include "transition/select.hpp"
+#include "transition/thread_boot.hpp"
 #include "transition/thread_state.hpp"
 #include "trust/audit.hpp"
 #include "trust/optout.hpp"
@@ -96,6 +97,7 @@ void after_fork_child()
 	transition::context_after_fork();
 	shadow_vars::after_fork_child();
 	transition::thread_state_after_fork_child();
+	transition::boot_after_fork_child();
 	transition_after_fork_child();
 	os::code_after_fork_child(); // the parent's /proc/self/mem must not be written
 	bool transition_pending = transition_patch() != nullptr;

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <new>
 #include <set>
 #include <string>
 #include <utility>
@@ -29,6 +28,7 @@
 #include "transition/fcontext_static.hpp"
 #include "transition/late_fibers.hpp"
 #include "transition/switch_routines.hpp"
+#include "transition/thread_boot.hpp"
 #include "transition/thread_state.hpp"
 
 namespace graft::loader {
@@ -44,36 +44,17 @@ std::atomic<uintptr_t> libc_create{0}, libc_dlopen{0}, libc_dlmopen{0};
 // a constructor's dlopen) goes straight through, under the outer load's gate.
 thread_local bool in_dlopen;
 
-struct Start {
-	void *(*start)(void *);
-	void *arg;
-	uint64_t gen;
-	int state;
-};
-
 // As transition/thread_create.cpp: a thread created during a transition starts in its
-// creator's state.
-void *thread_start(void *p)
-{
-	Start s = *static_cast<Start *>(p);
-	delete static_cast<Start *>(p);
-	transition::Published now = transition::published();
-	if (now.gen == s.gen && s.state != now.initial)
-		transition::record(transition::self_tid(), now, s.state);
-	return s.start(s.arg);
-}
-
+// creator's state (the handoff: transition/thread_boot.hpp).
 int late_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
 			void *arg)
 {
 	auto real = reinterpret_cast<CreateFn>(libc_create.load(std::memory_order_acquire));
 	transition::Published p = transition::published();
-	auto *s = new (std::nothrow) Start{start, arg, p.gen, transition::current_state(p)};
-	if (!s)
-		return real(thread, attr, start, arg);
-	int ret = real(thread, attr, thread_start, s);
+	void *handoff = transition::boot_prepare(start, arg, p.gen, transition::current_state(p));
+	int ret = real(thread, attr, transition::boot_start, handoff);
 	if (ret != 0)
-		delete s;
+		transition::boot_cancel(handoff);
 	return ret;
 }
 

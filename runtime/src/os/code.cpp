@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/uninstrumented.hpp"
 #include "os/maps.hpp"
 
 namespace graft::os {
@@ -286,6 +287,22 @@ bool code_write(uintptr_t dst, const void *src, size_t n, std::string *why)
 	return false;
 }
 
+namespace {
+// Uninstrumented: ThreadSanitizer maps the shadow of every read-only executable mapping
+// present at its start (the program's and its libraries' text) read-only, assuming
+// nothing writes there, so its hook on this store faulted inside TSan and killed the
+// process (the patchable-entry sibling tests). The store's only readers are
+// instruction fetch and the int3 handler; TSan has nothing to order there
+// (tests/tsan.supp, code_write). code_write's memcpy is not affected: TSan's range
+// hook returns at such a read-only shadow.
+GRAFT_UNINSTRUMENTED void store_code_u16(uintptr_t dst, uint16_t value)
+{
+	// Release: the never-executed bytes written before (the padding jump) are visible
+	// before the entry jump that leads to them; sync_cores() follows for fetch.
+	__atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE);
+}
+} // namespace
+
 bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why)
 {
 	if (g_mode != CodeWriteMode::mprotect_window || (dst & 1)) {
@@ -295,11 +312,7 @@ bool code_store_u16(uintptr_t dst, uint16_t value, std::string *why)
 		return false;
 	}
 	int refused = 0, restore_failed = 0;
-	// Release: the never-executed bytes written before (the padding jump) are visible
-	// before the entry jump that leads to them; sync_cores() follows for fetch.
-	auto store = [&] {
-		__atomic_store_n(reinterpret_cast<uint16_t *>(dst), value, __ATOMIC_RELEASE);
-	};
+	auto store = [&] { store_code_u16(dst, value); };
 	if (with_rwx_window(dst, 2, store, &refused, &restore_failed))
 		return true;
 	if (restore_failed)

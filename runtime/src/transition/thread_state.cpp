@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "arch/x86_64/fast_path.hpp"
+#include "base/uninstrumented.hpp"
 
 namespace graft::transition {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 // Record layout: gen << 2 | mark << 1 | state (gen is even, see g_seq).
 constexpr uint64_t kMark = 2;
 
-uint64_t record_of(uint64_t gen, int state)
+GRAFT_INLINE_ALWAYS uint64_t record_of(uint64_t gen, int state)
 {
 	return gen << 2 | uint64_t(state & 1);
 }
@@ -49,7 +50,8 @@ Entry g_table[kTableSize];
 constexpr size_t kMaxInternal = 4;
 std::atomic<pid_t> g_internal[kMaxInternal];
 
-Entry *find_entry(pid_t tid, bool claim)
+// Inline (and so are the bodies below): adopt_state runs them uninstrumented.
+GRAFT_INLINE_ALWAYS Entry *find_entry(pid_t tid, bool claim)
 {
 	size_t h = (size_t(uint32_t(tid)) * 2654435761u) % kTableSize;
 	for (size_t i = 0; i < kProbes; i++) {
@@ -66,6 +68,31 @@ Entry *find_entry(pid_t tid, bool claim)
 			return &e;
 	}
 	return nullptr;
+}
+
+GRAFT_INLINE_ALWAYS Published read_published()
+{
+	for (;;) {
+		uint64_t s1 = g_seq.load(std::memory_order_acquire);
+		if (s1 & 1) {
+			sched_yield(); // the control side is between two stores
+			continue;
+		}
+		Published p{s1, g_initial.load(std::memory_order_relaxed),
+			    g_target.load(std::memory_order_relaxed)};
+		// Pairs with the release fence in begin_update: an unchanged sequence means
+		// the loads above saw one generation's values.
+		std::atomic_thread_fence(std::memory_order_acquire);
+		if (g_seq.load(std::memory_order_relaxed) == s1)
+			return p;
+	}
+}
+
+GRAFT_INLINE_ALWAYS pid_t read_self_tid()
+{
+	if (!tls_tid)
+		tls_tid = pid_t(syscall(SYS_gettid));
+	return tls_tid;
 }
 
 } // namespace
@@ -110,30 +137,15 @@ void set_target(int target)
 
 pid_t self_tid()
 {
-	if (!tls_tid)
-		tls_tid = pid_t(syscall(SYS_gettid));
-	return tls_tid;
+	return read_self_tid();
 }
 
 namespace {
 
 // published(), inlined into state_now (every context switch) too.
-__attribute__((always_inline)) inline Published published_now()
+GRAFT_INLINE_ALWAYS Published published_now()
 {
-	for (;;) {
-		uint64_t s1 = g_seq.load(std::memory_order_acquire);
-		if (s1 & 1) {
-			sched_yield(); // the control side is between two stores
-			continue;
-		}
-		Published p{s1, g_initial.load(std::memory_order_relaxed),
-			    g_target.load(std::memory_order_relaxed)};
-		// Pairs with the release fence in begin_update: an unchanged sequence means
-		// the loads above saw one generation's values.
-		std::atomic_thread_fence(std::memory_order_acquire);
-		if (g_seq.load(std::memory_order_relaxed) == s1)
-			return p;
-	}
+	return read_published();
 }
 
 // The record from the table (the TLS cache is stale).
@@ -253,10 +265,15 @@ void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev)
 	arch::fast_stamp_bump();
 }
 
-void record(pid_t tid, const Published &p, int state)
+GRAFT_UNINSTRUMENTED void adopt_state(uint64_t gen, int state)
 {
-	if (Entry *e = find_entry(tid, true))
-		e->rec.store(record_of(p.gen, state), std::memory_order_release);
+	Published now = read_published();
+	// Only if the creator's transition is still the current one; otherwise the new
+	// thread simply starts in the current transition's initial state.
+	if (now.gen != gen || state == now.initial)
+		return;
+	if (Entry *e = find_entry(read_self_tid(), true))
+		e->rec.store(record_of(gen, state), std::memory_order_release);
 	arch::fast_stamp_bump();
 }
 

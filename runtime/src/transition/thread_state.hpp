@@ -76,8 +76,12 @@ int state_of(pid_t tid, const Published &p);
 bool mark(pid_t tid, const Published &p, uint64_t *prev);
 // Ends the handshake: state >= 0 switches tid to it, -1 restores prev.
 void finish_mark(pid_t tid, const Published &p, int state, uint64_t prev);
-// Records tid in state (a new thread taking its creator's state).
-void record(pid_t tid, const Published &p, int state);
+// A new thread takes its creator's state, taken in generation gen: records the calling
+// thread in state if gen is still the current generation and state is not its initial
+// one. Runs before ThreadSanitizer has started the thread (thread_boot.cpp), so it is
+// uninstrumented and calls nothing that is (unseen by TSan: its record store and
+// stamp bump; both are atomics, so no report can come of them).
+void adopt_state(uint64_t gen, int state);
 // Forgets every record (a new transition; call between begin_update and end_update).
 void clear_table();
 

@@ -24,11 +24,6 @@ uint64_t fast_stamp()
 	return __atomic_load_n(&graft_arch_fast_stamp, __ATOMIC_ACQUIRE);
 }
 
-void fast_stamp_bump()
-{
-	__atomic_fetch_add(&graft_arch_fast_stamp, 4, __ATOMIC_SEQ_CST);
-}
-
 void fast_remember(uint64_t stamp, int state, const FastHold &hold)
 {
 	GraftArchFast &f = graft_arch_fast;

@@ -19,6 +19,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "base/uninstrumented.hpp"
+
 // Read by graft_arch_transition_common (transition.S) on every call through a
 // transition_f, written by the thread itself (key last, so the fast path never sees a
 // key with another verdict's hold fields from before; a signal handler of the thread
@@ -34,6 +36,8 @@ extern "C" {
 // no TLS wrapper call (a thread_local declared extern may have a dynamic initialiser).
 extern __attribute__((visibility("hidden"),
 		      tls_model("initial-exec"))) __thread GraftArchFast graft_arch_fast;
+// The stamp (fast_path.cpp): multiples of 4, never 0.
+__attribute__((visibility("hidden"))) extern uint64_t graft_arch_fast_stamp;
 }
 
 namespace graft::arch {
@@ -41,7 +45,12 @@ namespace graft::arch {
 // The current stamp (acquire). Read it before anything a verdict depends on.
 uint64_t fast_stamp();
 // Makes every thread's verdict stale (seq_cst). Call after the change it announces.
-void fast_stamp_bump();
+// Inline: a new thread calls it before ThreadSanitizer has started it
+// (transition/thread_boot.cpp), where no instrumented function may run.
+GRAFT_INLINE_ALWAYS void fast_stamp_bump()
+{
+	__atomic_fetch_add(&graft_arch_fast_stamp, 4, __ATOMIC_SEQ_CST);
+}
 struct Site;
 
 // The condition of a verdict: slot 0 for none (unconditional).
