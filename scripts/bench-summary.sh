@@ -3,7 +3,8 @@
 # bench-summary.sh NEW_OUT [BASE_OUT] - one run of every figure of docs/performance.md's
 # summary table (issue 17's goals), this build against an earlier one in the same
 # session: the benchmarks of NEW_OUT (a build's out/ directory, e.g. build/gcc/out) and,
-# when BASE_OUT is given, the same benchmarks of that build, run in turn, then
+# when BASE_OUT is given, the same benchmarks of that build, run in turn (5 passes each,
+# GRAFT_BENCH_PASSES), then
 # bench_startup once more with two busy loops on the CPUs (start-up "under load").
 # Prints the machine (date, CPUs, model, load) and a Markdown table; the raw JSON of
 # each run is kept in $GRAFT_BENCH_SUMMARY_DIR (default a new directory under /tmp).
@@ -22,6 +23,10 @@ base=""
 dir="${GRAFT_BENCH_SUMMARY_DIR:-$(mktemp -d /tmp/graft-bench-summary-XXXXXX)}"
 mkdir -p "$dir"
 t="${GRAFT_BENCH_MIN_TIME:-0.5}"  # seconds per case (start-up: twice that)
+# Passes of the in-process benchmarks, each build in turn: on this 2-vCPU VM a figure moves
+# by up to 40 % from one process to the next (CPU placement, neighbours), so the table
+# gives the median over the passes.
+passes="${GRAFT_BENCH_PASSES:-5}"
 ts=$(python3 -c "print(2 * float('$t'))")
 
 machine() {
@@ -41,7 +46,7 @@ run() {
 }
 
 echo "# start: $(machine)" >"$dir/machine.txt"
-for pass in 1 2; do
+for pass in $(seq 1 "$passes"); do
   for tag in new base; do
     out="$new"
     [ "$tag" = base ] && out="$base"

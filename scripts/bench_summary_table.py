@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # bench_summary_table.py DIR - the Markdown table of scripts/bench-summary.sh from the
 # Google Benchmark JSON files it left in DIR: per figure, this build ("new") and the
-# earlier build ("base", when it was given), each the median of the two passes where
-# a benchmark ran twice. Prints "-" for a figure a build's benchmarks do not measure.
+# earlier build ("base", when it was given), each the median over the passes of the
+# in-process benchmarks. Prints "-" for a figure a build's benchmarks do not measure.
 import json
 import os
 import statistics
@@ -21,7 +21,9 @@ def load(name):
 
 
 def passes(tag, bench):
-    return [r for r in (load(f"{tag}{p}-{bench}.json") for p in (1, 2)) if r]
+    names = sorted(f for f in os.listdir(d)
+                   if f.startswith(tag) and f.endswith(f"-{bench}.json") and f[len(tag)].isdigit())
+    return [r for r in (load(n) for n in names) if r]
 
 
 def find(runs, prefix):
@@ -30,6 +32,17 @@ def find(runs, prefix):
 
 def cpu_ns(tag, bench, prefix):
     got = [b["cpu_time"] for b in find(passes(tag, bench), prefix)]
+    return statistics.median(got) if got else None
+
+
+def cpu_diff_ns(tag, bench, a, b):
+    """Median over the passes of a - b, both measured in the same process."""
+    got = []
+    for r in passes(tag, bench):
+        x = [v["cpu_time"] for n, v in r.items() if n.startswith(a)]
+        y = [v["cpu_time"] for n, v in r.items() if n.startswith(b)]
+        if x and y:
+            got.append(x[0] - y[0])
     return statistics.median(got) if got else None
 
 
@@ -57,16 +70,16 @@ def fmt(v, unit, signed=False):
 
 
 def call_rows(tag):
-    direct = cpu_ns(tag, "bench_redirect", "BM_direct_call")
-    core = cpu_ns(tag, "bench_redirect", "BM_core_steady_state")
-    stub = cpu_ns(tag, "bench_redirect", "BM_detour_stub")
-    repl = cpu_ns(tag, "bench_transition", "BM_DirectCallOfReplacement")
+    core = "BM_core_steady_state"
+    if cpu_ns(tag, "bench_redirect", core) is None:
+        core = "BM_detour_stub"  # before the core chose direct mode itself
     return {
         "patched call, steady state, replacement within ±2 GiB (direct mode), over a direct call": fmt(
-            diff(core if core is not None else stub, direct), "ns", True),
+            cpu_diff_ns(tag, "bench_redirect", core, "BM_direct_call"), "ns", True),
         "patched call through the stub (2 jumps: a PIE executable's function, module out of reach)": fmt(
-            diff(stub, direct), "ns", True),
-        "the replacement called directly (baseline of the next two)": fmt(repl, "ns"),
+            cpu_diff_ns(tag, "bench_redirect", "BM_detour_stub", "BM_direct_call"), "ns", True),
+        "the replacement called directly (baseline of the next two)": fmt(
+            cpu_ns(tag, "bench_transition", "BM_DirectCallOfReplacement"), "ns"),
         "call in transition, thread that switched": fmt(
             cpu_ns(tag, "bench_transition", "BM_CallInTransitionSwitched"), "ns"),
         "call in transition, thread held by an old frame": fmt(
