@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // optout.cpp - which processes graft stays out of (optout.hpp).
+#include "text/split.hpp"
 #include "conf/optout.hpp"
 
 #include <fnmatch.h>
-
-#include <sstream>
 
 #include "conf/settings.hpp"
 
@@ -41,16 +40,14 @@ bool exe_matches(const std::string &glob, const std::string &exe)
 // groups below it belong to it.
 bool in_unit(const std::string &cgroup, const std::string &unit)
 {
-	std::istringstream lines(cgroup);
-	for (std::string line; std::getline(lines, line);) {
+	for (const std::string &line : text::split(cgroup, '\n')) {
 		size_t a = line.find(':'), b = line.find(':', a + 1);
 		if (a == std::string::npos || b == std::string::npos)
 			continue;
 		std::string hier = line.substr(0, a), ctrl = line.substr(a + 1, b - a - 1);
 		if (hier != "0" && ctrl != "name=systemd")
 			continue;
-		std::istringstream parts(line.substr(b + 1));
-		for (std::string part; std::getline(parts, part, '/');)
+		for (const std::string &part : text::split(line.substr(b + 1), '/'))
 			if (part == unit)
 				return true;
 	}

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // settings.cpp - the syntax of graft.conf (settings.hpp).
+#include "text/split.hpp"
 #include "conf/settings.hpp"
-
-#include <sstream>
 
 #include "store/format.hpp"
 
@@ -24,9 +23,8 @@ std::string trim(const std::string &s)
 bool parse_settings(const std::string &text, const std::string &path, const ApplySetting &apply,
 		    std::string *why)
 {
-	std::istringstream in(text);
 	int n = 0;
-	for (std::string line; std::getline(in, line);) {
+	for (std::string line : text::split(text, '\n')) {
 		n++;
 		line = trim(line.substr(0, line.find('#')));
 		if (line.empty())

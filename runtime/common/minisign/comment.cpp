@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // comment.cpp - graft's trusted comment: name=, build-ids=, not-after= (minisign.hpp).
+#include "text/split.hpp"
 #include "minisign/minisign.hpp"
 
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-#include <sstream>
 
 namespace graft::trust {
 namespace {
@@ -51,12 +51,7 @@ bool parse_not_after(const std::string &v, int64_t *out)
 
 std::vector<std::string> split(const std::string &s, char sep)
 {
-	std::vector<std::string> parts;
-	std::string part;
-	std::istringstream in(s);
-	while (std::getline(in, part, sep))
-		parts.push_back(part);
-	return parts;
+	return text::split(s, sep);
 }
 
 } // namespace
@@ -64,8 +59,7 @@ std::vector<std::string> split(const std::string &s, char sep)
 bool parse_trusted_comment(const std::string &text, TrustedComment *out, std::string *why)
 {
 	*out = TrustedComment{};
-	std::istringstream in(text);
-	for (std::string word; in >> word;) {
+	for (const std::string &word : text::words(text)) {
 		size_t eq = word.find('=');
 		if (eq == std::string::npos)
 			continue; // minisign's own "timestamp:..." words and free text

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // minisign.cpp - minisign's formats, the hashes and the two signatures, and graft's
 // trusted comment (minisign.hpp).
+#include "text/split.hpp"
 #include "minisign/minisign.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <sstream>
 
 #include <unistd.h>
 
@@ -25,8 +25,7 @@ int b64_value(char c)
 std::vector<std::string> lines_of(const std::string &text)
 {
 	std::vector<std::string> lines;
-	std::istringstream in(text);
-	for (std::string l; std::getline(in, l);) {
+	for (std::string l : text::split(text, '\n')) {
 		if (!l.empty() && l.back() == '\r')
 			l.pop_back();
 		lines.push_back(l);

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // policy.cpp - reading and parsing graft.conf (policy.hpp).
+#include "text/split.hpp"
 #include "trust/policy.hpp"
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
 
 #include <pwd.h>
 
@@ -22,9 +22,7 @@ using conf::trim;
 std::vector<std::string> list_of(const std::string &value)
 {
 	std::vector<std::string> items;
-	std::string item;
-	std::istringstream in(value);
-	while (std::getline(in, item, ','))
+	for (const std::string &item : text::split(value, ','))
 		if (!trim(item).empty())
 			items.push_back(trim(item));
 	return items;
