@@ -29,9 +29,9 @@ std::vector<std::string> by_extraction(const std::string &s)
 	return out;
 }
 
-const char *const kSamples[] = {"",      ",",     ",,",	"a",	 "a,",	 ",a",
-				"a,,b",  "a,b,c", " a , b ", "a,b,,", "\n",	 "x\ny\n",
-				"x\n\ny", "\ta b\n", "  ",	 "a\r\nb", "one two\tthree\n"};
+const char *const kSamples[] = {
+	"",	 ",",  ",,",	 "a",	   "a,",      ",a", "a,,b",   "a,b,c",		 " a , b ",
+	"a,b,,", "\n", "x\ny\n", "x\n\ny", "\ta b\n", "  ", "a\r\nb", "one two\tthree\n"};
 
 TEST(TextSplit, SplitsAsGetlineDoes)
 {
