@@ -254,21 +254,36 @@ void serve_one(int lfd, const std::string &reply)
 	close(fd);
 }
 
-TEST_F(Cli, ProcessExitingWhileWaiting)
+// A socket bound here and listened on by a forked child (graft checks who serves it),
+// under the child's pid: the process the command talks to.
+struct ChildServer {
+	int lfd = -1;
+	pid_t victim = -1;
+	std::string vpid, vpath;
+};
+
+void serve_from_child(ChildServer *c)
 {
-	// The socket is bound here and listened on by the victim (graft checks who serves it).
 	std::string path = socket_path(test::server_dir(), getpid() + 100000);
-	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	sockaddr_un a{};
 	a.sun_family = AF_UNIX;
 	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
-	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
-	pid_t victim = test::fork_listener(lfd);
-	ASSERT_GT(victim, 0);
-	std::string vpid = std::to_string(victim);
-	std::string vpath = socket_path(test::server_dir(), victim);
-	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
-	path = vpath;
+	ASSERT_EQ(bind(c->lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
+	c->victim = test::fork_listener(c->lfd);
+	ASSERT_GT(c->victim, 0);
+	c->vpid = std::to_string(c->victim);
+	c->vpath = socket_path(test::server_dir(), c->victim);
+	ASSERT_EQ(rename(path.c_str(), c->vpath.c_str()), 0);
+}
+
+TEST_F(Cli, ProcessExitingWhileWaiting)
+{
+	ChildServer c;
+	ASSERT_NO_FATAL_FAILURE(serve_from_child(&c));
+	int lfd = c.lfd;
+	pid_t victim = c.victim;
+	std::string vpid = c.vpid, vpath = c.vpath;
 	json transition = {{"patch", "fix"},	 {"direction", "patching"},
 			   {"threads_total", 2}, {"threads_switched", 1},
 			   {"elapsed_usec", 5},	 {"holding", json::array()}};
@@ -278,7 +293,7 @@ TEST_F(Cli, ProcessExitingWhileWaiting)
 		kill(victim, SIGKILL);
 		waitpid(victim, nullptr, 0);
 		close(lfd); // a poll already queued in the backlog sees the connection drop
-		unlink(path.c_str());
+		unlink(vpath.c_str());
 	});
 	CliRun r = run_cli("enable " + vpid + " fix");
 	server.join();
@@ -291,17 +306,11 @@ TEST_F(Cli, ProcessExitingWhileWaiting)
 // older runtimes send, is followed by one (ProcessExitingWhileWaiting).
 TEST_F(Cli, AReplyWithTheTransitionOverAsksNothingMore)
 {
-	std::string path = socket_path(test::server_dir(), getpid() + 100000);
-	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	sockaddr_un a{};
-	a.sun_family = AF_UNIX;
-	strncpy(a.sun_path, path.c_str(), sizeof(a.sun_path) - 1);
-	ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr *>(&a), sizeof(a)), 0);
-	pid_t victim = test::fork_listener(lfd);
-	ASSERT_GT(victim, 0);
-	std::string vpid = std::to_string(victim);
-	std::string vpath = socket_path(test::server_dir(), victim);
-	ASSERT_EQ(rename(path.c_str(), vpath.c_str()), 0);
+	ChildServer c;
+	ASSERT_NO_FATAL_FAILURE(serve_from_child(&c));
+	int lfd = c.lfd;
+	pid_t victim = c.victim;
+	std::string vpid = c.vpid, vpath = c.vpath;
 	std::thread server(
 		[&] { serve_one(lfd, R"({"v":1,"ok":true,"name":"fix","transition":null})"); });
 	CliRun r = run_cli("enable " + vpid + " fix");
