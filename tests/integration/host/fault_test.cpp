@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -97,22 +98,42 @@ public:
 	// i.e. listed and enabled with the new answer, or absent with the old one.
 	void expect_whole_or_nothing()
 	{
-		// A request left by a client that gave up is served concurrently with ours:
-		// first wait until the server has closed every connection but its listener.
+		// A request left by a client that gave up is served concurrently with ours, and
+		// may still wait in the listener's backlog (no descriptor in the process yet)
+		// when its accepted connections are gone: it can move the process from nothing
+		// to whole while this looks. So the state is read until two listings around the
+		// answer agree; a half-applied patch never does, and fails at the deadline.
 		EXPECT_TRUE(wait_sockets_closed(target.pid()));
-		TransitionStatus st;
-		EXPECT_TRUE(wait_no_transition(target.pid(), 60, &st)) << st.raw;
-		std::string answer = target.ask("answer");
+		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+		std::string seen;
+		while (std::chrono::steady_clock::now() < deadline) {
+			TransitionStatus st;
+			EXPECT_TRUE(wait_no_transition(target.pid(), 60, &st)) << st.raw;
+			std::optional<bool> before = enabled_state();
+			std::string answer = target.ask("answer");
+			std::optional<bool> after = enabled_state();
+			seen = "answer " + answer + ", enabled " +
+			       (after ? std::to_string(*after) : std::string("?"));
+			if (before && before == after && answer == (*after ? "2" : "1"))
+				break;
+			usleep(10 * 1000);
+		}
+		EXPECT_TRUE(std::chrono::steady_clock::now() < deadline) << seen;
+		EXPECT_EQ(number_after(target.ask("stats"), "wrong"), 0);
+	}
+	// Whether `graft list` shows the patch enabled (false: absent or disabled); nullopt
+	// when the listing fails.
+	std::optional<bool> enabled_state()
+	{
 		CmdResult list = run_graft({"list", pid, "--json"});
-		ASSERT_EQ(list.status, 0) << list.err;
 		auto j = nlohmann::json::parse(list.out, nullptr, false);
-		ASSERT_TRUE(j.is_object() && j.contains("patches")) << list.out;
+		if (list.status != 0 || !j.is_object() || !j.contains("patches"))
+			return std::nullopt;
 		bool enabled = false;
 		for (const auto &p : j["patches"])
 			if (p.is_object() && p.value("name", "") == name)
 				enabled = p.value("enabled", false);
-		EXPECT_EQ(answer, enabled ? "2" : "1") << list.out;
-		EXPECT_EQ(number_after(target.ask("stats"), "wrong"), 0);
+		return enabled;
 	}
 	// The process still serves, and nothing of the patch is in it.
 	void expect_unchanged(const std::string &what)
