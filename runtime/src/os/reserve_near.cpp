@@ -25,6 +25,9 @@ constexpr uintptr_t kPageMask = 0xfff;
 // parameter) with a wide margin.
 constexpr uintptr_t kStackGuard = uintptr_t(64) << 20;
 constexpr size_t kMaxReservations = 4096; // far more gaps than any real map has
+// Left free right above [heap]: brk may grow by this much while the dlopen runs (a
+// reservation there would make the program's own sbrk fail for that moment).
+constexpr uintptr_t kBrkMargin = uintptr_t(64) << 20;
 
 // The lowest address the main thread's stack may grow down to, minus its guard: nothing
 // is reserved from there up. 0 (with *why) when the layout is not the top-down one.
@@ -67,7 +70,7 @@ std::vector<Reserved> ranges_to_reserve(const std::vector<Mapping> &maps, uintpt
 			uintptr_t slack_end =
 				std::min({maps[i].end + kHeapSlack, limit,
 					  i + 1 < maps.size() ? maps[i + 1].start : top});
-			add(&want, maps[i].end, slack_end);
+			add(&want, maps[i].end + kBrkMargin, slack_end);
 		}
 		if (i < maps.size())
 			prev_end = std::max(prev_end, maps[i].end);

@@ -20,8 +20,9 @@ struct Reserved {
 // Reserves (PROT_NONE, private anonymous, MAP_NORESERVE: no memory, no commit charge)
 //  - every free gap between limit and the main thread's stack, leaving the stack its
 //    room to grow (RLIMIT_STACK and a guard gap below its top) free, and
-//  - [heap end, heap end + kHeapSlack) below limit: brk grows there, so the module
-//    goes to the top of the window and the heap keeps its room.
+//  - [heap end + 64 MiB, heap end + kHeapSlack) below limit: brk grows there, so the
+//    module goes to the top of the window and the heap keeps its room (the first
+//    64 MiB stay free: the program's own brk may grow meanwhile).
 // Each with MAP_FIXED_NOREPLACE, so nothing mapped is ever replaced: a gap taken by
 // another thread meanwhile (EEXIST) or a kernel without MAP_FIXED_NOREPLACE ends it.
 // True with the ranges in *out; false with nothing left reserved and *why (no [stack]

@@ -83,4 +83,38 @@ TEST(ReserveNear, ReservationsCoverOnlyFreeAddresses)
 				<< std::hex << r.start << "-" << r.end << " overlaps " << m.start;
 }
 
+// The heap's slack is reserved, but for its first 64 MiB: brk can grow meanwhile, and a
+// module does not land right above the heap.
+TEST(ReserveNear, TheHeapKeepsItsRoom)
+{
+	std::vector<graft::os::Mapping> maps;
+	ASSERT_TRUE(graft::os::read_maps(&maps));
+	const graft::os::Mapping *heap = nullptr;
+	for (const auto &m : maps)
+		if (m.heap)
+			heap = &m;
+	uintptr_t limit =
+		(reinterpret_cast<uintptr_t>(&in_the_executable) + graft::os::kNearReach) &
+		~uintptr_t(0xfff);
+	if (!heap || heap->end + graft::os::kHeapSlack > limit)
+		GTEST_SKIP() << "no [heap], or its slack reaches past the window";
+	uintptr_t heap_end = heap->end;
+	std::vector<Reserved> reserved;
+	std::string why;
+	ASSERT_TRUE(graft::os::reserve_above(limit, &reserved, &why)) << why;
+	std::vector<Reserved> copy = reserved;
+	graft::os::release_reserved(&reserved);
+	uintptr_t slack_start = heap_end + (uintptr_t(64) << 20);
+	bool was_free = true;
+	for (const auto &m : maps)
+		was_free &= !(m.start < slack_start + 0x1000 && m.end > slack_start);
+	bool reserved_there = false;
+	for (const Reserved &r : copy) {
+		EXPECT_FALSE(r.start < slack_start && r.end > heap_end)
+			<< "the 64 MiB right above [heap] stay free: " << std::hex << r.start;
+		reserved_there |= r.start <= slack_start && r.end > slack_start;
+	}
+	EXPECT_TRUE(reserved_there || !was_free) << "the slack above [heap] is reserved";
+}
+
 } // namespace
