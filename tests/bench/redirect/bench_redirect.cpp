@@ -161,14 +161,17 @@ Site *far_site()
 	return s;
 }
 
+// The placed module's replacement, called directly: the baseline of both module cases.
+uintptr_t near_function = 0;
+
 // Placed near this executable by the runtime: direct mode (1 jump).
 Site *near_site()
 {
 	static graft::core::Object obj;
 	static Site *s = [] {
 		void *h = graft::core::dlopen_placed(BENCH_MODULE_NEAR, RTLD_NOW | RTLD_LOCAL);
-		Site *n = core_patch(obj, bench_near, bench_near_end, "bench_near",
-				     module_function(h, BENCH_MODULE_NEAR));
+		near_function = module_function(h, BENCH_MODULE_NEAR);
+		Site *n = core_patch(obj, bench_near, bench_near_end, "bench_near", near_function);
 		if (n && !graft::arch::site_direct(n))
 			std::fprintf(stderr,
 				     "bench_near: the placed module is not in direct mode\n");
@@ -210,6 +213,11 @@ void BM_core_steady_state(benchmark::State &s)
 {
 	run_patched(s, core_site(), bench_core);
 }
+void BM_module_call_direct(benchmark::State &s)
+{
+	Site *placed = near_site(); // sets near_function
+	run_patched(s, placed, reinterpret_cast<Fn>(near_function));
+}
 void BM_module_far_via_stub(benchmark::State &s)
 {
 	run_patched(s, far_site(), bench_far);
@@ -231,6 +239,7 @@ BENCHMARK(BM_detour_stub);
 BENCHMARK(BM_patchable_entry);
 BENCHMARK(BM_direct_mode);
 BENCHMARK(BM_core_steady_state);
+BENCHMARK(BM_module_call_direct);
 BENCHMARK(BM_module_far_via_stub);
 BENCHMARK(BM_module_placed_direct);
 BENCHMARK(BM_transition_thunk);
