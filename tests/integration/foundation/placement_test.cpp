@@ -3,7 +3,8 @@
 // patches only the executable (PIE, built -O2 by the compiler, not graft-cc) is loaded
 // within 2 GiB of it, so the patched function's entry jumps straight to the replacement
 // (one jump); the heap can still grow by brk; disable and unload work; a module that
-// patches a library still lands near the library.
+// patches a library still lands near the library; where the module cannot be placed (an
+// unlimited stack: the kernel's bottom-up layout) it is loaded as before, and works.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -139,6 +140,35 @@ TEST_F(Placement, LibraryPatchStaysNearTheLibrary)
 		<< std::hex << "module at " << mod.lo << ", library at " << lib.lo;
 	EXPECT_FALSE(within_reach(mod, mapped_span(target->pid(), "/itest/itest-target")))
 		<< "a library's patch is not placed near the executable";
+}
+
+// With an unlimited stack the kernel lays mappings out bottom-up, which no reservation
+// above the executable steers: the runtime says so in the log and loads the module where
+// dlopen puts it; the patch works as before (two jumps).
+TEST(PlacementFallback, AnUnlimitedStackLoadsTheModuleAsBefore)
+{
+	RuntimeDir rundir;
+	Target t(Target::Direct{}, "/usr/bin/prlimit",
+		 {"--stack=unlimited", out_dir() + "/bin/graft", "run", "--",
+		  out_dir() + "/itest/itest-target"});
+	ASSERT_EQ(t.read_line(), "ready");
+	ASSERT_TRUE(t.wait_ready());
+	std::string pid = std::to_string(t.pid());
+	CmdResult r = run_graft({"load", pid, out_dir() + "/itest/patches/itest-answer.so"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(t.ask("answer"), "answer 2");
+	Span exe = mapped_span(t.pid(), "/itest/itest-target");
+	Span mod = mapped_span(t.pid(), "/itest-answer.so");
+	ASSERT_TRUE(exe.found() && mod.found());
+	EXPECT_FALSE(within_reach(mod, exe)) << std::hex << "module at " << mod.lo;
+	CmdResult log = run_graft({"log", pid, "--no-time"});
+	EXPECT_NE(log.out.find("patch module not placed near the executable (no direct mode "
+			       "for its functions): the stack size is unlimited"),
+		  std::string::npos)
+		<< log.out;
+	ASSERT_EQ(run_graft({"disable", pid, "itest-answer"}).status, 0);
+	EXPECT_EQ(t.ask("answer"), "answer 1");
+	EXPECT_EQ(t.finish(), 0);
 }
 
 } // namespace
