@@ -226,6 +226,31 @@ void BM_module_placed_direct(benchmark::State &s)
 {
 	run_patched(s, near_site(), bench_near);
 }
+// dlopen + dlclose of a module that patches only this executable: as before, and placed
+// (the descriptor read from the file, /proc/self/maps, the reservations and their
+// release), in one run.
+void load_and_close(benchmark::State &state, bool placed)
+{
+	for (auto _ : state) {
+		void *h = placed ? graft::core::dlopen_placed(BENCH_MODULE_LOAD,
+							      RTLD_NOW | RTLD_LOCAL)
+				 : dlopen(BENCH_MODULE_LOAD, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			state.SkipWithError("cannot load");
+			return;
+		}
+		dlclose(h);
+	}
+}
+void BM_module_load_plain(benchmark::State &s)
+{
+	load_and_close(s, false);
+}
+void BM_module_load_placed(benchmark::State &s)
+{
+	load_and_close(s, true);
+}
+
 void BM_transition_thunk(benchmark::State &s)
 {
 	run_patched(s, transition_site(), bench_transition);
@@ -243,5 +268,7 @@ BENCHMARK(BM_module_call_direct);
 BENCHMARK(BM_module_far_via_stub);
 BENCHMARK(BM_module_placed_direct);
 BENCHMARK(BM_transition_thunk);
+BENCHMARK(BM_module_load_plain)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_module_load_placed)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
