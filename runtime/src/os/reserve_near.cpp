@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <sys/mman.h>
@@ -24,7 +25,7 @@ constexpr uintptr_t kPageMask = 0xfff;
 // Below the stack's rlimit: the kernel's stack_guard_gap (1 MiB by default, a boot
 // parameter) with a wide margin.
 constexpr uintptr_t kStackGuard = uintptr_t(64) << 20;
-constexpr size_t kMaxReservations = 4096; // far more gaps than any real map has
+constexpr size_t kMaxReservations = 512; // far more free gaps than a real map has
 // Left free right above [heap]: brk may grow by this much while the dlopen runs (a
 // reservation there would make the program's own sbrk fail for that moment).
 constexpr uintptr_t kBrkMargin = uintptr_t(64) << 20;
@@ -78,6 +79,33 @@ std::vector<Reserved> ranges_to_reserve(const std::vector<Mapping> &maps, uintpt
 	return want;
 }
 
+// Every range reserved and not yet released, by any thread (loads may run in parallel:
+// one control client thread each). g_registry_mutex protects both; it is the innermost
+// lock, held only to add or remove entries, and across fork (reserve_before_fork).
+std::mutex g_registry_mutex;
+Reserved g_registry[kMaxReservations * 2]; // 16 KiB of .bss, untouched until used
+size_t g_registry_size = 0;
+
+// False (nothing recorded) when the registry is full: the caller unmaps r again.
+bool record(const Reserved &r)
+{
+	std::lock_guard<std::mutex> guard(g_registry_mutex);
+	if (g_registry_size == std::size(g_registry))
+		return false;
+	g_registry[g_registry_size++] = r;
+	return true;
+}
+
+void forget(const Reserved &r)
+{
+	std::lock_guard<std::mutex> guard(g_registry_mutex);
+	for (size_t i = 0; i < g_registry_size; i++)
+		if (g_registry[i].start == r.start && g_registry[i].end == r.end) {
+			g_registry[i] = g_registry[--g_registry_size];
+			return;
+		}
+}
+
 bool reserve(const Reserved &r, std::string *why)
 {
 	size_t len = r.end - r.start;
@@ -121,6 +149,12 @@ bool reserve_above(uintptr_t limit, std::vector<Reserved> *out, std::string *why
 			release_reserved(out);
 			return false;
 		}
+		if (!record(r)) {
+			::munmap(reinterpret_cast<void *>(r.start), r.end - r.start);
+			release_reserved(out);
+			*why = "too many reservations at once";
+			return false;
+		}
 		out->push_back(r);
 	}
 	return true;
@@ -128,9 +162,36 @@ bool reserve_above(uintptr_t limit, std::vector<Reserved> *out, std::string *why
 
 void release_reserved(std::vector<Reserved> *ranges)
 {
-	for (const Reserved &r : *ranges)
+	for (const Reserved &r : *ranges) {
+		// Forgotten first: a fork in between leaves the range reserved in the child
+		// (a PROT_NONE leak), where the other order could make the child unmap what
+		// another thread mapped there after the munmap.
+		forget(r);
 		::munmap(reinterpret_cast<void *>(r.start), r.end - r.start);
+	}
 	ranges->clear();
+}
+
+void reserve_before_fork()
+{
+	g_registry_mutex.lock(); // released by one of the two handlers below
+}
+
+void reserve_after_fork_parent()
+{
+	g_registry_mutex.unlock();
+}
+
+// The child's only thread: what any thread of the parent held at the fork is unmapped
+// here (every recorded range is still reserved: a range is recorded after its mmap and
+// forgotten before its munmap).
+void reserve_after_fork_child()
+{
+	for (size_t i = 0; i < g_registry_size; i++)
+		::munmap(reinterpret_cast<void *>(g_registry[i].start),
+			 g_registry[i].end - g_registry[i].start);
+	g_registry_size = 0;
+	g_registry_mutex.unlock();
 }
 
 } // namespace graft::os

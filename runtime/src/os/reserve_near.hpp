@@ -34,4 +34,12 @@ bool reserve_above(uintptr_t limit, std::vector<Reserved> *out, std::string *why
 // not own: already a bug of that program) loses that mapping.
 void release_reserved(std::vector<Reserved> *ranges);
 
+// Fork: the reservations held by any thread at a fork would stay in the child forever
+// (the thread that releases them does not exist there). Every range is recorded in a
+// registry; the fork handlers (core/init.cpp) hold its lock across fork, and the child
+// unmaps whatever it holds.
+void reserve_before_fork();
+void reserve_after_fork_parent();
+void reserve_after_fork_child();
+
 } // namespace graft::os

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <vector>
@@ -115,6 +117,42 @@ TEST(ReserveNear, TheHeapKeepsItsRoom)
 		reserved_there |= r.start <= slack_start && r.end > slack_start;
 	}
 	EXPECT_TRUE(reserved_there || !was_free) << "the slack above [heap] is reserved";
+}
+
+// A fork while a load holds reservations: the child, where no thread will release them,
+// unmaps them in its fork handler; the parent keeps them until it releases them.
+TEST(ReserveNear, AForkChildReleasesTheReservationsItInherited)
+{
+	uintptr_t limit =
+		(reinterpret_cast<uintptr_t>(&in_the_executable) + graft::os::kNearReach) &
+		~uintptr_t(0xfff);
+	std::vector<Reserved> reserved;
+	std::string why;
+	ASSERT_TRUE(graft::os::reserve_above(limit, &reserved, &why)) << why;
+	if (reserved.empty()) {
+		GTEST_SKIP() << "nothing to reserve above the window";
+	}
+	graft::os::reserve_before_fork(); // as core/init.cpp's pthread_atfork handlers do
+	pid_t pid = fork();
+	if (pid == 0) {
+		graft::os::reserve_after_fork_child();
+		bool any = false;
+		for (const Reserved &r : reserved)
+			any |= mapped(r.start, r.end);
+		_exit(any ? 1 : 0);
+	}
+	graft::os::reserve_after_fork_parent();
+	ASSERT_GT(pid, 0);
+	int status = 0;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		<< "the child still had a reservation mapped";
+	EXPECT_TRUE(mapped(reserved.front().start, reserved.front().end))
+		<< "the parent's reservations stay until it releases them";
+	std::vector<Reserved> copy = reserved;
+	graft::os::release_reserved(&reserved);
+	for (const Reserved &r : copy)
+		EXPECT_FALSE(mapped(r.start, r.end));
 }
 
 } // namespace
