@@ -13,7 +13,8 @@ namespace graft::core {
 //  - the executable is position-independent and far from where the loader maps
 //    libraries (a PIE at 0x55..., the libraries at 0x7f...), and
 //  - every free gap above the executable's reach can be reserved for the dlopen.
-// Otherwise, or on any failure to place it, a plain dlopen (one log line says why).
+// Otherwise a plain dlopen, as before; when the reservations fail (a gap taken
+// meanwhile, an unlimited stack: the bottom-up layout), one log line says why.
 void *dlopen_placed(const std::string &open_path, int flags);
 
 } // namespace graft::core
