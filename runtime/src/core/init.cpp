@@ -27,6 +27,7 @@
 #include "loader/loader.hpp"
 #include "shadow/table.hpp"
 #include "os/code.hpp"
+#include "os/reserve_near.hpp"
 #include "store/autoload.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
@@ -61,7 +62,8 @@ void open_log_mirror(const std::string &where)
 // forking thread, with every signal blocked (a handler on this thread must not run
 // between the prepare and the child handler), so the child never inherits one held by
 // a thread that does not exist there. Lock order: patch_mutex, the shadow table's shard
-// locks, the context registry's, the log ring's (innermost). A fork from inside dlopen (a
+// locks, the context registry's, the log ring's, the registry of address-space
+// reservations (os/reserve_near.cpp, innermost). A fork from inside dlopen (a
 // library constructor) already holds patch_mutex through the load gate. Per-process
 // state is re-created in the child: the /proc/self/mem descriptor and the cached
 // mappings, the log, the control socket and thread, the transition thread.
@@ -79,10 +81,12 @@ void before_fork()
 	shadow_vars::before_fork();
 	transition::context_before_fork();
 	log::before_fork();
+	os::reserve_before_fork(); // innermost: held only to add or remove a reservation
 }
 
 void after_fork_parent()
 {
+	os::reserve_after_fork_parent();
 	log::after_fork_parent();
 	transition::context_after_fork();
 	shadow_vars::after_fork_parent();
@@ -93,6 +97,7 @@ void after_fork_parent()
 
 void after_fork_child()
 {
+	os::reserve_after_fork_child(); // a load's reservations, released by no one there
 	log::after_fork_child();
 	transition::context_after_fork();
 	shadow_vars::after_fork_child();

@@ -10,6 +10,7 @@
 #include "core/callbacks.hpp"
 #include "core/func_stack.hpp"
 #include "core/library.hpp"
+#include "core/module_placement.hpp"
 #include "base/log.hpp"
 #include "core/replace.hpp"
 #include "core/resolve.hpp"
@@ -45,7 +46,7 @@ std::string patch_name_of(const std::string &path)
 bool open_module(Patch &patch, const std::string &open_path, std::string *why)
 {
 	dlerror();
-	patch.handle = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+	patch.handle = dlopen_placed(open_path, RTLD_NOW | RTLD_LOCAL);
 	if (!patch.handle) {
 		const char *err = dlerror();
 		*why = std::string("cannot load patch module: ") +

@@ -11,6 +11,24 @@
 #include <unistd.h>
 
 namespace graft::os {
+namespace {
+
+// Fills text (sized by the caller) from fd's start; false on a read error or a short file.
+bool read_all(int fd, std::string *text)
+{
+	size_t done = 0;
+	while (done < text->size()) {
+		ssize_t n = pread(fd, text->data() + done, text->size() - done, off_t(done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += size_t(n);
+	}
+	return true;
+}
+
+} // namespace
 
 std::string trust_problem(const struct stat &st, uid_t euid, const std::string &what)
 {
@@ -56,23 +74,34 @@ FileRead read_trusted_file(const std::string &path, uid_t euid, size_t max, std:
 	if (problem.empty() && size_t(st.st_size) > max)
 		problem = "'" + path + "' is larger than " + std::to_string(max) + " bytes";
 	text->assign(problem.empty() ? size_t(st.st_size) : 0, '\0');
-	size_t done = 0;
-	while (problem.empty() && done < text->size()) {
-		ssize_t n = pread(fd, text->data() + done, text->size() - done, off_t(done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			problem = "cannot read '" + path + "'";
-			break;
-		}
-		done += size_t(n);
-	}
+	if (problem.empty() && !read_all(fd, text))
+		problem = "cannot read '" + path + "'";
 	close(fd);
 	if (!problem.empty()) {
 		*why = problem;
 		return FileRead::error;
 	}
 	return FileRead::ok;
+}
+
+bool read_file(const std::string &path, size_t max, std::string *text, std::string *why)
+{
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = "cannot open '" + path + "': " + strerror(errno);
+		return false;
+	}
+	struct stat st;
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) <= max;
+	if (ok) {
+		text->assign(size_t(st.st_size), '\0');
+		ok = read_all(fd, text);
+	}
+	close(fd);
+	if (!ok)
+		*why = "cannot read '" + path + "' (not a regular file, larger than " +
+		       std::to_string(max) + " bytes, or a read error)";
+	return ok;
 }
 
 std::vector<std::string> dir_entries(const std::string &dir, const std::string &suffix)

@@ -38,9 +38,12 @@ bool parse_line(const char *p, const char *end, Mapping *m)
 	m->prot = (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) |
 		  (p[2] == 'x' ? PROT_EXEC : 0);
 	static constexpr char kHeap[] = "[heap]";
+	static constexpr char kStack[] = "[stack]";
 	size_t n = size_t(end - p);
 	m->heap = n >= sizeof(kHeap) - 1 &&
 		  std::memcmp(end - (sizeof(kHeap) - 1), kHeap, sizeof(kHeap) - 1) == 0;
+	m->stack = n >= sizeof(kStack) - 1 &&
+		   std::memcmp(end - (sizeof(kStack) - 1), kStack, sizeof(kStack) - 1) == 0;
 	return m->end > m->start;
 }
 

@@ -10,9 +10,10 @@ namespace graft::os {
 
 struct Mapping {
 	uintptr_t start = 0;
-	uintptr_t end = 0; // exclusive
-	int prot = 0;	   // PROT_READ | PROT_WRITE | PROT_EXEC
-	bool heap = false; // "[heap]": the brk area grows up from its end; never map just above it
+	uintptr_t end = 0;  // exclusive
+	int prot = 0;	    // PROT_READ | PROT_WRITE | PROT_EXEC
+	bool heap = false;  // "[heap]": the brk area grows up from its end; never map just above it
+	bool stack = false; // "[stack]": the main thread's stack grows down from its end
 };
 
 // Every mapping, sorted by address. False if /proc/self/maps cannot be read.

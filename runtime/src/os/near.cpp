@@ -20,7 +20,6 @@ namespace {
 
 constexpr uintptr_t kLowest = uintptr_t(1) << 20;	  // above mmap_min_addr and NULL
 constexpr uintptr_t kHighest = uintptr_t(0x7ffffffff000); // top of the 47-bit user space
-constexpr uintptr_t kHeapSlack = uintptr_t(1) << 30;	  // room for brk to grow
 
 // Candidate start addresses for len bytes in the gap [lo, hi), within reach of near:
 // the address in the gap nearest to near (packing against a neighbour).

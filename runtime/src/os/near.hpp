@@ -13,6 +13,9 @@ namespace graft::os {
 // from, any byte of a function near `near` with a rel32/disp32.
 constexpr uintptr_t kNearReach = (uintptr_t(1) << 31) - (uintptr_t(16) << 20);
 
+// Room left free above [heap] for brk to grow: nothing graft maps or reserves goes there.
+constexpr uintptr_t kHeapSlack = uintptr_t(1) << 30;
+
 // Maps len bytes (a multiple of the page size) PROT_READ|PROT_EXEC, private anonymous,
 // with [result, result+len) inside [near - kNearReach, near + kNearReach]. Never placed
 // right above [heap] (brk grows there). Returns 0 and *why when no gap fits.

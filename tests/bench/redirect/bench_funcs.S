@@ -29,6 +29,16 @@ FUNC(bench_core)
 	ret
 END(bench_core)
 
+FUNC(bench_far)
+	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00 /* 5-byte nop */
+	ret
+END(bench_far)
+
+FUNC(bench_near)
+	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00 /* 5-byte nop */
+	ret
+END(bench_near)
+
 FUNC(bench_transition)
 	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00 /* 5-byte nop */
 	ret

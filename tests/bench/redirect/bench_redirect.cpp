@@ -3,14 +3,19 @@
 // target, patched through a detour stub (2 jumps), a patchable entry (2 jumps), direct
 // mode (1 jump), patched through the core's function stack in the steady state (which
 // chooses direct mode itself when the replacement is within reach: issue 17) and the
-// transition thunk with a trivial select hook.
+// transition thunk with a trivial select hook. BM_module_*: a function of this PIE
+// executable replaced by a function of a real patch module, loaded by a plain dlopen
+// (terabytes away: the stub path, as before issue 17's placement) and by the runtime's
+// placement (within 2 GiB: direct mode), in one run.
 #include <benchmark/benchmark.h>
+#include <dlfcn.h>
 
 #include <cstdio>
 #include <string>
 
 #include "arch/x86_64/site.hpp"
 #include "core/func_stack.hpp"
+#include "core/module_placement.hpp"
 
 extern "C" {
 void bench_empty();
@@ -20,8 +25,10 @@ void bench_direct();
 void bench_transition();
 void bench_patchable();
 void bench_core();
+void bench_far();
+void bench_near();
 extern char bench_detour_end[], bench_direct_end[], bench_transition_end[], bench_patchable_end[],
-	bench_core_end[];
+	bench_core_end[], bench_far_end[], bench_near_end[];
 }
 
 namespace {
@@ -102,27 +109,73 @@ Site *transition_site()
 	return s;
 }
 
-// A one-function patch object, enabled and complete, as the core holds it.
+// A one-function patch object (f replaced by repl), enabled and complete, as the core
+// holds it. nullptr when it cannot be patched.
+Site *core_patch(graft::core::Object &obj, Fn f, const char *end, const char *name, uintptr_t repl)
+{
+	std::string why;
+	graft::core::Func func;
+	func.name = name;
+	func.old_addr = addr(f);
+	func.old_size = addr(end) - addr(f);
+	func.new_addr = repl;
+	func.site = graft::arch::site_prepare(func.old_addr, func.old_size, name, &why);
+	obj.funcs.push_back(func);
+	if (!repl || !func.site || !graft::core::patch_object(obj, &why)) {
+		std::fprintf(stderr, "cannot patch %s: %s\n", name, why.c_str());
+		return nullptr;
+	}
+	return func.site;
+}
+
 Site *core_site()
 {
 	static graft::core::Object obj;
 	static Site *s = [] {
-		std::string why;
-		graft::core::Func f;
-		f.name = "bench_core";
-		f.old_addr = addr(bench_core);
-		f.old_size = addr(bench_core_end) - addr(bench_core);
-		f.new_addr = addr(bench_empty);
-		f.site = graft::arch::site_prepare(f.old_addr, f.old_size, "bench_core", &why);
-		obj.funcs.push_back(f);
-		if (!f.site || !graft::core::patch_object(obj, &why)) {
-			std::fprintf(stderr, "cannot patch bench_core: %s\n", why.c_str());
-			return static_cast<Site *>(nullptr);
-		}
-		if (!graft::arch::site_direct(f.site))
+		Site *c = core_patch(obj, bench_core, bench_core_end, "bench_core",
+				     addr(bench_empty));
+		if (c && !graft::arch::site_direct(c))
 			std::fprintf(stderr,
 				     "bench_core: the core left the stub path on (2 jumps)\n");
-		return f.site;
+		return c;
+	}();
+	return s;
+}
+
+// The module's empty replacement, the module loaded by open.
+uintptr_t module_function(void *handle, const char *path)
+{
+	void *f = handle ? dlsym(handle, "bench_module_empty") : nullptr;
+	if (!f)
+		std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
+	return addr(f);
+}
+
+// Loaded where a plain dlopen puts it: the stub path (2 jumps), as before placement.
+Site *far_site()
+{
+	static graft::core::Object obj;
+	static Site *s = core_patch(
+		obj, bench_far, bench_far_end, "bench_far",
+		module_function(dlopen(BENCH_MODULE_FAR, RTLD_NOW | RTLD_LOCAL), BENCH_MODULE_FAR));
+	return s;
+}
+
+// The placed module's replacement, called directly: the baseline of both module cases.
+uintptr_t near_function = 0;
+
+// Placed near this executable by the runtime: direct mode (1 jump).
+Site *near_site()
+{
+	static graft::core::Object obj;
+	static Site *s = [] {
+		void *h = graft::core::dlopen_placed(BENCH_MODULE_NEAR, RTLD_NOW | RTLD_LOCAL);
+		near_function = module_function(h, BENCH_MODULE_NEAR);
+		Site *n = core_patch(obj, bench_near, bench_near_end, "bench_near", near_function);
+		if (n && !graft::arch::site_direct(n))
+			std::fprintf(stderr,
+				     "bench_near: the placed module is not in direct mode\n");
+		return n;
 	}();
 	return s;
 }
@@ -160,6 +213,44 @@ void BM_core_steady_state(benchmark::State &s)
 {
 	run_patched(s, core_site(), bench_core);
 }
+void BM_module_call_direct(benchmark::State &s)
+{
+	Site *placed = near_site(); // sets near_function
+	run_patched(s, placed, reinterpret_cast<Fn>(near_function));
+}
+void BM_module_far_via_stub(benchmark::State &s)
+{
+	run_patched(s, far_site(), bench_far);
+}
+void BM_module_placed_direct(benchmark::State &s)
+{
+	run_patched(s, near_site(), bench_near);
+}
+// dlopen + dlclose of a module that patches only this executable: as before, and placed
+// (the descriptor read from the file, /proc/self/maps, the reservations and their
+// release), in one run.
+void load_and_close(benchmark::State &state, bool placed)
+{
+	for (auto _ : state) {
+		void *h = placed ? graft::core::dlopen_placed(BENCH_MODULE_LOAD,
+							      RTLD_NOW | RTLD_LOCAL)
+				 : dlopen(BENCH_MODULE_LOAD, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			state.SkipWithError("cannot load");
+			return;
+		}
+		dlclose(h);
+	}
+}
+void BM_module_load_plain(benchmark::State &s)
+{
+	load_and_close(s, false);
+}
+void BM_module_load_placed(benchmark::State &s)
+{
+	load_and_close(s, true);
+}
+
 void BM_transition_thunk(benchmark::State &s)
 {
 	run_patched(s, transition_site(), bench_transition);
@@ -173,6 +264,11 @@ BENCHMARK(BM_detour_stub);
 BENCHMARK(BM_patchable_entry);
 BENCHMARK(BM_direct_mode);
 BENCHMARK(BM_core_steady_state);
+BENCHMARK(BM_module_call_direct);
+BENCHMARK(BM_module_far_via_stub);
+BENCHMARK(BM_module_placed_direct);
 BENCHMARK(BM_transition_thunk);
+BENCHMARK(BM_module_load_plain)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_module_load_placed)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
