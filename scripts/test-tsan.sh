@@ -55,18 +55,16 @@ for mode in plain tsan; do
   echo "$mode: $(TSAN_OPTIONS=report_bugs=0 timeout 120 "$dir/tsan-tools/deferred-$mode")"
 done
 
-# Not run by default: they fail under TSan for reasons found but not fixed (docs/testing.md,
-# "ThreadSanitizer"). TSan delays asynchronous signals to the next interceptor, so
-# threads asleep in read/accept/poll do not answer graft's signal, and a running
-# thread's handler runs at its next interceptor on a copy of the context from the
-# signal's arrival (shown above), so graft's precise check decides on a position the
-# thread has left: the likely cause of the mixed versions in the sibling-call and fiber
-# round tests under TSan (a few in millions of calls), not traced to a single case.
-# Threads created during a transition and the patchable-entry sibling targets work
-# since graft's thread boot and its 2-byte code store are uninstrumented.
-skip='Consistency\.NoThreadMixesVersionsAcrossEnableDisableRounds|AtomicReplaceNeverMixes'
-skip+='|Copies/Sibling\.NoThreadMixes'
-skip+='|Fibers\.NoFiberMixesVersionsThroughASiblingCall|NoFiberMixesVersionsAcross'
+# TSan runs an asynchronous signal's handler only when the thread next leaves one of its
+# interceptors, on a copy of the context from the signal's arrival (shown above). A TSan
+# build of graft therefore judges a signalled thread by its live stack, not by that
+# context, and counts a signalled thread that went to sleep in a system call as
+# answered (docs/architecture.md, "Under ThreadSanitizer"); the mixed-version round
+# tests pass with that. Not run by default (docs/testing.md, "ThreadSanitizer"): the
+# atomic-replace test, whose disable changes only a function its four spinners never
+# call, and the spinners, loops in uninstrumented code, enter no interceptor: they never
+# run graft's handler under TSan and hold the transition until its 30 s timeout.
+skip='Consistency\.AtomicReplaceNeverMixes'
 exclude=()
 [ $all = 1 ] || exclude=(-E "$skip")
 
@@ -75,7 +73,8 @@ rm -rf "$reports"
 mkdir -p "$reports"
 export TSAN_OPTIONS="log_path=$reports/tsan suppressions=$root/tests/tsan.supp external_symbolizer_path=$dir/tsan-tools/llvm-symbolizer${TSAN_OPTIONS:+ $TSAN_OPTIONS}"
 status=0
-ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 \
+# 1800 s a test: the 500-round codec test took 874 s under load 20 (354 s under 12-17).
+ctest --test-dir "$dir" --output-on-failure -j2 --timeout 1800 \
   -R '^(BusyConsistency|Consistency|Sibling[A-Za-z]*|Copies/Sibling|Kinds/Fibers|Static/FibersStatic|Own/FibersApi)\.' \
   "${exclude[@]}" || status=1
 # A report, not TSan's other output (print_suppressions=1's "Matched N suppressions").

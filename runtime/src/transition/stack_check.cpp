@@ -279,6 +279,7 @@ _Unwind_Reason_Code visit_frame(_Unwind_Context *ctx, void *arg)
 bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, CheckResult *out)
 {
 	UnwindState st{&set, interrupted_pc};
+	st.past_signal = interrupted_pc == 0; // no signal frame: the caller's frames count
 	_Unwind_Reason_Code rc = _Unwind_Backtrace(visit_frame, &st);
 	if (!st.past_signal)
 		return false;

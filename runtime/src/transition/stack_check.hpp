@@ -64,7 +64,9 @@ CheckResult check_suspended(const CheckSet &set, uintptr_t pc, uintptr_t sp, uin
 // with the DWARF unwinder (_Unwind_Backtrace, lock-free on glibc >= 2.35) from the
 // handler through the signal frame, checking the interrupted PC and each return
 // address. Returns false when the unwinder could not reach the stack's end (no unwind
-// tables somewhere): then use check_stack.
+// tables somewhere): then use check_stack. interrupted_pc 0: the handler was not entered
+// through a signal frame but called on the thread's live stack (ThreadSanitizer's
+// deferred delivery, switcher.cpp): every frame from the caller up is checked.
 bool check_own_stack_precisely(const CheckSet &set, uintptr_t interrupted_pc, CheckResult *out);
 
 // True when [addr, addr + len) lies inside one of set.maps.

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/deferred_signals.hpp"
 #include "os/thread_signal.hpp"
 #include "transition/context.hpp"
 #include "transition/switch_routines.hpp"
@@ -20,6 +21,12 @@
 
 namespace graft::transition {
 namespace {
+
+// Under ThreadSanitizer (base/deferred_signals.hpp) the handler runs late, when the
+// thread leaves one of TSan's interceptors, on a copy of the context from the signal's
+// arrival: judged from that context, check_self would switch a thread by a position it
+// has left (one that entered an affected function meanwhile: mixed versions). A TSan
+// build judges the thread where it is instead (check_live).
 
 // A thread's verdict, written by its signal handler for the round's report.
 struct Record {
@@ -52,13 +59,9 @@ bool in_sigreturn(const CheckSet &set, uintptr_t pc)
 	return false;
 }
 
-// In the signal handler of a thread running in user space: switch itself if clean.
-void check_self(void *arg, ucontext_t *uc)
+// The interrupted thread's stack, judged from the signal's context.
+CheckResult check_interrupted(const CheckSet &set, const ucontext_t *uc)
 {
-	auto *round = static_cast<Round *>(arg);
-	pid_t tid = self_tid();
-	if (is_internal(tid) || current_state(round->p) == round->p.target)
-		return;
 	// Between the two halves of a context switch its stack is not the one its state
 	// belongs to, and inside the switch routine itself (tracked or not) its frames
 	// cannot be followed: reported as running, checked again next round.
@@ -69,9 +72,42 @@ void check_self(void *arg, ucontext_t *uc)
 	// return addresses left in live frames, so it is the fallback (not in the sigreturn
 	// trampoline, where only the unwinder finds the PC the thread returns to).
 	CheckResult r{Verdict::unreliable, -1};
-	if (!switching && !check_own_stack_precisely(*round->set, pc, &r) &&
-	    !in_sigreturn(*round->set, pc))
-		r = check_stack_to(*round->set, pc, sp, context_stack_hi());
+	if (!switching && !check_own_stack_precisely(set, pc, &r) && !in_sigreturn(set, pc))
+		r = check_stack_to(set, pc, sp, context_stack_hi());
+	return r;
+}
+
+// Under TSan (kDeferredSignals): the thread's live stack, from this frame up. The
+// unwinder goes through TSan's frames to the code that called the interceptor (and
+// through the kernel's signal frame when TSan ran the handler at once, in a blocking
+// call), judging every return address; the conservative scan from here to the stack's
+// top is the fallback, with a PC in no affected function. Between the halves of a
+// switch (a switch routine itself calls no interceptor), or on an alternate signal
+// stack (a handler of the program's, itself deferred, that called an interceptor: the
+// thread's own frames are on another stack), it cannot tell: reported as running.
+CheckResult check_live(const CheckSet &set)
+{
+	if (context_switching() || os::on_alternate_signal_stack())
+		return {Verdict::unreliable, -1};
+	CheckResult r{Verdict::unreliable, -1};
+	if (check_own_stack_precisely(set, 0, &r))
+		return r;
+	auto here = uintptr_t(__builtin_frame_address(0));
+	uintptr_t hi = context_stack_hi();
+	if (hi && here >= hi) // not on the fiber stack graft believes current
+		return {Verdict::unreliable, -1};
+	return check_stack_to(set, 0, here, hi);
+}
+
+// In the signal handler of a thread running in user space: switch itself if clean.
+void check_self(void *arg, ucontext_t *uc)
+{
+	auto *round = static_cast<Round *>(arg);
+	pid_t tid = self_tid();
+	if (is_internal(tid) || current_state(round->p) == round->p.target)
+		return;
+	CheckResult r =
+		kDeferredSignals ? check_live(*round->set) : check_interrupted(*round->set, uc);
 	if (r.verdict == Verdict::clean && switch_self(round->p, round->p.target))
 		return;
 	size_t i = round->n.fetch_add(1, std::memory_order_relaxed);

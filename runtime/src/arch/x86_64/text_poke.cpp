@@ -163,6 +163,12 @@ uintptr_t moved_pc(const FixRange &fr, uintptr_t pc)
 	return 0;
 }
 
+// Under ThreadSanitizer (base/deferred_signals.hpp) uc is a copy from the signal's
+// arrival, and a thread runs this when it leaves one of TSan's interceptors: a RIP moved
+// here is never loaded. It need not be: by then the thread's PC is in TSan's runtime,
+// out of every range, and the tails are written only after its answer; it can come
+// back only through an entry's int3 (SIGTRAP, which TSan delivers at once with the real
+// context). Only g_threads_moved may count a move that did not happen.
 void fix_thread(void *arg, ucontext_t *uc)
 { // runs in the target thread's signal handler
 	auto *r = static_cast<FixRequest *>(arg);
