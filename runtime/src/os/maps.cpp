@@ -26,6 +26,12 @@ uintptr_t parse_hex(const char *&p, const char *end)
 	return v;
 }
 
+// Whether [p, end) ends with the text of name (a pseudo-path such as "[heap]").
+template <size_t N> bool ends_with(const char *p, const char *end, const char (&name)[N])
+{
+	return size_t(end - p) >= N - 1 && std::memcmp(end - (N - 1), name, N - 1) == 0;
+}
+
 // One line: "start-end perms offset dev inode   path".
 bool parse_line(const char *p, const char *end, Mapping *m)
 {
@@ -37,13 +43,8 @@ bool parse_line(const char *p, const char *end, Mapping *m)
 		return false;
 	m->prot = (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) |
 		  (p[2] == 'x' ? PROT_EXEC : 0);
-	static constexpr char kHeap[] = "[heap]";
-	static constexpr char kStack[] = "[stack]";
-	size_t n = size_t(end - p);
-	m->heap = n >= sizeof(kHeap) - 1 &&
-		  std::memcmp(end - (sizeof(kHeap) - 1), kHeap, sizeof(kHeap) - 1) == 0;
-	m->stack = n >= sizeof(kStack) - 1 &&
-		   std::memcmp(end - (sizeof(kStack) - 1), kStack, sizeof(kStack) - 1) == 0;
+	m->heap = ends_with(p, end, "[heap]");
+	m->stack = ends_with(p, end, "[stack]");
 	return m->end > m->start;
 }
 
