@@ -82,6 +82,16 @@ bool same_file(const std::string &a, const std::string &b)
 	       sa.st_ino == sb.st_ino;
 }
 
+void choose_library(AttachPlan *p)
+{
+	p->lib_local = libgraft_path();
+	if (access(p->lib_local.c_str(), R_OK) != 0)
+		throw refuse("runtime library '" + p->lib_local +
+			     "' not found: is graft installed?");
+	if (same_file(p->lib_local, "/proc/" + pid_s(p->pid) + "/root" + p->lib_local))
+		p->lib_path = p->lib_local; // else: a memfd copy
+}
+
 AttachPlan preflight(pid_t pid)
 {
 	AttachPlan p;
@@ -102,7 +112,7 @@ AttachPlan preflight(pid_t pid)
 			     ": it is non-dumpable (it changed its user, or called "
 			     "prctl(PR_SET_DUMPABLE, 0)): run graft as root (or with "
 			     "CAP_SYS_PTRACE)");
-	if (p.maps.has_runtime)
+	if (p.maps.has_runtime && has_control_thread(pid))
 		throw refuse("process " + pid_s(pid) +
 			     " has the graft runtime but its control "
 			     "socket does not answer at '" +
@@ -110,12 +120,13 @@ AttachPlan preflight(pid_t pid)
 			     "' (another GRAFT_RUNTIME_DIR or XDG_RUNTIME_DIR?): set the same "
 			     "one for graft");
 	find_libc(&p);
-	p.lib_local = libgraft_path();
-	if (access(p.lib_local.c_str(), R_OK) != 0)
-		throw refuse("runtime library '" + p.lib_local +
-			     "' not found: is graft installed?");
-	if (same_file(p.lib_local, "/proc/" + pid_s(pid) + "/root" + p.lib_local))
-		p.lib_path = p.lib_local; // else: a memfd copy
+	if (p.maps.has_runtime) {
+		// Preloaded with control on demand: its graft_attach_boot starts control.
+		p.runtime_loaded = true;
+		p.lib_path = p.lib_local = p.maps.runtime_path;
+	} else {
+		choose_library(&p);
+	}
 	p.runtime_dir = geteuid() == p.status.euid
 				? control::runtime_dir()
 				: control::runtime_dir_from(nullptr, nullptr, p.status.euid);
@@ -167,6 +178,11 @@ std::string control_socket_of(pid_t pid)
 	return "/proc/" + pid_s(pid) + "/root" + path;
 }
 
+bool control_waits(pid_t pid)
+{
+	return read_maps(pid).has_runtime && !has_control_thread(pid);
+}
+
 bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 {
 	if (!process_alive(pid))
@@ -176,6 +192,7 @@ bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats)
 	AttachAudit audit(pid);
 	try {
 		AttachPlan plan = preflight(pid);
+		plan.timeout_sec = timeout_sec;
 		inject(plan, stats);
 		wait_answer(pid, timeout_sec, &audit);
 	} catch (const Failure &f) {

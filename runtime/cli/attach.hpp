@@ -22,6 +22,8 @@ struct AttachPlan {
 	std::string lib_path;		       // libgraft.so as the target sees it ("" = memfd)
 	std::string lib_local;		       // libgraft.so as we see it
 	std::string runtime_dir;	       // where the runtime puts its socket
+	bool runtime_loaded = false; // preloaded, control on demand: no dlopen of a new copy
+	int timeout_sec = 30;	     // the command's --timeout
 };
 
 struct InjectStats {
@@ -38,9 +40,15 @@ void inject(const AttachPlan &plan, InjectStats *stats);
 extern const char *const kInjectFunctions[];
 extern const size_t kInjectFunctionCount;
 
-// Attaches if the runtime is absent. Returns true if it attached, false if the
-// runtime was already there; throws Failure (with the refusal's cause and fix).
+// Attaches if the runtime is absent, or starts the control socket and thread of a
+// runtime preloaded with control on demand (the same injection: its graft_attach_boot
+// starts them). Returns true if it did, false if the runtime already answered; throws
+// Failure (with the refusal's cause and fix).
 bool attach_process(pid_t pid, int timeout_sec, InjectStats *stats);
+
+// Whether pid maps the runtime, preloaded with control on demand and not started yet
+// (or inert): a command must start its control first (attach_process).
+bool control_waits(pid_t pid);
 
 struct Options;
 // `graft ps --all` (ps_all.cpp).

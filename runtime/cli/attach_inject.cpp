@@ -12,7 +12,9 @@
 //   4. the new thread, stopped in pause(), is named "graft-boot" (which keeps
 //      libgraft.so's constructor inert), dlopens libgraft.so (RTLD_NOW|RTLD_LOCAL) and
 //      calls graft_attach_boot(dir), which starts the runtime; then it detaches itself
-//      and exits through pthread_exit.
+//      and exits through pthread_exit. A runtime preloaded with control on demand is
+//      already there: dlopen(RTLD_NOLOAD) of the file it mapped gives its handle, and
+//      its graft_attach_boot starts the control socket and thread.
 //
 // Nothing is written into the target's code; calls return to an unmapped address and
 // the fault there ends them (it is never delivered).
@@ -45,6 +47,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kHijackCallMs = 2000; // pthread_create on an application thread
 constexpr int kBootStepMs = 30000;  // dlopen and runtime start on our own thread
 constexpr int kRtldNowLocal = 2;    // RTLD_NOW | RTLD_LOCAL
+constexpr int kBorrowSec = 5;	    // spawn_boot_thread's retries
+constexpr int kRtldNoload = 4;	    // RTLD_NOLOAD: the handle of the copy already loaded
 
 Failure refuse(const std::string &msg)
 {
@@ -190,23 +194,39 @@ bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &uns
 	return true;
 }
 
-// Step 1-3: returns the new thread's id, with the application thread restored.
+// One pass over the threads for one at a safe point, stopped in *h.
+bool borrow_once(const AttachPlan &p, const std::vector<std::pair<uintptr_t, uintptr_t>> &unsafe,
+		 Hijack *h, std::string *why)
+{
+	// The main thread alone first: enumerating 512 threads costs more than the attach.
+	ThreadInfo main_thread = thread_info(p.pid, p.pid);
+	if (main_thread.state == 'S' && restartable(main_thread.syscall) &&
+	    try_stop(p.pid, unsafe, h, why))
+		return true;
+	for (const ThreadInfo &t : candidates(p.pid))
+		if (try_stop(t.tid, unsafe, h, why))
+			return true;
+	return false;
+}
+
+// Step 1-3: returns the new thread's id, with the application thread restored. A thread
+// caught inside the C library now is elsewhere a moment later: the passes are repeated
+// every 5 ms for up to kBorrowSec (or the command's timeout, if shorter).
 pid_t spawn_boot_thread(const AttachPlan &p, InjectStats *stats)
 {
 	auto unsafe = loader_text(p.pid);
 	std::string why = "no thread of the process is blocked in a restartable system call "
 			  "or running outside the C library";
 	Hijack h;
-	// The main thread alone first: enumerating 512 threads costs more than the attach.
-	ThreadInfo main_thread = thread_info(p.pid, p.pid);
-	bool got = main_thread.state == 'S' && restartable(main_thread.syscall) &&
-		   try_stop(p.pid, unsafe, &h, &why);
-	for (const ThreadInfo &t : got ? std::vector<ThreadInfo>() : candidates(p.pid))
-		if ((got = try_stop(t.tid, unsafe, &h, &why)))
-			break;
-	if (!got)
-		throw refuse("cannot borrow a thread of process " + std::to_string(p.pid) + ": " +
-			     why + " (nothing was changed; try again)");
+	auto deadline = Clock::now() + std::chrono::seconds(std::min(p.timeout_sec, kBorrowSec));
+	int passes = 1;
+	for (; !borrow_once(p, unsafe, &h, &why); passes++) {
+		if (Clock::now() >= deadline)
+			throw refuse("cannot borrow a thread of process " + std::to_string(p.pid) +
+				     " in " + std::to_string(passes) + " tries: " + why +
+				     " (nothing was changed; try again)");
+		usleep(5000);
+	}
 	tracer::block_all_signals(h.tid);
 	tracer::Call c;
 	c.fn = p.libc.at("pthread_create");
@@ -312,7 +332,8 @@ void boot_runtime(Boot &b)
 {
 	b.call(b.libc("pthread_setname_np"), {b.st.regs.fs_base, tracer::kData}, "graft-boot");
 	std::string lib = library_for(b);
-	uint64_t handle = b.call(b.libc("dlopen"), {tracer::kData, kRtldNowLocal}, lib);
+	int mode = kRtldNowLocal | (b.plan.runtime_loaded ? kRtldNoload : 0);
+	uint64_t handle = b.call(b.libc("dlopen"), {tracer::kData, uint64_t(mode)}, lib);
 	if (!handle) {
 		uint64_t msg = b.call(b.libc("dlerror"), {});
 		std::string err = msg ? tracer::read_string(b.tid, msg, 1024) : "unknown error";

@@ -107,6 +107,24 @@ ThreadInfo thread_info(pid_t pid, pid_t tid)
 	return t;
 }
 
+bool has_control_thread(pid_t pid)
+{
+	DIR *d = opendir(proc(pid, "task").c_str());
+	if (!d)
+		return false;
+	bool found = false;
+	while (dirent *e = readdir(d)) {
+		pid_t tid = pid_t(atoi(e->d_name));
+		if (tid > 0 &&
+		    first_line(proc(pid, "task/" + std::to_string(tid) + "/comm")) == "graft-ctl") {
+			found = true;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 std::vector<ThreadInfo> list_threads(pid_t pid)
 {
 	std::vector<ThreadInfo> out;
@@ -138,8 +156,11 @@ ProcMaps read_maps(pid_t pid)
 		std::string path = path_at > 0 ? line.substr(size_t(path_at)) : "";
 		std::string file = path.substr(path.rfind('/') + 1);
 		if (file.find("libgraft.so") != std::string::npos ||
-		    path.find("memfd:libgraft") != std::string::npos)
+		    path.find("memfd:libgraft") != std::string::npos) {
+			if (!m.has_runtime)
+				m.runtime_path = path;
 			m.has_runtime = true;
+		}
 		if (file.rfind("ld-musl", 0) == 0 || file.rfind("libc.musl", 0) == 0)
 			m.musl = true;
 		if (off == 0 && m.libc.path.empty() && file.rfind("libc.so.6", 0) == 0) {

@@ -34,6 +34,10 @@ struct ThreadInfo {
 };
 ThreadInfo thread_info(pid_t pid, pid_t tid);
 std::vector<ThreadInfo> list_threads(pid_t pid);
+// Whether the runtime's control thread ("graft-ctl") runs in the process. A process
+// that maps libgraft.so without one was preloaded with control on demand (or its
+// runtime is inert there): the first command starts it (attach.hpp).
+bool has_control_thread(pid_t pid);
 
 // The mapped objects of interest, from /proc/PID/maps.
 struct Mapped {
@@ -45,6 +49,7 @@ struct ProcMaps {
 	Mapped libc;
 	bool musl = false;
 	bool has_runtime = false; // libgraft.so is mapped
+	std::string runtime_path; // where from, as the process sees it
 	bool readable = false;	  // the kernel let us read it (ptrace read access)
 };
 ProcMaps read_maps(pid_t pid);

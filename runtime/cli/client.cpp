@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -302,7 +303,15 @@ json request(pid_t pid, const json &req, int timeout_sec, int send_fd)
 {
 	if (!process_alive(pid))
 		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
-	return request_at(control_socket_of(pid), pid, req, timeout_sec, send_fd);
+	std::string path = control_socket_of(pid);
+	// A runtime preloaded with control on demand has no socket until a first command
+	// starts it (attach.hpp): ptrace, once; later commands find the socket.
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0 && control_waits(pid)) {
+		InjectStats started;
+		attach_process(pid, timeout_sec, &started);
+	}
+	return request_at(path, pid, req, timeout_sec, send_fd);
 }
 
 std::string reply_error(const json &reply)

@@ -102,19 +102,35 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 	return "patched";
 }
 
-// --attach: loads the runtime into p (graft attach's own code, every refusal of it
-// included). An attached runtime may enable the store's patches itself as it starts;
-// put() then finds them enabled, and they count as patched now, not as already there.
-void attach_runtime(ProcInfo *p, const Options &opt)
+// graft attach's own code (every refusal of it included); a failure names what it did.
+void attach_for(pid_t pid, const Options &opt, const std::string &what)
 {
 	InjectStats stats;
 	try {
-		attach_process(p->pid, opt.timeout_sec, &stats);
+		attach_process(pid, opt.timeout_sec, &stats);
 	} catch (const Failure &e) {
-		throw Failure{kExitFailed, "attaching the runtime failed: " + e.message};
+		throw Failure{kExitFailed, what + " failed: " + e.message};
 	}
+}
+
+// --attach: loads the runtime into p. An attached runtime may enable the store's
+// patches itself as it starts; put() then finds them enabled, and they count as patched
+// now, not as already there.
+void attach_runtime(ProcInfo *p, const Options &opt)
+{
+	attach_for(p->pid, opt, "attaching the runtime");
 	p->has_runtime = true;
 	p->attached = true;
+}
+
+// A preloaded runtime whose control waits for a first command: started (the same
+// injection, once per process: attach.hpp).
+void start_control(ProcInfo *p, const Options &opt)
+{
+	if (!p->on_demand)
+		return;
+	attach_for(p->pid, opt, "starting the runtime's control");
+	p->on_demand = false;
 }
 
 Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &opt)
@@ -137,11 +153,12 @@ Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &
 				"maps " + why + " but has no graft runtime (--attach attaches it)"};
 		try {
 			std::string r;
-			if (!p.has_runtime && opt.dry_run) {
-				r = "would patch"; // after attaching it: a dry run attaches nothing
+			if ((!p.has_runtime || p.on_demand) && opt.dry_run) {
+				r = "would patch"; // a dry run attaches and starts nothing
 			} else {
 				if (!p.has_runtime)
 					attach_runtime(&p, opt);
+				start_control(&p, opt);
 				r = put(p, f, opt);
 				if (p.attached) // enabled by us or by the attached runtime's store
 					r = "patched";
@@ -381,12 +398,17 @@ int cmd_disable_all(const std::string &name, const Selector &sel, const Options 
 	Progress progress;
 	progress.total = procs.size();
 	parallel_for(procs.size(), sel.jobs, [&](size_t i) {
-		const ProcInfo &p = procs[i];
+		ProcInfo &p = procs[i];
 		out[i] = {p.pid, p.comm, "", ""};
 		if (p.has_runtime && !p.excluded.empty())
 			out[i] = {p.pid, p.comm, "excluded", p.excluded};
+		else if (p.has_runtime && p.on_demand && opt.dry_run)
+			out[i].result = "not asked (control on demand)";
 		else if (p.has_runtime)
 			try {
+				// Control on demand: the patch may have come from the store at
+				// start, or from the parent of a fork child: it is asked.
+				start_control(&p, opt);
 				out[i].result = take_out(p, name, opt);
 			} catch (const Failure &e) {
 				out[i] = {p.pid, p.comm, "failed", e.message};

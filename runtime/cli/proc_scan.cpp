@@ -221,6 +221,7 @@ ProcInfo scan_process(pid_t pid)
 	p.pid = pid;
 	read_status(p);
 	read_maps(p);
+	p.on_demand = p.has_runtime && !has_control_thread(pid);
 	if (p.objects.empty() && p.error.empty())
 		p.error = "no mapped objects (a kernel thread, or it exited)";
 	return p;

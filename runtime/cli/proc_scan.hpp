@@ -28,6 +28,7 @@ struct ProcInfo {
 	std::string comm;
 	std::vector<ProcObject> objects; // the executable first
 	bool has_runtime = false;	 // libgraft.so is mapped
+	bool on_demand = false;		 // ... and its control not started (attach.hpp)
 	bool attached = false;		 // graft attached the runtime just now (--attach)
 	std::string excluded;		 // why graft stays out of it ("" when it does not)
 	bool secure = false;		 // in secure execution (setuid, setgid, capabilities)

@@ -23,6 +23,7 @@ struct Row {
 	bool runtime;
 	int patches; // -1: the runtime does not answer
 	std::string exe;
+	bool on_demand = false; // mapped, control not started: no command reached it yet
 };
 
 std::string exe_of(pid_t pid)
@@ -44,6 +45,10 @@ Row row_of(pid_t pid)
 	Row r{pid, read_maps(pid).has_runtime, -1, exe_of(pid)};
 	if (!r.runtime)
 		return r;
+	if (!has_control_thread(pid)) {
+		r.on_demand = true; // asking would start its control (attach.hpp)
+		return r;
+	}
 	try {
 		json info = request_at(control_socket_of(pid), pid,
 				       json{{control::field::cmd, control::cmd::info}}, 2);
@@ -77,6 +82,8 @@ int ps_all(const Options &opt)
 		json out = json::array();
 		for (const Row &r : rows) {
 			json j{{"pid", r.pid}, {"runtime", r.runtime}, {"exe", r.exe}};
+			if (r.runtime)
+				j["control"] = r.on_demand ? "on-demand" : "started";
 			if (r.patches >= 0)
 				j["patches"] = r.patches;
 			out.push_back(j);
@@ -84,9 +91,12 @@ int ps_all(const Options &opt)
 		print_json(json{{"ok", true}, {"processes", out}});
 		return kExitOk;
 	}
-	std::printf("%7s %7s %7s  %s\n", "PID", "RUNTIME", "PATCHES", "EXE");
+	std::printf("%7s %9s %7s  %s\n", "PID", "RUNTIME", "PATCHES", "EXE");
 	for (const Row &r : rows)
-		std::printf("%7d %7s %7s  %s\n", int(r.pid), r.runtime ? "yes" : "-",
+		std::printf("%7d %9s %7s  %s\n", int(r.pid),
+			    r.on_demand ? "on-demand"
+			    : r.runtime ? "yes"
+					: "-",
 			    r.patches >= 0 ? std::to_string(r.patches).c_str() : "-",
 			    r.exe.c_str());
 	return kExitOk;

@@ -182,6 +182,11 @@ int cmd_run(const std::vector<std::string> &patches, const std::vector<std::stri
 	}
 	if (!patches.empty())
 		setenv("GRAFT_PATCHES", patch_list.c_str(), 1);
+	// The program was started under graft to be patched: its control socket and thread
+	// from the start (a command needs no ptrace then). A preload elsewhere (LD_PRELOAD,
+	// /etc/ld.so.preload) starts them on the first command instead. GRAFT_CONTROL
+	// already set wins.
+	setenv("GRAFT_CONTROL", "at-start", 0);
 	std::vector<char *> argv;
 	for (const std::string &a : command)
 		argv.push_back(const_cast<char *>(a.c_str()));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "attach.hpp"
 #include "control/protocol.hpp"
 #include "fleet.hpp"
 
@@ -21,11 +22,15 @@ json object_record(const ProcObject &o)
 		{"deleted", o.deleted}};
 }
 
-// The patches the runtime reports: [{name, state}].
+// The patches the runtime reports: [{name, state}]. A runtime whose control waits for a
+// first command is started for it (ptrace, once: attach.hpp).
 json runtime_patches(const ProcInfo &p, std::string *error)
 {
 	json out = json::array();
 	try {
+		InjectStats started;
+		if (p.on_demand)
+			attach_process(p.pid, kQueryTimeoutSec, &started);
 		json r = request_at(socket_of(p), p.pid, {{field::cmd, control::cmd::list}},
 				    kQueryTimeoutSec);
 		for (const json &x : array_of(r, field::patches)) {
@@ -50,14 +55,16 @@ bool enabled_in(const json &patches, const std::string &name)
 	return false;
 }
 
-// present | absent | excluded | secure-exec | unreachable (system-wide.md's status
-// vocabulary): a secure-execution process is excluded, and said so by its own name.
-const char *runtime_state(const ProcInfo &p, const std::string &error)
+// present | absent | excluded | secure-exec | unreachable | on-demand (system-wide.md's
+// status vocabulary): a secure-execution process is excluded, and said so by its own name.
+const char *runtime_state(const ProcInfo &p, bool asked, const std::string &error)
 {
 	if (!p.excluded.empty())
 		return p.secure ? "secure-exec" : "excluded";
 	if (!p.has_runtime)
 		return "absent";
+	if (!asked)
+		return "on-demand";
 	return error.empty() ? "present" : "unreachable";
 }
 
@@ -85,9 +92,11 @@ json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 	if (!p.excluded.empty())
 		notes.push_back("excluded: " + p.excluded);
 	std::string error, verdict;
-	// An excluded process is not asked anything: its runtime, if any, is inert.
-	json patches =
-		p.has_runtime && p.excluded.empty() ? runtime_patches(p, &error) : json::array();
+	// An excluded process is not asked anything: its runtime, if any, is inert. One
+	// whose control waits for a first command is asked only where a stored patch
+	// applies (its verdict needs the answer); the others are left thread-free.
+	bool asked = p.has_runtime && p.excluded.empty() && (!p.on_demand || !applicable.empty());
+	json patches = asked ? runtime_patches(p, &error) : json::array();
 	bool all_on = true;
 	for (const std::string &n : applicable)
 		all_on &= enabled_in(patches, n);
@@ -109,7 +118,7 @@ json record_of(const ProcInfo &p, const std::vector<StorePatch> &store)
 		{"uid", p.uid},
 		{"exe", exe.path},
 		{"exe_deleted", exe.deleted},
-		{"runtime", runtime_state(p, error)},
+		{"runtime", runtime_state(p, asked, error)},
 		{"objects", objects},
 		{"patches", patches},
 		{"verdict", verdict},

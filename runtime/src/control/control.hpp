@@ -15,13 +15,14 @@ namespace graft::control {
 // logged); the process runs on unaffected.
 bool control_start(std::string *why);
 
-// Attach mode: the socket directory `graft attach` chose (the runtime does not read the
+// Attach mode, and control started on demand: the socket directory `graft` chose (the runtime does not read the
 // process's environment then). Call before control_start.
 void control_set_dir(const std::string &dir);
 
 // In a fork child: the parent's control thread does not exist here and its socket is
-// the parent's. Drops the inherited descriptors and starts a server for the new pid.
-void control_after_fork_child();
+// the parent's. Drops the inherited descriptors and, if restart, starts a server for the
+// new pid (control on demand: the child waits for a command, as its parent did).
+void control_after_fork_child(bool restart);
 
 // Removes the socket file (if this process created it) and stops accepting. Runs
 // automatically at exit; safe to call more than once.

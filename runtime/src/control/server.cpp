@@ -450,7 +450,7 @@ void control_set_dir(const std::string &dir)
 	attach_dir = dir;
 }
 
-void control_after_fork_child()
+void control_after_fork_child(bool restart)
 {
 	// Only close: shutdown() would also stop the parent's listening socket, which is
 	// the same open file. The parent's socket path is left alone for the same reason.
@@ -463,6 +463,8 @@ void control_after_fork_child()
 	if (lfd >= 0)
 		close(lfd);
 	owner_pid.store(0);
+	if (!restart)
+		return;
 	std::string why;
 	control_start(&why);
 }

@@ -22,6 +22,12 @@ Config read_env()
 		cfg.fiber_fence = std::string(v) != "off";
 	if (const char *v = getenv("GRAFT_TEST_ENTRY_SWITCH"))
 		cfg.entry_switch = v;
+	if (const char *v = getenv("GRAFT_CONTROL")) {
+		std::string c = v;
+		cfg.control_at_start = c == "at-start";
+		if (c != "at-start" && c != "on-demand")
+			cfg.control_bad = c;
+	}
 	if (const char *v = getenv("GRAFT_PATCHES")) {
 		std::string list = v;
 		size_t start = 0;

@@ -18,6 +18,11 @@ struct Config {
 	bool fiber_fence = true;  // GRAFT_TEST_FIBER_FENCE=off: tests only, the CAS path
 	std::string entry_switch; // GRAFT_TEST_ENTRY_SWITCH=any|never: tests only
 				  // (transition/entry_call.hpp); "" is the default rule
+	// GRAFT_CONTROL=at-start: the control socket and thread from the start (what
+	// `graft run` asks for). Default, on-demand: neither until the first command, whose
+	// `graft` starts them with ptrace (docs/architecture.md, "Control on demand").
+	bool control_at_start = false;
+	std::string control_bad; // GRAFT_CONTROL's value when it is neither: logged
 };
 
 // Reads the whitelist into the returned Config, and removes GRAFT_PATCHES from the

@@ -43,7 +43,30 @@
 namespace graft::core {
 namespace {
 
-std::atomic<bool> initialized{false};
+// How far the runtime got, for graft_attach_boot, which `graft attach` may call at any
+// time on its boot thread: absent (the constructor stayed out of it), starting,
+// inert (inert_why says why), waiting (preloaded, control on demand: no socket, no
+// thread until a `graft` command starts them) or running (control started). The
+// release store of each final state pairs with the acquire loads in
+// graft_attach_boot, which then reads inert_why.
+enum class Boot { absent, starting, inert, waiting, running };
+std::atomic<Boot> boot{Boot::absent};
+const char *inert_why = "";
+constexpr const char *kDisabled = "the runtime is disabled on this machine (the kill switch: "
+				  "/etc/graft/disable or graft.enable=0 on the kernel "
+				  "command line)";
+bool control_on_demand = false; // preloaded without GRAFT_CONTROL=at-start
+
+bool try_begin(Boot from)
+{
+	return boot.compare_exchange_strong(from, Boot::starting, std::memory_order_acquire);
+}
+
+void set_inert(const char *why)
+{
+	inert_why = why;
+	boot.store(Boot::inert, std::memory_order_release);
+}
 
 void open_log_mirror(const std::string &where)
 {
@@ -113,7 +136,14 @@ void after_fork_child()
 		    patches.size());
 	if (transition_pending && !load_gate_held())
 		transition_worker_prepare(); // not under patch_mutex (core/transition.hpp)
-	control::control_after_fork_child();
+	// On demand, a child starts no thread either: like its parent at its start, it
+	// waits for a command (a prefork server's workers stay thread-free).
+	// A fork while the control started on the boot thread (which the child lacks) must
+	// not leave the child starting forever.
+	Boot was = boot.load(std::memory_order_relaxed);
+	if (control_on_demand && (was == Boot::running || was == Boot::starting))
+		boot.store(Boot::waiting, std::memory_order_release);
+	control::control_after_fork_child(!control_on_demand);
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, nullptr);
 }
 
@@ -183,6 +213,57 @@ bool start(const config::Config &cfg, bool late, std::string *why)
 	return true;
 }
 
+// The runtime starts, control excepted; inert with the reason when it cannot.
+bool start_preloaded(const config::Config &cfg)
+{
+	log::printf("graft: runtime %s loaded in process %d (%s)%s", GRAFT_VERSION, int(getpid()),
+		    exe_name().c_str(), control_on_demand ? ", control on demand" : "");
+	if (!cfg.control_bad.empty())
+		log::printf("graft: GRAFT_CONTROL=%s is neither at-start nor on-demand: on demand",
+			    cfg.control_bad.c_str());
+	std::string why;
+	if (!start(cfg, false, &why)) {
+		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
+		set_inert("code patching is unavailable in this process (see its graft log)");
+		return false;
+	}
+	return true;
+}
+
+// Preloaded, on demand: the control socket and thread the first command asked for.
+const char *start_control_on_demand(const char *runtime_dir)
+{
+	static char failure[512];
+	control::control_set_dir(runtime_dir ? runtime_dir : "");
+	trust::audit_expect_attach(); // recorded when `graft` reports (security.md)
+	std::string why;
+	if (!control::control_start(&why)) {
+		boot.store(Boot::waiting, std::memory_order_release); // the next command retries
+		snprintf(failure, sizeof(failure), "%s", why.c_str());
+		return failure;
+	}
+	if (control_on_demand)
+		log::printf("graft: control started on demand");
+	boot.store(Boot::running, std::memory_order_release);
+	return nullptr;
+}
+
+// graft_attach_boot on a runtime that is already there (preloaded, or attached before).
+const char *attach_boot_again(const char *runtime_dir)
+{
+	Boot seen = boot.load(std::memory_order_acquire);
+	if (seen == Boot::waiting && try_begin(Boot::waiting))
+		return start_control_on_demand(runtime_dir);
+	switch (seen) {
+	case Boot::inert:
+		return inert_why;
+	case Boot::running:
+		return nullptr;
+	default:
+		return "the runtime is still starting in this process: try again";
+	}
+}
+
 } // namespace
 } // namespace graft::core
 
@@ -191,32 +272,37 @@ __attribute__((constructor)) static void graft_init()
 	using namespace graft;
 	if (core::on_attach_boot_thread())
 		return;
-	if (core::initialized.exchange(true))
+	if (!core::try_begin(core::Boot::absent))
 		return;
 	// A setuid/setgid (secure-execution) process must not take orders from the
 	// environment or a socket: the runtime stays inert there.
 	if (getauxval(AT_SECURE))
-		return;
+		return core::set_inert("graft stays out of this process: it is a secure-execution "
+				       "(setuid or setgid) process");
 	// The administrator's kill switch (/etc/graft/disable, graft.enable=0): inert.
 	if (store::runtime_disabled())
-		return;
+		return core::set_inert(core::kDisabled);
 	// PID 1, a graft tool, or a process graft.conf excludes: inert, per process.
 	if (!trust::excluded_here().empty())
-		return;
+		return core::set_inert("graft stays out of this process: graft.conf or the "
+				       "built-in rules exclude it");
 	config::Config cfg = config::read_env();
 	core::open_log_mirror(cfg.log);
-	log::printf("graft: runtime %s loaded in process %d (%s)", GRAFT_VERSION, int(getpid()),
-		    core::exe_name().c_str());
-	std::string why;
-	if (!core::start(cfg, false, &why)) {
-		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
+	core::control_on_demand = !cfg.control_at_start;
+	if (!core::start_preloaded(cfg))
+		return;
+	if (core::control_on_demand) {
+		core::boot.store(core::Boot::waiting, std::memory_order_release);
 		return;
 	}
-	control::control_start(&why); // logs why when it cannot
+	std::string why;
+	bool up = control::control_start(&why); // logs why when it cannot
+	core::boot.store(up ? core::Boot::running : core::Boot::waiting, std::memory_order_release);
 }
 
 // Attach mode. Runs on the boot thread `graft attach` created (every signal blocked,
-// holding no lock), once: a second attach that raced this one finds it started. The
+// holding no lock). Once: a second call finds the runtime started, or, preloaded with
+// control on demand, starts its control socket and thread in the directory given. The
 // process's environment is not read (it was not meant for graft): default settings,
 // and the socket directory `graft attach` chose. Returns nullptr, or why it failed.
 extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
@@ -224,15 +310,16 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 	using namespace graft;
 	static char failure[512];
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, nullptr); // it was in pause()
-	if (core::initialized.exchange(true))
-		return nullptr;
-	if (store::runtime_disabled())
-		return "the runtime is disabled on this machine (the kill switch: "
-		       "/etc/graft/disable "
-		       "or graft.enable=0 on the kernel command line)";
+	if (!core::try_begin(core::Boot::absent))
+		return core::attach_boot_again(runtime_dir);
+	if (store::runtime_disabled()) {
+		core::set_inert(core::kDisabled);
+		return core::inert_why;
+	}
 	if (std::string why = trust::excluded_here(); !why.empty()) {
 		snprintf(failure, sizeof(failure), "graft stays out of this process: %s",
 			 why.c_str());
+		core::set_inert(failure);
 		return failure;
 	}
 	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
@@ -241,13 +328,8 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 	if (!core::start(config::Config{}, true, &why)) {
 		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
 		snprintf(failure, sizeof(failure), "code patching is unavailable: %s", why.c_str());
+		core::set_inert(failure);
 		return failure;
 	}
-	control::control_set_dir(runtime_dir ? runtime_dir : "");
-	trust::audit_expect_attach(); // recorded when graft attach reports (security.md)
-	if (!control::control_start(&why)) {
-		snprintf(failure, sizeof(failure), "%s", why.c_str());
-		return failure;
-	}
-	return nullptr;
+	return core::start_control_on_demand(runtime_dir);
 }

@@ -42,12 +42,17 @@ const std::string &socket_dir()
 	return dir;
 }
 
+// How a preloaded runtime's control starts (GRAFT_CONTROL): on the first command (the
+// default of a preload) or with the program (what `graft run` sets).
+enum class Control { on_demand, at_start };
+
 // The children's environment: ours without LD_PRELOAD, LD_AUDIT and GRAFT_*, plus the
-// runtime if asked, and the audit module `graft run` adds (with_audit).
+// runtime if asked (lib, else this build's), and the audit module `graft run` adds
+// (with_audit).
 class Env {
 public:
 	explicit Env(bool with_graft, bool with_audit = false, const char *lib = nullptr,
-		     bool no_control = false)
+		     Control control = Control::on_demand)
 	{
 		for (char **e = environ; *e; e++)
 			if (strncmp(*e, "LD_PRELOAD=", 11) != 0 && strncmp(*e, "GRAFT_", 6) != 0 &&
@@ -56,11 +61,9 @@ public:
 		if (with_graft) {
 			strings_.push_back("LD_PRELOAD=" +
 					   (lib ? std::string(lib) : out("lib/libgraft.so")));
-			// no_control: a directory that cannot exist, so the runtime starts without
-			// its control socket and thread (BM_StartupThreadFloor).
-			strings_.push_back(
-				"GRAFT_RUNTIME_DIR=" +
-				(no_control ? std::string("/proc/graft-none/x") : socket_dir()));
+			strings_.push_back("GRAFT_RUNTIME_DIR=" + socket_dir());
+			if (control == Control::at_start)
+				strings_.push_back("GRAFT_CONTROL=at-start");
 		}
 		if (with_audit)
 			strings_.push_back("LD_AUDIT=" + out("lib/libgraft-audit.so"));
@@ -167,23 +170,24 @@ void BM_StartupPair(benchmark::State &state)
 }
 BENCHMARK(BM_StartupPair)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// What the control thread costs a process that never uses it: the preload with its
-// socket and thread against the preload without them (the socket directory unusable),
-// interleaved. The difference is the floor of a runtime that keeps a thread: the thread
-// must get a CPU at start and again to die at exit (the kernel reaps a process only
-// after its last thread), which a loaded machine delays.
+// What control at start costs a process that is never patched: the preload with its
+// control on demand (no socket, no thread) against the same with GRAFT_CONTROL=at-start
+// (socket and thread from the start, as `graft run` and every preload before control on
+// demand), interleaved. A thread must get a CPU at start and again to die at exit (the
+// kernel reaps a process only after its last thread), which a loaded machine delays.
 void BM_StartupThreadFloor(benchmark::State &state)
 {
-	Env no_thread(true, false, nullptr, true), graft(true);
-	interleave(state, no_thread, graft, "no_thread_ms", "graft_ms");
+	Env on_demand(true), at_start(true, false, nullptr, Control::at_start);
+	interleave(state, on_demand, at_start, "on_demand_ms", "at_start_ms");
 }
 BENCHMARK(BM_StartupThreadFloor)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // What `graft run` adds on top of the preload: the rtld-audit module that reports
-// libraries loading and unloading.
+// libraries loading and unloading (both with control at start, as `graft run` sets).
 void BM_StartupAuditPair(benchmark::State &state)
 {
-	Env graft(true), audit(true, true);
+	Env graft(true, false, nullptr, Control::at_start),
+		audit(true, true, nullptr, Control::at_start);
 	interleave(state, graft, audit, "graft_ms", "graft_audit_ms");
 }
 BENCHMARK(BM_StartupAuditPair)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -206,8 +210,8 @@ std::map<std::string, double> kib_fields(const std::string &path)
 	return fields;
 }
 
-// True when every thread of pid sleeps: the runtime's control thread is then parked in
-// accept() and start-up is over.
+// True when every thread of pid sleeps (and there are want_threads of them; 0: any
+// number): a control thread is then parked in accept() and start-up is over.
 bool all_threads_asleep(pid_t pid, size_t want_threads)
 {
 	std::string task = "/proc/" + std::to_string(pid) + "/task";
@@ -221,7 +225,7 @@ bool all_threads_asleep(pid_t pid, size_t want_threads)
 			return false;
 		n++;
 	}
-	return !ec && n == want_threads;
+	return !ec && n > 0 && (want_threads == 0 || n == want_threads);
 }
 
 // The next byte on fd within timeout_ms ("ready\n" arrives in one write).
@@ -264,9 +268,10 @@ void BM_Memory(benchmark::State &state)
 {
 	Env plain(false), graft(true);
 	std::vector<double> rss[2], hwm[2], priv[2], pss[2];
+	// Both have one thread: graft's control waits for a first command.
 	for (auto _ : state) {
 		Memory m[2];
-		if (!measure(plain, 1, &m[0]) || !measure(graft, 2, &m[1])) {
+		if (!measure(plain, 1, &m[0]) || !measure(graft, 1, &m[1])) {
 			state.SkipWithError("startup-pause failed or never idled");
 			break;
 		}
@@ -317,7 +322,7 @@ void BM_StartupVsBaseline(benchmark::State &state, const char *baseline)
 void BM_MemoryVsBaseline(benchmark::State &state, const char *baseline)
 {
 	Env envs[3] = {Env(false), Env(true, false, baseline), Env(true)};
-	size_t threads[3] = {1, 2, 2};
+	size_t threads[3] = {1, 0, 1}; // the baseline library may start a control thread
 	std::vector<double> rss[3], pss[3];
 	for (auto _ : state)
 		for (int i = 0; i < 3; i++) {

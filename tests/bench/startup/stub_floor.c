@@ -8,8 +8,8 @@
 // the start, and the runtime (libgraft.so) loaded on the first request or store match.
 // Its constructor does the system calls such a stub cannot avoid, in the order the
 // runtime does them (core/init.cpp): the secure-execution, kill-switch and opt-out checks,
-// the patch store's index, pthread_atfork, the control socket and a control thread
-// parked in accept(). What it leaves out costs nothing at start in a program that does
+// the patch store's index, pthread_atfork, and with GRAFT_CONTROL=at-start the control
+// socket and a control thread parked in accept(). What it leaves out costs nothing at start in a program that does
 // not call it: the interposers (pthread_create, dlopen, ucontext, Boost.Context) are
 // symbol definitions, and their bodies run only when called.
 #define _GNU_SOURCE
@@ -96,7 +96,10 @@ __attribute__((constructor)) static void stub_floor_init(void)
 	unsetenv("GRAFT_PATCHES");
 	close(open("/var/lib/graft/index", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 	pthread_atfork(nothing, nothing, nothing);
-	if (listen_control() != 0)
+	// As the runtime: the socket and thread wait for a first command unless
+	// GRAFT_CONTROL=at-start (then the floor of a stub reachable without ptrace).
+	const char *control = getenv("GRAFT_CONTROL");
+	if (!control || strcmp(control, "at-start") != 0 || listen_control() != 0)
 		return;
 	sigset_t all, old;
 	sigfillset(&all);

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -30,6 +32,20 @@ std::string proc_file(pid_t pid, const std::string &name)
 {
 	std::ifstream in("/proc/" + std::to_string(pid) + "/" + name);
 	return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Whether something accepts connections at path: a file left by an earlier process of
+// the same pid (killed, so it never removed its socket) does not.
+bool listening(const std::string &path)
+{
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 int thread_count(pid_t pid)
@@ -90,7 +106,10 @@ TEST(SecureExecution, PlainCopyGetsTheRuntime)
 			<< "the secure-execution tests compare with a setuid copy; run as root";
 	RuntimeDir rundir;
 	CopyDir dir;
-	Target plain(Target::Direct{}, dir.copy("plain", 0, 0, 0755));
+	// Control at start for both copies (the default waits for a first command), so that
+	// the secure copy's missing socket and thread mean the runtime stayed inert.
+	Target plain(Target::Direct{}, "/usr/bin/env",
+		     {"GRAFT_CONTROL=at-start", dir.copy("plain", 0, 0, 0755)});
 	ASSERT_EQ(plain.read_line(), "ready secure=0 ruid=0 euid=0");
 	// The constructor binds the socket before main runs; the wait is only a safety margin.
 	EXPECT_TRUE(wait_for([&] {
@@ -106,7 +125,7 @@ TEST(SecureExecution, PlainCopyGetsTheRuntime)
 void expect_inert(const std::string &program, uid_t euid, const std::string &greeting)
 {
 	RuntimeDir rundir;
-	Target secure(Target::Direct{}, program);
+	Target secure(Target::Direct{}, "/usr/bin/env", {"GRAFT_CONTROL=at-start", program});
 	std::string line = secure.read_line();
 	ASSERT_EQ(line, greeting) << "the copy did not run in secure-execution mode";
 	pid_t pid = secure.pid();
@@ -115,10 +134,15 @@ void expect_inert(const std::string &program, uid_t euid, const std::string &gre
 	// The constructor (socket bind, control thread) completes before main prints the
 	// greeting, so absence now is final, not a race.
 	for (const std::string &sock : socket_candidates(rundir, pid, euid))
-		EXPECT_FALSE(exists(sock)) << "a secure process opened a control socket: " << sock;
+		EXPECT_FALSE(listening(sock))
+			<< "a secure process opened a control socket: " << sock;
 	EXPECT_EQ(thread_count(pid), 1) << "a secure process started a control thread";
+	// The first command finds the runtime inert and says why.
 	CmdResult r = run_graft({"list", std::to_string(pid)});
 	EXPECT_EQ(r.status, 1) << r.out;
+	EXPECT_NE(r.err.find("secure execution"), std::string::npos) << r.err;
+	EXPECT_TRUE(wait_for([&] { return thread_count(pid) == 1; }))
+		<< "a command left a thread in a secure process";
 	EXPECT_EQ(secure.ask("ping"), "still here");
 	EXPECT_EQ(secure.finish(), 0);
 }

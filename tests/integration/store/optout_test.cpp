@@ -282,10 +282,13 @@ TEST_F(OptOut, TheGraftCliNeverStartsARuntimeWhenPreloaded)
 	ASSERT_TRUE(fake.ok());
 	std::string copy = dir_ + "/graftcopy";
 	fs::copy_file(out_dir() + "/bin/graft", copy);
+	// Control at start: without it neither would start anything before a command.
 	setenv("LD_PRELOAD", (out_dir() + "/lib/libgraft.so").c_str(), 1);
+	setenv("GRAFT_CONTROL", "at-start", 1);
 	Target cli(Target::Direct{}, out_dir() + "/bin/graft", {"list", pid_str(getpid())});
 	Target other(Target::Direct{}, copy, {"list", pid_str(getpid())});
 	unsetenv("LD_PRELOAD");
+	unsetenv("GRAFT_CONTROL");
 	for (int i = 0; i < 2; i++) { // they connect in either order
 		pid_t client = 0;
 		int c = fake.accept_client(&client);

@@ -7,6 +7,7 @@
 #include "store_fixture.hpp"
 
 #include <fstream>
+#include <memory>
 
 using namespace graft::test;
 using ::testing::HasSubstr;
@@ -239,6 +240,57 @@ TEST_F(Store, KillSwitchMakesTheRuntimeInert)
 	EXPECT_EQ(p.ask("call"), "call: old");
 	EXPECT_THAT(read_file("/proc/" + pid_str(p) + "/maps"), Not(HasSubstr("10-fix.so")));
 	EXPECT_FALSE(fs::exists(runtime_.path() + "/" + pid_str(p) + ".sock"));
+}
+
+// Preloaded without graft run (control on demand, as /etc/ld.so.preload gives it): the
+// store's patch applies before main with no thread of graft's; status --all leaves such
+// a process alone while no stored patch applies to it, and asks it (starting its control
+// with ptrace) once one does; install and disable --all reach it like any other.
+TEST_F(Store, AProcessWithControlOnDemandIsPatchedAndAskedOnlyWhereAPatchApplies)
+{
+	auto preloaded = [&] {
+		return std::make_unique<Target>(
+			Target::Direct{}, "/usr/bin/env",
+			std::vector<std::string>{"LD_PRELOAD=" + out_dir() + "/lib/libgraft.so",
+						 prog()});
+	};
+	auto has_control = [](const Target &t) {
+		std::string task = "/proc/" + std::to_string(t.pid()) + "/task";
+		for (const auto &e : fs::directory_iterator(task))
+			if (read_file(e.path().string() + "/comm") == "graft-ctl\n")
+				return true;
+		return false;
+	};
+	auto p = preloaded();
+	ASSERT_EQ(p->read_line(), "main: old");
+	json rec = status_all()[p->pid()];
+	EXPECT_EQ(rec.value("runtime", ""), "on-demand") << rec.dump();
+	EXPECT_EQ(rec.value("verdict", ""), "no stored patch") << rec.dump();
+	EXPECT_FALSE(has_control(*p)) << "status --all started a control nothing needed";
+
+	CmdResult r = graft({"install", module("10-fix"), "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_THAT(r.out, HasSubstr(pid_str(*p) + " store_prog       patched: 10-fix"));
+	EXPECT_EQ(p->ask("call"), "call: fixed");
+	EXPECT_TRUE(has_control(*p));
+
+	auto later = preloaded();
+	EXPECT_EQ(later->read_line(), "main: fixed");
+	EXPECT_FALSE(has_control(*later));
+	rec = status_all()[later->pid()];
+	EXPECT_EQ(rec.value("runtime", ""), "present") << rec.dump();
+	EXPECT_EQ(rec.value("verdict", ""), "patched") << rec.dump();
+	EXPECT_TRUE(has_control(*later));
+
+	// disable --all reaches a process patched at start whose control never started.
+	auto third = preloaded();
+	ASSERT_EQ(third->read_line(), "main: fixed");
+	ASSERT_FALSE(has_control(*third));
+	r = graft({"disable", "--all", "10-fix", "--exe", prog()});
+	EXPECT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_THAT(r.out, HasSubstr(pid_str(*third) + " store_prog       disabled"));
+	EXPECT_EQ(third->ask("call"), "call: old");
+	EXPECT_EQ(p->ask("call"), "call: old");
 }
 
 } // namespace

@@ -92,11 +92,12 @@ TEST_F(Admission, NonDumpableRefusesItsOwnUser)
 	if (geteuid() != 0)
 		GTEST_SKIP() << "needs root to run the target and graft as another user";
 	// The target and the client both run as nobody, with nobody's default socket
-	// directory (where root's graft looks for a process of that user).
+	// directory (where root's graft looks for a process of that user). Control at
+	// start: the rule under test is the socket's, for a client that does not ptrace.
 	std::string rdir = "/tmp/graft-65534";
 	Target t(Target::Direct{}, "/usr/bin/setpriv",
 		 {"--reuid=65534", "--regid=65534", "--clear-groups", "env", "-u",
-		  "GRAFT_RUNTIME_DIR", "-u", "XDG_RUNTIME_DIR",
+		  "GRAFT_RUNTIME_DIR", "-u", "XDG_RUNTIME_DIR", "GRAFT_CONTROL=at-start",
 		  "LD_PRELOAD=" + out_dir() + "/lib/libgraft.so", trust_out() + "/trust_prog"});
 	ASSERT_EQ(t.read_line(), "ready");
 	ASSERT_TRUE(wait_for_file(rdir + "/" + std::to_string(t.pid()) + ".sock"));

@@ -200,7 +200,7 @@ TEST_F(Server, ForkChildGetsItsOwnServer)
 	pid_t child = fork();
 	if (child == 0) {
 		close(pipefd[0]);
-		control_after_fork_child();
+		control_after_fork_child(true);
 		std::string mine = control::socket_path(test::server_dir(), getpid());
 		Client c(mine);
 		int ok =
