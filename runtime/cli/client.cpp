@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -305,12 +304,17 @@ json request(pid_t pid, const json &req, int timeout_sec, int send_fd)
 		throw Failure{kExitFailed, "no process " + pid_str(pid), true};
 	std::string path = control_socket_of(pid);
 	// A runtime preloaded with control on demand has no socket until a first command
-	// starts it (attach.hpp): ptrace, once; later commands find the socket.
-	struct stat st;
-	if (stat(path.c_str(), &st) != 0 && control_waits(pid)) {
-		InjectStats started;
-		attach_process(pid, timeout_sec, &started);
+	// starts it (attach.hpp): ptrace, once; later commands find the socket. Decided
+	// after a failed attempt: a file of that name may be a stale one left by an earlier
+	// process of the same pid. Without a control thread nothing was delivered.
+	try {
+		return request_at(path, pid, req, timeout_sec, send_fd);
+	} catch (const Failure &f) {
+		if (f.process_gone || !control_waits(pid))
+			throw;
 	}
+	InjectStats started;
+	attach_process(pid, timeout_sec, &started);
 	return request_at(path, pid, req, timeout_sec, send_fd);
 }
 

@@ -3,6 +3,9 @@
 // without graft: the time of the whole command (fork/exec of graft to its exit, the
 // iteration time) and, from its --json report, how long the borrowed thread was stopped.
 // A fresh process per iteration (the runtime is loaded once per process).
+// BM_FirstCommandOnDemand: the same target preloaded with libgraft.so, its control on
+// demand: the first `graft list` (which starts the control with the same injection) and
+// a second one (through the socket), each timed from spawn to exit.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -26,7 +29,7 @@ struct Child {
 	int in = -1, out = -1;
 };
 
-Child spawn(const std::vector<std::string> &args)
+Child spawn(const std::vector<std::string> &args, char **envp = environ)
 {
 	int in[2], out[2];
 	if (pipe(in) || pipe(out))
@@ -42,7 +45,7 @@ Child spawn(const std::vector<std::string> &args)
 		argv.push_back(const_cast<char *>(a.c_str()));
 	argv.push_back(nullptr);
 	Child c;
-	if (posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), environ) != 0)
+	if (posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), envp) != 0)
 		abort();
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
@@ -141,6 +144,76 @@ void BM_Attach(benchmark::State &state)
 		total.empty() ? 0 : *std::max_element(total.begin(), total.end());
 }
 BENCHMARK(BM_Attach)->Arg(1)->Arg(64)->Arg(512)->Iterations(20)->Unit(benchmark::kMillisecond);
+
+// graft ARGS to its exit: the time in ms, or -1 when it failed.
+double graft_ms(const std::vector<std::string> &args)
+{
+	auto t0 = std::chrono::steady_clock::now();
+	std::vector<std::string> argv{std::string(GRAFT_OUT_DIR) + "/bin/graft"};
+	argv.insert(argv.end(), args.begin(), args.end());
+	Child graft = spawn(argv);
+	close(graft.in);
+	read_all(graft.out);
+	int status = 0;
+	waitpid(graft.pid, &status, 0);
+	close(graft.out);
+	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+			    .count();
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
+}
+
+// Our environment plus the preload, its control on demand (the default).
+std::vector<char *> preload_env(std::vector<std::string> *keep)
+{
+	for (char **e = environ; *e; e++)
+		if (std::string(*e).rfind("GRAFT_CONTROL=", 0) != 0)
+			keep->push_back(*e);
+	keep->push_back("LD_PRELOAD=" + std::string(GRAFT_OUT_DIR) + "/lib/libgraft.so");
+	std::vector<char *> env;
+	for (std::string &s : *keep)
+		env.push_back(s.data());
+	env.push_back(nullptr);
+	return env;
+}
+
+void BM_FirstCommandOnDemand(benchmark::State &state)
+{
+	const std::string dir = GRAFT_OUT_DIR;
+	std::vector<std::string> keep;
+	std::vector<char *> env = preload_env(&keep);
+	std::vector<double> first, second;
+	for (auto _ : state) {
+		Child target = spawn(
+			{dir + "/bench-attach/threads-target", std::to_string(state.range(0))},
+			env.data());
+		char ready[6];
+		if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
+		    !asleep_in_read(target.pid)) {
+			finish(target);
+			state.SkipWithError("the target did not start or never slept in read");
+			break;
+		}
+		std::string pid = std::to_string(target.pid);
+		double a = graft_ms({"list", pid, "--json"});
+		double b = a < 0 ? -1 : graft_ms({"list", pid, "--json"});
+		finish(target);
+		if (a < 0 || b < 0) {
+			state.SkipWithError("graft list failed");
+			break;
+		}
+		first.push_back(a);
+		second.push_back(b);
+	}
+	state.counters["first_ms_median"] = median(first);
+	state.counters["second_ms_median"] = median(second);
+	state.counters["start_ms_median"] = median(first) - median(second);
+}
+BENCHMARK(BM_FirstCommandOnDemand)
+	->Arg(1)
+	->Arg(64)
+	->Iterations(20)
+	->UseRealTime()
+	->Unit(benchmark::kMillisecond);
 
 } // namespace
 

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <fstream>
 #include <memory>
@@ -127,6 +129,26 @@ TEST_F(OnDemand, APreloadedProcessHasNoSocketOrThreadUntilTheFirstCommand)
 	EXPECT_EQ(patches_of(pid), std::vector<std::string>{"proc-answer+"});
 	ASSERT_EQ(run_graft({"disable", p, "proc-answer"}).status, 0);
 	EXPECT_EQ(t->ask("answer"), "answer 1");
+	EXPECT_EQ(t->finish(), 0);
+}
+
+// A socket file of the same name, left by an earlier process of this pid that was
+// killed: the first command still starts the control (which replaces the file).
+TEST_F(OnDemand, AStaleSocketFileOfThePidDoesNotStopTheFirstCommand)
+{
+	auto t = preloaded();
+	ASSERT_EQ(t->read_line(), "ready gen1 1");
+	pid_t pid = t->pid();
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock(pid).c_str());
+	ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)), 0);
+	close(fd); // the file stays, nobody listens
+	ASSERT_TRUE(exists(sock(pid)));
+	CmdResult r = run_graft({"load", std::to_string(pid), patch("proc-answer")});
+	ASSERT_EQ(r.status, 0) << r.out << r.err;
+	EXPECT_EQ(t->ask("answer"), "answer 2");
 	EXPECT_EQ(t->finish(), 0);
 }
 
