@@ -334,7 +334,6 @@ void start_client_or_drop(int fd)
 void *control_thread(void *arg)
 {
 	int lfd = int(reinterpret_cast<intptr_t>(arg));
-	pthread_setname_np(pthread_self(), "graft-ctl");
 	// graft's own thread signal stays deliverable: the code patcher and the consistency
 	// model wait for every thread running in user space to answer it.
 	os::unblock_thread_signal();
@@ -383,6 +382,10 @@ bool start_thread(int lfd, std::string *why)
 		*why = std::string("cannot start the control thread: ") + strerror(err);
 		return false;
 	}
+	// Named here, not by the thread itself: `graft` tells a runtime whose control runs
+	// from one that waits for a first command by this name (cli/attach_target.hpp), and
+	// the new thread may not have run yet.
+	pthread_setname_np(thread, "graft-ctl");
 	return true;
 }
 

@@ -55,7 +55,9 @@ const char *inert_why = "";
 constexpr const char *kDisabled = "the runtime is disabled on this machine (the kill switch: "
 				  "/etc/graft/disable or graft.enable=0 on the kernel "
 				  "command line)";
-bool control_on_demand = false; // preloaded without GRAFT_CONTROL=at-start
+// Preloaded without GRAFT_CONTROL=at-start. Written by the constructor before any thread
+// of ours exists; read-only afterwards.
+bool control_on_demand = false;
 
 bool try_begin(Boot from)
 {
@@ -66,6 +68,15 @@ void set_inert(const char *why)
 {
 	inert_why = why;
 	boot.store(Boot::inert, std::memory_order_release);
+}
+
+// Inert because the opt-out rules keep graft out (trust/optout.hpp says which).
+const char *set_inert_excluded(const std::string &rule)
+{
+	static char why[512];
+	snprintf(why, sizeof(why), "graft stays out of this process: %s", rule.c_str());
+	set_inert(why);
+	return why;
 }
 
 void open_log_mirror(const std::string &where)
@@ -283,9 +294,10 @@ __attribute__((constructor)) static void graft_init()
 	if (store::runtime_disabled())
 		return core::set_inert(core::kDisabled);
 	// PID 1, a graft tool, or a process graft.conf excludes: inert, per process.
-	if (!trust::excluded_here().empty())
-		return core::set_inert("graft stays out of this process: graft.conf or the "
-				       "built-in rules exclude it");
+	if (std::string rule = trust::excluded_here(); !rule.empty()) {
+		core::set_inert_excluded(rule);
+		return;
+	}
 	config::Config cfg = config::read_env();
 	core::open_log_mirror(cfg.log);
 	core::control_on_demand = !cfg.control_at_start;
@@ -316,12 +328,8 @@ extern "C" GRAFT_API const char *graft_attach_boot(const char *runtime_dir)
 		core::set_inert(core::kDisabled);
 		return core::inert_why;
 	}
-	if (std::string why = trust::excluded_here(); !why.empty()) {
-		snprintf(failure, sizeof(failure), "graft stays out of this process: %s",
-			 why.c_str());
-		core::set_inert(failure);
-		return failure;
-	}
+	if (std::string rule = trust::excluded_here(); !rule.empty())
+		return core::set_inert_excluded(rule);
 	log::printf("graft: runtime %s attached to process %d (%s)", GRAFT_VERSION, int(getpid()),
 		    core::exe_name().c_str());
 	std::string why;

@@ -179,16 +179,42 @@ std::vector<double> process_ms(const std::string &json_path, int *patched)
 	return out;
 }
 
+// Whether pid's main thread sleeps in read(2) (syscall 0): started and waiting on stdin.
+bool asleep_in_read(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/syscall");
+	long nr = -1;
+	return (in >> nr) && nr == 0;
+}
+
+// Until every process is ready: with control at start its socket exists, on demand it
+// sleeps in read (up to 60 s each).
+void wait_started(const std::vector<pid_t> &pids, const std::string &sockets, bool on_demand)
+{
+	for (pid_t pid : pids) {
+		std::string sock = sockets + "/" + std::to_string(pid) + ".sock";
+		for (int tries = 0; tries < 1200; tries++) {
+			if (on_demand ? asleep_in_read(pid) : access(sock.c_str(), F_OK) == 0)
+				break;
+			usleep(50000);
+		}
+	}
+}
+
 // n store_prog processes with the runtime; one run of apply --all of the fix, timed until
 // every process is patched and its transition complete (the command waits for that).
 // Each process's own time (its requests and its transition, 16 processes at a time on
-// the machine's cores) comes from the command's --json.
+// the machine's cores) comes from the command's --json. Second argument 0: control at
+// start (as under graft run); 1: on demand (the preload's default), so the command
+// first starts each process's control with ptrace.
 void BM_ApplyAll(benchmark::State &state)
 {
 	int n = int(state.range(0));
+	bool on_demand = state.range(1) != 0;
 	std::string sockets = temp_dir("sock"), empty = temp_dir("empty");
 	Env env({"LD_PRELOAD=" + out("lib/libgraft.so"), "GRAFT_RUNTIME_DIR=" + sockets,
-		 "GRAFT_STORE=" + empty, "LD_LIBRARY_PATH=" + out("itest-store/lib-x")});
+		 "GRAFT_STORE=" + empty, "LD_LIBRARY_PATH=" + out("itest-store/lib-x"),
+		 on_demand ? "GRAFT_CONTROL=on-demand" : "GRAFT_CONTROL=at-start"});
 	int in[2];
 	if (pipe2(in, O_CLOEXEC) != 0) // only the dup2 to stdin reaches the children
 		return state.SkipWithError("pipe");
@@ -197,12 +223,7 @@ void BM_ApplyAll(benchmark::State &state)
 		pids.push_back(spawn({out("itest-store/store_prog")}, env.get(), in[0]));
 	close(in[0]);
 	std::string graft = out("bin/graft"), prog = out("itest-store/store_prog");
-	// Wait until every runtime has its socket.
-	for (pid_t pid : pids) {
-		std::string sock = sockets + "/" + std::to_string(pid) + ".sock";
-		for (int tries = 0; tries < 1200 && access(sock.c_str(), F_OK) != 0; tries++)
-			usleep(50000);
-	}
+	wait_started(pids, sockets, on_demand);
 	std::string json_path = sockets + "/apply.json";
 	for (auto _ : state) {
 		int status = 0, patched = 0;
@@ -225,8 +246,9 @@ void BM_ApplyAll(benchmark::State &state)
 	state.counters["processes"] = n;
 }
 BENCHMARK(BM_ApplyAll)
-	->Arg(100)
-	->Arg(500)
+	->Args({100, 0})
+	->Args({500, 0})
+	->Args({100, 1})
 	->Iterations(1)
 	->UseManualTime()
 	->Unit(benchmark::kMillisecond);

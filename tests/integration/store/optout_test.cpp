@@ -296,8 +296,8 @@ TEST_F(OptOut, TheGraftCliNeverStartsARuntimeWhenPreloaded)
 		// The command waits for our reply: its constructors ran long ago.
 		ASSERT_TRUE(client == cli.pid() || client == other.pid()) << client;
 		EXPECT_TRUE(maps_runtime(client));
-		// The socket is bound in the constructor; the control thread names itself
-		// once it runs. graft list itself runs on one thread.
+		// The socket and the named control thread exist once the constructor
+		// returned. graft list itself runs on one thread.
 		if (client == cli.pid()) {
 			EXPECT_FALSE(has_socket(client));
 			EXPECT_EQ(threads_of(client).size(), 1u);

@@ -128,7 +128,7 @@ pid_t find_control_tid()
 	return found;
 }
 
-// The thread names itself once it runs: wait for it (deadline 10 s).
+// The control thread, by name (deadline 10 s).
 pid_t control_tid()
 {
 	for (int i = 0; i < 10000; i++) {
