@@ -125,6 +125,16 @@ TEST_F(OnDemand, APreloadedProcessHasNoSocketOrThreadUntilTheFirstCommand)
 	EXPECT_TRUE(untraced(pid));
 	EXPECT_NE(log_of(pid).find("control started on demand"), std::string::npos) << log_of(pid);
 	EXPECT_EQ(ps_row(pid).value("control", ""), "started");
+	// The start is audited as the attach it is, before the load it served.
+	nlohmann::json hist =
+		nlohmann::json::parse(run_graft({"history", "--json", p}).out, nullptr, false);
+	ASSERT_TRUE(hist.is_object());
+	std::vector<std::string> actions;
+	for (const auto &rec : hist.value("records", nlohmann::json::array()))
+		actions.push_back(rec.value("action", "") + ":" + rec.value("result", ""));
+	ASSERT_GE(actions.size(), 2u);
+	EXPECT_EQ(actions[0], "attach:ok");
+	EXPECT_EQ(actions[1].rfind("load:", 0), 0u) << actions[1];
 	// Later commands go through the socket.
 	EXPECT_EQ(patches_of(pid), std::vector<std::string>{"proc-answer+"});
 	ASSERT_EQ(run_graft({"disable", p, "proc-answer"}).status, 0);
