@@ -159,7 +159,8 @@ struct Hijack {
 };
 
 // Seizes and stops one candidate at a safe point; false if it is not one (released).
-bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &unsafe, Hijack *h,
+bool try_stop(const AttachPlan &p, pid_t tid,
+	      const std::vector<std::pair<uintptr_t, uintptr_t>> &unsafe, Hijack *h,
 	      std::string *why)
 {
 	int err = tracer::seize(tid, PTRACE_O_TRACECLONE);
@@ -168,7 +169,12 @@ bool try_stop(pid_t tid, const std::vector<std::pair<uintptr_t, uintptr_t>> &uns
 			     " (a thread of the target) (PTRACE_SEIZE: EPERM): run graft as the "
 			     "process's user or as "
 			     "root; a process that changed its user (non-dumpable) needs root, and "
-			     "kernel.yama.ptrace_scope 1-2 needs CAP_SYS_PTRACE, 3 forbids it");
+			     "kernel.yama.ptrace_scope 1-2 needs CAP_SYS_PTRACE, 3 forbids it" +
+			     std::string(p.runtime_loaded
+						 ? " (its runtime waits for a first command to "
+						   "start its control: start the program with "
+						   "GRAFT_CONTROL=at-start to need no ptrace)"
+						 : ""));
 	if (err) {
 		*why = std::string("PTRACE_SEIZE: ") + strerror(err);
 		return false;
@@ -201,10 +207,10 @@ bool borrow_once(const AttachPlan &p, const std::vector<std::pair<uintptr_t, uin
 	// The main thread alone first: enumerating 512 threads costs more than the attach.
 	ThreadInfo main_thread = thread_info(p.pid, p.pid);
 	if (main_thread.state == 'S' && restartable(main_thread.syscall) &&
-	    try_stop(p.pid, unsafe, h, why))
+	    try_stop(p, p.pid, unsafe, h, why))
 		return true;
 	for (const ThreadInfo &t : candidates(p.pid))
-		if (try_stop(t.tid, unsafe, h, why))
+		if (try_stop(p, t.tid, unsafe, h, why))
 			return true;
 	return false;
 }
