@@ -120,13 +120,10 @@ AttachPlan preflight(pid_t pid)
 			     "' (another GRAFT_RUNTIME_DIR or XDG_RUNTIME_DIR?): set the same "
 			     "one for graft");
 	find_libc(&p);
-	if (p.maps.has_runtime) {
-		// Preloaded with control on demand: its graft_attach_boot starts control.
-		p.runtime_loaded = true;
+	if (p.maps.has_runtime) // preloaded, control on demand: its graft_attach_boot starts it
 		p.lib_path = p.lib_local = p.maps.runtime_path;
-	} else {
+	else
 		choose_library(&p);
-	}
 	p.runtime_dir = geteuid() == p.status.euid
 				? control::runtime_dir()
 				: control::runtime_dir_from(nullptr, nullptr, p.status.euid);

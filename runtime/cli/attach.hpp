@@ -22,8 +22,7 @@ struct AttachPlan {
 	std::string lib_path;		       // libgraft.so as the target sees it ("" = memfd)
 	std::string lib_local;		       // libgraft.so as we see it
 	std::string runtime_dir;	       // where the runtime puts its socket
-	bool runtime_loaded = false; // preloaded, control on demand: no dlopen of a new copy
-	int timeout_sec = 30;	     // the command's --timeout
+	int timeout_sec = 30;		       // the command's --timeout
 };
 
 struct InjectStats {

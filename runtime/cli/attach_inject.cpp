@@ -170,7 +170,7 @@ bool try_stop(const AttachPlan &p, pid_t tid,
 			     "process's user or as "
 			     "root; a process that changed its user (non-dumpable) needs root, and "
 			     "kernel.yama.ptrace_scope 1-2 needs CAP_SYS_PTRACE, 3 forbids it" +
-			     std::string(p.runtime_loaded
+			     std::string(p.maps.has_runtime
 						 ? " (its runtime waits for a first command to "
 						   "start its control: start the program with "
 						   "GRAFT_CONTROL=at-start to need no ptrace)"
@@ -338,7 +338,7 @@ void boot_runtime(Boot &b)
 {
 	b.call(b.libc("pthread_setname_np"), {b.st.regs.fs_base, tracer::kData}, "graft-boot");
 	std::string lib = library_for(b);
-	int mode = kRtldNowLocal | (b.plan.runtime_loaded ? kRtldNoload : 0);
+	int mode = kRtldNowLocal | (b.plan.maps.has_runtime ? kRtldNoload : 0);
 	uint64_t handle = b.call(b.libc("dlopen"), {tracer::kData, uint64_t(mode)}, lib);
 	if (!handle) {
 		uint64_t msg = b.call(b.libc("dlerror"), {});

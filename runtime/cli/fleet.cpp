@@ -103,11 +103,11 @@ std::string put(const ProcInfo &p, const Fleet &f, const Options &opt)
 }
 
 // graft attach's own code (every refusal of it included); a failure names what it did.
-void attach_for(pid_t pid, const Options &opt, const std::string &what)
+void attach_for(pid_t pid, int timeout_sec, const std::string &what)
 {
 	InjectStats stats;
 	try {
-		attach_process(pid, opt.timeout_sec, &stats);
+		attach_process(pid, timeout_sec, &stats);
 	} catch (const Failure &e) {
 		throw Failure{kExitFailed, what + " failed: " + e.message};
 	}
@@ -118,20 +118,22 @@ void attach_for(pid_t pid, const Options &opt, const std::string &what)
 // now, not as already there.
 void attach_runtime(ProcInfo *p, const Options &opt)
 {
-	attach_for(p->pid, opt, "attaching the runtime");
+	attach_for(p->pid, opt.timeout_sec, "attaching the runtime");
 	p->has_runtime = true;
 	p->attached = true;
 }
 
-// A preloaded runtime whose control waits for a first command: started (the same
-// injection, once per process: attach.hpp).
-void start_control(ProcInfo *p, const Options &opt)
+} // namespace
+
+void start_control(ProcInfo *p, int timeout_sec)
 {
 	if (!p->on_demand)
 		return;
-	attach_for(p->pid, opt, "starting the runtime's control");
+	attach_for(p->pid, timeout_sec, "starting the runtime's control");
 	p->on_demand = false;
 }
+
+namespace {
 
 Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &opt)
 {
@@ -158,7 +160,7 @@ Outcome apply_one(ProcInfo p, const std::vector<Fleet> &patches, const Options &
 			} else {
 				if (!p.has_runtime)
 					attach_runtime(&p, opt);
-				start_control(&p, opt);
+				start_control(&p, opt.timeout_sec);
 				r = put(p, f, opt);
 				if (p.attached) // enabled by us or by the attached runtime's store
 					r = "patched";
@@ -408,7 +410,7 @@ int cmd_disable_all(const std::string &name, const Selector &sel, const Options 
 			try {
 				// Control on demand: the patch may have come from the store at
 				// start, or from the parent of a fork child: it is asked.
-				start_control(&p, opt);
+				start_control(&p, opt.timeout_sec);
 				out[i].result = take_out(p, name, opt);
 			} catch (const Failure &e) {
 				out[i] = {p.pid, p.comm, "failed", e.message};

@@ -24,6 +24,11 @@ Fit fit_of(const ProcInfo &p, const ModuleInfo &info, std::string *why);
 // Every process the selector picks (scanned in parallel), unreadable ones left out.
 std::vector<ProcInfo> scan_selected(const Selector &sel);
 
+// p's runtime, preloaded with its control on demand and not started yet: started (graft
+// attach's injection, once per process: attach.hpp); nothing when it runs already.
+// Throws Failure naming what failed.
+void start_control(ProcInfo *p, int timeout_sec);
+
 // fn(0..n-1) on up to jobs threads.
 void parallel_for(size_t n, int jobs, const std::function<void(size_t)> &fn);
 

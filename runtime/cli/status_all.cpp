@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <mutex>
 
-#include "attach.hpp"
 #include "control/protocol.hpp"
 #include "fleet.hpp"
 
@@ -24,13 +23,11 @@ json object_record(const ProcObject &o)
 
 // The patches the runtime reports: [{name, state}]. A runtime whose control waits for a
 // first command is started for it (ptrace, once: attach.hpp).
-json runtime_patches(const ProcInfo &p, std::string *error)
+json runtime_patches(ProcInfo p, std::string *error)
 {
 	json out = json::array();
 	try {
-		InjectStats started;
-		if (p.on_demand)
-			attach_process(p.pid, kQueryTimeoutSec, &started);
+		start_control(&p, kQueryTimeoutSec);
 		json r = request_at(socket_of(p), p.pid, {{field::cmd, control::cmd::list}},
 				    kQueryTimeoutSec);
 		for (const json &x : array_of(r, field::patches)) {

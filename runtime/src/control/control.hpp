@@ -15,8 +15,8 @@ namespace graft::control {
 // logged); the process runs on unaffected.
 bool control_start(std::string *why);
 
-// Attach mode, and control started on demand: the socket directory `graft` chose (the runtime does not read the
-// process's environment then). Call before control_start.
+// Attach mode, and control started on demand: the socket directory `graft` chose (the
+// runtime does not read the process's environment then). Call before control_start.
 void control_set_dir(const std::string &dir);
 
 // In a fork child: the parent's control thread does not exist here and its socket is

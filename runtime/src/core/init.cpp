@@ -160,9 +160,8 @@ void after_fork_child()
 	if (transition_pending && !load_gate_held())
 		transition_worker_prepare(); // not under patch_mutex (core/transition.hpp)
 	// On demand, a child starts no thread either: like its parent at its start, it
-	// waits for a command (a prefork server's workers stay thread-free).
-	// A fork while the control started on the boot thread (which the child lacks) must
-	// not leave the child starting forever.
+	// waits for a command (a prefork server's workers stay thread-free), also when the
+	// fork came while the boot thread, absent here, was starting the parent's control.
 	Boot was = boot.load(std::memory_order_relaxed);
 	if (control_on_demand && (was == Boot::running || was == Boot::starting))
 		boot.store(Boot::waiting, std::memory_order_release);

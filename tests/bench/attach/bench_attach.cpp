@@ -98,37 +98,56 @@ double median(std::vector<double> v)
 	return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// threads-target with n threads, once its main thread sleeps in read; pid -1 (and
+// nothing left running) when it did not get there.
+Child start_target(long n, char **envp = environ)
+{
+	Child target = spawn(
+		{std::string(GRAFT_OUT_DIR) + "/bench-attach/threads-target", std::to_string(n)},
+		envp);
+	char ready[6];
+	if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
+	    !asleep_in_read(target.pid)) {
+		finish(target);
+		target.pid = -1;
+	}
+	return target;
+}
+
+// graft ARGS to its exit: the time in ms, its output in *out; -1 when it failed.
+double graft_ms(const std::vector<std::string> &args, std::string *out)
+{
+	auto t0 = std::chrono::steady_clock::now();
+	std::vector<std::string> argv{std::string(GRAFT_OUT_DIR) + "/bin/graft"};
+	argv.insert(argv.end(), args.begin(), args.end());
+	Child graft = spawn(argv);
+	close(graft.in);
+	*out = read_all(graft.out);
+	int status = 0;
+	waitpid(graft.pid, &status, 0);
+	close(graft.out);
+	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+			    .count();
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
+}
+
 void BM_Attach(benchmark::State &state)
 {
-	const std::string dir = GRAFT_OUT_DIR;
 	std::vector<double> stopped, total;
 	for (auto _ : state) {
 		state.PauseTiming();
-		Child target = spawn(
-			{dir + "/bench-attach/threads-target", std::to_string(state.range(0))});
-		char ready[6];
-		if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
-		    !asleep_in_read(target.pid)) {
-			finish(target);
+		Child target = start_target(state.range(0));
+		if (target.pid < 0) {
 			state.SkipWithError("the target did not start or never slept in read");
 			break;
 		}
 		state.ResumeTiming();
-		auto t0 = std::chrono::steady_clock::now();
-		Child graft =
-			spawn({dir + "/bin/graft", "attach", std::to_string(target.pid), "--json"});
-		close(graft.in);
-		std::string out = read_all(graft.out);
-		int status = 0;
-		waitpid(graft.pid, &status, 0);
-		double ms = std::chrono::duration<double, std::milli>(
-				    std::chrono::steady_clock::now() - t0)
-				    .count();
+		std::string out;
+		double ms = graft_ms({"attach", std::to_string(target.pid), "--json"}, &out);
 		state.PauseTiming();
-		close(graft.out);
 		nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
 		finish(target);
-		if (status != 0 || !j.is_object() || !j.value("attached", false)) {
+		if (ms < 0 || !j.is_object() || !j.value("attached", false)) {
 			state.SkipWithError(("graft attach failed: " + out).c_str());
 			break; // no ResumeTiming after an error (google benchmark checks it)
 		}
@@ -144,23 +163,6 @@ void BM_Attach(benchmark::State &state)
 		total.empty() ? 0 : *std::max_element(total.begin(), total.end());
 }
 BENCHMARK(BM_Attach)->Arg(1)->Arg(64)->Arg(512)->Iterations(20)->Unit(benchmark::kMillisecond);
-
-// graft ARGS to its exit: the time in ms, or -1 when it failed.
-double graft_ms(const std::vector<std::string> &args)
-{
-	auto t0 = std::chrono::steady_clock::now();
-	std::vector<std::string> argv{std::string(GRAFT_OUT_DIR) + "/bin/graft"};
-	argv.insert(argv.end(), args.begin(), args.end());
-	Child graft = spawn(argv);
-	close(graft.in);
-	read_all(graft.out);
-	int status = 0;
-	waitpid(graft.pid, &status, 0);
-	close(graft.out);
-	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-			    .count();
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
-}
 
 // Our environment plus the preload, its control on demand (the default).
 std::vector<char *> preload_env(std::vector<std::string> *keep)
@@ -178,27 +180,21 @@ std::vector<char *> preload_env(std::vector<std::string> *keep)
 
 void BM_FirstCommandOnDemand(benchmark::State &state)
 {
-	const std::string dir = GRAFT_OUT_DIR;
 	std::vector<std::string> keep;
 	std::vector<char *> env = preload_env(&keep);
 	std::vector<double> first, second;
 	for (auto _ : state) {
-		Child target = spawn(
-			{dir + "/bench-attach/threads-target", std::to_string(state.range(0))},
-			env.data());
-		char ready[6];
-		if (read(target.out, ready, sizeof(ready)) != sizeof(ready) ||
-		    !asleep_in_read(target.pid)) {
-			finish(target);
+		Child target = start_target(state.range(0), env.data());
+		if (target.pid < 0) {
 			state.SkipWithError("the target did not start or never slept in read");
 			break;
 		}
-		std::string pid = std::to_string(target.pid);
-		double a = graft_ms({"list", pid, "--json"});
-		double b = a < 0 ? -1 : graft_ms({"list", pid, "--json"});
+		std::string pid = std::to_string(target.pid), out;
+		double a = graft_ms({"list", pid, "--json"}, &out);
+		double b = a < 0 ? -1 : graft_ms({"list", pid, "--json"}, &out);
 		finish(target);
 		if (a < 0 || b < 0) {
-			state.SkipWithError("graft list failed");
+			state.SkipWithError(("graft list failed: " + out).c_str());
 			break;
 		}
 		first.push_back(a);
