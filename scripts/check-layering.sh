@@ -10,7 +10,7 @@
 #   loader, store, control -> core -> transition -> arch -> os -> base
 #                               core -> common (symbols), shadow (its types)
 #   common -> os -> base                   (mapped files and build-ids are read via os/)
-#   shadow -> base                         (stands alone)
+#   shadow -> os -> base                   (liburcu-bp loaded through os/lazy_libs)
 #   base, audit -> nothing of graft
 #
 # Exception: core/init.cpp, the constructor linked only into libgraft.so, wires every
@@ -30,7 +30,7 @@ declare -A may=(
   [os]="base"
   [arch]="os base"
   [transition]="arch os base"
-  [shadow]="base"
+  [shadow]="os base"
   [core]="transition arch shadow common os base"
   [control]="trust core transition arch shadow common os base"
   [trust]="common os base"

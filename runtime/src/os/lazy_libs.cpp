@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// lazy_libs.cpp - dlopen of libelf and Zydis on first need (lazy_libs.hpp). Depends on
+// lazy_libs.cpp - dlopen of libelf, Zydis and liburcu-bp on first need (lazy_libs.hpp). Depends on
 // nothing of graft (no log): the CLI links it too. Failures reach the user through the
 // callers' errors (lazy_libs_load's *why, elf_errmsg).
 #include "os/lazy_libs.hpp"
@@ -21,11 +21,13 @@ struct Lib {
 	std::string error; // set once, under once
 };
 
-Lib libs[2] = {{GRAFT_LIBELF_SONAME, "libelf1"}, {GRAFT_ZYDIS_SONAME, "libzydis4.0"}};
+Lib libs[3] = {{GRAFT_LIBELF_SONAME, "libelf1"},
+	       {GRAFT_ZYDIS_SONAME, "libzydis4.0"},
+	       {GRAFT_URCU_BP_SONAME, "liburcu8"}};
 
 Lib &lib_of(LazyLib which)
 {
-	return libs[which == LazyLib::elf ? 0 : 1];
+	return libs[static_cast<int>(which)];
 }
 
 // RTLD_LOCAL: the library's names stay out of the global scope, so the program's own
@@ -60,7 +62,7 @@ bool load(Lib &lib, std::string *why)
 
 bool lazy_libs_load(std::string *why)
 {
-	return load(libs[0], why) && load(libs[1], why);
+	return load(libs[0], why) && load(libs[1], why) && load(libs[2], why);
 }
 
 void *lazy_symbol(LazyLib which, const char *name)
@@ -69,6 +71,36 @@ void *lazy_symbol(LazyLib which, const char *name)
 	if (!load(lib, nullptr))
 		return nullptr;
 	return dlsym(lib.handle.load(std::memory_order_acquire), name);
+}
+
+// The x86-64 psABI's entry to dynamic TLS (ld.so exports it): the address of the
+// calling thread's copy of {module, offset}.
+extern "C" void *__tls_get_addr(LazyTls *);
+
+void *tls_address(const LazyTls &tls)
+{
+	LazyTls ti = tls; // __tls_get_addr's argument is not const in its declaration
+	return __tls_get_addr(&ti);
+}
+
+// dlsym gives the calling thread's copy of a TLS variable; its offset in the block is
+// what every thread's copy shares.
+bool lazy_tls(LazyLib which, const char *name, LazyTls *out)
+{
+	Lib &lib = lib_of(which);
+	if (!load(lib, nullptr))
+		return false;
+	void *h = lib.handle.load(std::memory_order_acquire);
+	size_t module = 0;
+	if (dlinfo(h, RTLD_DI_TLS_MODID, &module) != 0 || module == 0)
+		return false;
+	auto *mine = static_cast<char *>(dlsym(h, name));
+	if (!mine)
+		return false;
+	LazyTls base{module, 0};
+	out->module = module;
+	out->offset = static_cast<unsigned long>(mine - static_cast<char *>(tls_address(base)));
+	return true;
 }
 
 } // namespace graft::os

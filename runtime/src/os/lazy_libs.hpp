@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
 // lazy_libs.hpp - the libraries the runtime needs only once it patches (libelf for
-// symbol tables, Zydis for decoding prologues), loaded on first need rather than with
-// libgraft.so: preloaded into every process of a machine, their mappings, relocations
-// and resident pages were a cost every process paid, patched or not (docs/performance.md).
+// symbol tables, Zydis for decoding prologues, liburcu-bp for shadow variables), loaded
+// on first need rather than with libgraft.so: preloaded into every process of a machine,
+// their mappings, relocations and resident pages were a cost every process paid, patched
+// or not (docs/performance.md).
 //
-// The calls into them go through forwarding definitions of the same names
-// (forward_elf.cpp, forward_zydis.cpp) that resolve each function once, with dlsym. The
-// CLI links forward_elf.cpp and this file too, and loads libelf only.
+// The calls into libelf and Zydis go through forwarding definitions of the same names
+// (forward_elf.cpp, forward_zydis.cpp) that resolve each function once, with dlsym;
+// shadow/rcu.cpp resolves liburcu-bp's itself, and its thread-local reader entry with
+// lazy_tls. The CLI links forward_elf.cpp and this file too, and loads libelf only.
 #pragma once
 
 #include <string>
 
 namespace graft::os {
 
-enum class LazyLib { elf, zydis };
+enum class LazyLib { elf, zydis, urcu_bp };
 
-// Loads both now (once; later calls return at once). Call it outside graft's locks before
+// Loads all three now (once; later calls return at once). Call it outside graft's locks before
 // anything that may patch: a dlopen under patch_mutex could deadlock against a thread
 // inside dlopen that waits for patch_mutex (core/lifecycle.cpp). False and *why, naming
 // the library and the package to install, when one cannot be loaded.
@@ -25,6 +27,17 @@ bool lazy_libs_load(std::string *why);
 // before lazy_libs_load: the library is then opened where the call is made).
 // nullptr when the library cannot be loaded or lacks the symbol.
 void *lazy_symbol(LazyLib lib, const char *name);
+
+// A thread-local variable of a lazily loaded library, as __tls_get_addr takes it: the
+// library's TLS module id and the variable's offset in its block. tls_address gives the
+// calling thread's copy (allocating that thread's block on its first use, as the code the
+// compiler writes for a variable of another library does).
+struct LazyTls {
+	unsigned long module;
+	unsigned long offset;
+};
+bool lazy_tls(LazyLib lib, const char *name, LazyTls *out);
+void *tls_address(const LazyTls &tls);
 
 // lazy_symbol with the type of the function it stands for.
 template <typename F> F *lazy_function(LazyLib lib, const char *name)

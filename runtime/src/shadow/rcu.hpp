@@ -4,8 +4,11 @@
 //
 // urcu-bp registers a thread on its first read_lock, so any thread of the target (the
 // runtime is preloaded into arbitrary processes) may read without setup.
-#pragma once
-
+//
+// liburcu-bp is not linked: it is loaded with the first patch, or by the first use of a
+// shadow variable (os/lazy_libs.hpp), and reached through the table in Lib. Linked, it
+// and liburcu-common were two more objects for ld.so to find, map and relocate in every
+// preloaded process (docs/performance.md).
 #if defined(__SANITIZE_THREAD__)
 #define GRAFT_SHADOW_TSAN 1
 #elif defined(__has_feature)
@@ -13,14 +16,18 @@
 #define GRAFT_SHADOW_TSAN 1
 #endif
 #endif
-// The static (LGPL) API: the reader's registry entry and grace-period counter, so the
-// read side below runs inline.
+// The static (LGPL) API's types: the reader's registry entry and the grace-period
+// counter, so the read side below runs inline. Nothing here refers to a symbol of the
+// library: every one is reached through Lib.
 #ifndef _LGPL_SOURCE
 #define _LGPL_SOURCE 1
 #endif
-#include <urcu-bp.h> // also declares urcu_bp_call_rcu (urcu/call-rcu.h)
+#include <urcu-bp.h> // also declares rcu_head (urcu/call-rcu.h)
 
+#include <atomic>
 #include <cstddef>
+
+#include "os/lazy_libs.hpp"
 
 #ifdef GRAFT_SHADOW_TSAN
 extern "C" void __tsan_acquire(void *addr);
@@ -48,19 +55,60 @@ inline void tsan_release() {}
 inline void tsan_acquire() {}
 #endif
 
+// liburcu-bp as loaded: what the read side and the writers use of it.
+struct Lib {
+	os::LazyTls reader;	 // urcu_bp_reader, the thread's registry entry
+	struct urcu_bp_gp *gp;	 // urcu_bp_gp, the grace-period counter
+	int *has_sys_membarrier; // urcu_bp_has_sys_membarrier
+	void (*register_thread)();
+	void (*call_rcu)(rcu_head *, void (*)(rcu_head *));
+	void (*before_fork)();
+	void (*after_fork_parent)();
+	void (*after_fork_child)();
+	void (*call_rcu_before_fork)();
+	void (*call_rcu_after_fork_parent)();
+	void (*call_rcu_after_fork_child)();
+};
+
+// Published once, complete (release), by lib_load; read with acquire.
+extern std::atomic<const Lib *> lib;
+
+// Loads liburcu-bp (once) and returns it; nullptr when it cannot be loaded, logged once.
+// Call it outside graft's locks: it may dlopen.
+const Lib *lib_load();
+
+inline const Lib *lib_get()
+{
+	const Lib *l = lib.load(std::memory_order_acquire); // pairs with lib_load's release
+	return __builtin_expect(l != nullptr, 1) ? l : lib_load();
+}
+
+// urcu_bp_smp_mb_slave: a compiler barrier when the writer uses sys_membarrier (its
+// membarrier is the reader's fence), a full fence otherwise.
+inline void mb_slave(const Lib *l)
+{
+	if (__builtin_expect(*l->has_sys_membarrier != 0, 1))
+		cmm_barrier();
+	else
+		cmm_smp_mb();
+}
+
 // A read-side critical section; nests. This is liburcu-bp's _urcu_bp_read_lock and
-// _urcu_bp_read_unlock with the thread's reader entry looked up once: C++ reaches
-// liburcu's `extern thread_local` reader through a TLS wrapper and __tls_get_addr at
-// every use (six per lookup in the inline version). The counter is reached through a
-// plain pointer because liburcu 0.13 places the entries, declared 128-byte aligned, at
-// 32 mod 128 (UBSan would report a member access).
+// _urcu_bp_read_unlock with the thread's reader entry looked up once (one
+// __tls_get_addr, as the compiler's own access to another library's variable). The
+// counter is reached through a plain pointer because liburcu 0.13 places the entries,
+// declared 128-byte aligned, at 32 mod 128 (UBSan would report a member access).
+// Without liburcu-bp nothing is guarded: then nothing is ever freed either (defer).
 class ReadGuard {
 public:
 	ReadGuard()
+	    : lib_(lib_get())
 	{
-		struct urcu_bp_reader **self = &URCU_TLS(urcu_bp_reader); // the one TLS lookup
+		if (__builtin_expect(!lib_, 0))
+			return;
+		auto **self = static_cast<struct urcu_bp_reader **>(os::tls_address(lib_->reader));
 		if (__builtin_expect(!*self, 0))
-			urcu_bp_register_thread(); // lazily, as urcu-bp's own read_lock does
+			lib_->register_thread(); // lazily, as urcu-bp's own read_lock does
 		ctr_ = reinterpret_cast<unsigned long *>(*self);
 		cmm_barrier();
 		unsigned long tmp = *ctr_;
@@ -68,17 +116,19 @@ public:
 			// Outermost section: snapshot the grace-period phase, then order it
 			// before our reads (a compiler barrier when sys_membarrier is used:
 			// the writer's membarrier pairs with it).
-			store(__atomic_load_n(&urcu_bp_gp.ctr, __ATOMIC_RELAXED));
-			urcu_bp_smp_mb_slave();
+			store(__atomic_load_n(&lib_->gp->ctr, __ATOMIC_RELAXED));
+			mb_slave(lib_);
 		} else {
 			store(tmp + URCU_BP_GP_COUNT);
 		}
 	}
 	~ReadGuard()
 	{
+		if (__builtin_expect(!lib_, 0))
+			return;
 		tsan_release();
 		// Our reads complete before the count drops (pairs as above).
-		urcu_bp_smp_mb_slave();
+		mb_slave(lib_);
 		store(*ctr_ - URCU_BP_GP_COUNT);
 		cmm_barrier();
 	}
@@ -90,16 +140,14 @@ private:
 	// single untorn store the grace-period thread may read at any time.
 	void store(unsigned long v) { __atomic_store_n(ctr_, v, __ATOMIC_RELAXED); }
 
-	unsigned long *ctr_;
+	const Lib *lib_;
+	unsigned long *ctr_ = nullptr;
 };
 static_assert(offsetof(struct urcu_bp_reader, ctr) == 0);
 
 // Runs fn(head) on urcu's call_rcu thread once every reader that may still see the
 // object has left its read section. Cheap for the caller: an enqueue and a wake-up.
-inline void defer(rcu_head *head, void (*fn)(rcu_head *))
-{
-	tsan_release();
-	urcu_bp_call_rcu(head, fn);
-}
+// Without liburcu-bp, never: readers were not guarded, so the memory is kept.
+void defer(rcu_head *head, void (*fn)(rcu_head *));
 
 } // namespace graft::shadow_vars::rcu

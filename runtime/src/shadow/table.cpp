@@ -166,20 +166,31 @@ size_t count_id(unsigned long id)
 // registry's lock first, then the shard locks in index order, the only order anyone
 // holds two in (a last unregistration frees under the registry lock); then liburcu's
 // call_rcu thread is paused and its registry locked, so the child inherits consistent
-// state and a working call_rcu.
+// state and a working call_rcu. Only if liburcu-bp is loaded when the fork begins: the
+// after handlers undo what before_fork did, not what a load finished meanwhile on
+// another thread would call for (fork_lib, the forking thread's only).
+namespace {
+const rcu::Lib *fork_lib;
+}
+
 void before_fork()
 {
 	lock_registry_for_fork(); // before the shards: unregistration holds it while freeing
 	for (Shard &sh : shards)
 		sh.lock.lock();
-	urcu_bp_call_rcu_before_fork();
-	urcu_bp_before_fork();
+	fork_lib = rcu::lib.load(std::memory_order_acquire); // pairs with lib_load's release
+	if (fork_lib) {
+		fork_lib->call_rcu_before_fork();
+		fork_lib->before_fork();
+	}
 }
 
 void after_fork_parent()
 {
-	urcu_bp_after_fork_parent();
-	urcu_bp_call_rcu_after_fork_parent();
+	if (fork_lib) {
+		fork_lib->after_fork_parent();
+		fork_lib->call_rcu_after_fork_parent();
+	}
 	for (Shard &sh : shards)
 		sh.lock.unlock();
 	unlock_registry_after_fork();
@@ -188,8 +199,10 @@ void after_fork_parent()
 void after_fork_child()
 {
 	// The child has only the forking thread, which holds every lock: release them.
-	urcu_bp_after_fork_child();
-	urcu_bp_call_rcu_after_fork_child(); // a new call_rcu thread for the child
+	if (fork_lib) {
+		fork_lib->after_fork_child();
+		fork_lib->call_rcu_after_fork_child(); // a new call_rcu thread for the child
+	}
 	for (Shard &sh : shards)
 		sh.lock.unlock();
 	unlock_registry_after_fork();

@@ -37,7 +37,15 @@
 namespace {
 
 using graft::shadow_vars::hash;
-namespace rcu = graft::shadow_vars::rcu;
+
+// liburcu-bp's own read side (inline: _LGPL_SOURCE), for cds_lfht: graft's reaches the
+// library it loads on first need through a table (shadow/rcu.hpp).
+struct UrcuRead {
+	UrcuRead() { urcu_bp_read_lock(); }
+	~UrcuRead() { urcu_bp_read_unlock(); }
+	UrcuRead(const UrcuRead &) = delete;
+	UrcuRead &operator=(const UrcuRead &) = delete;
+};
 
 constexpr unsigned long kId = 1;
 constexpr size_t kDataSize = 8;
@@ -107,7 +115,7 @@ struct Lfht {
 		ht = cds_lfht_new_flavor(std::bit_ceil(std::max<size_t>(n, 1024)), 1024, 0,
 					 CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 					 &urcu_bp_flavor, nullptr);
-		rcu::ReadGuard guard; // cds_lfht_add_unique runs in a read section
+		UrcuRead guard; // cds_lfht_add_unique runs in a read section
 		for (size_t i = 0; i < n; i++) {
 			auto *node = static_cast<Node *>(calloc(1, sizeof(Node)));
 			node->obj = obj_at(i);
@@ -120,7 +128,7 @@ struct Lfht {
 		Node key;
 		key.obj = obj;
 		key.id = id;
-		rcu::ReadGuard guard;
+		UrcuRead guard;
 		cds_lfht_iter iter;
 		cds_lfht_lookup(ht, hash(obj, id), match, &key, &iter);
 		cds_lfht_node *node = cds_lfht_iter_get_node(&iter);
@@ -130,7 +138,7 @@ struct Lfht {
 	{
 		std::vector<Node *> nodes;
 		{
-			rcu::ReadGuard guard;
+			UrcuRead guard;
 			cds_lfht_iter iter;
 			cds_lfht_node *node;
 			cds_lfht_for_each(ht, &iter, node)
@@ -177,7 +185,7 @@ struct Kernel {
 	}
 	void *get(void *obj, unsigned long id)
 	{
-		rcu::ReadGuard guard;
+		UrcuRead guard;
 		for (Node *n = buckets[bucket(obj)].load(std::memory_order_acquire); n;
 		     n = n->next.load(std::memory_order_acquire))
 			if (n->obj == obj && n->id == id)

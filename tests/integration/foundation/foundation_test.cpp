@@ -185,16 +185,18 @@ bool maps_name(pid_t pid, const std::string &what)
 	return false;
 }
 
-// Issue 17: libelf and Zydis are loaded with the first patch, not at start-up (every
-// process the runtime is preloaded into paid for them), and patching then works.
-TEST_P(Foundation, LibelfAndZydisAreLoadedOnlyWithTheFirstPatch)
+// Issue 17: libelf, Zydis and liburcu-bp are loaded with the first patch, not at start-up
+// (every process the runtime is preloaded into paid for them), and patching then works.
+TEST_P(Foundation, LibelfZydisAndLiburcuAreLoadedOnlyWithTheFirstPatch)
 {
 	EXPECT_FALSE(maps_name(target->pid(), "libelf")) << "loaded before any patch";
 	EXPECT_FALSE(maps_name(target->pid(), "libZydis")) << "loaded before any patch";
+	EXPECT_FALSE(maps_name(target->pid(), "liburcu")) << "loaded before any patch";
 	ok(load("itest-libpatch"));
 	EXPECT_EQ(target->ask("lib"), "lib 200");
 	EXPECT_TRUE(maps_name(target->pid(), "libelf"));
 	EXPECT_TRUE(maps_name(target->pid(), "libZydis"));
+	EXPECT_TRUE(maps_name(target->pid(), "liburcu-bp"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Entry, Foundation, ::testing::Values("plain", "pfe"));
