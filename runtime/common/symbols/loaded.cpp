@@ -2,6 +2,7 @@
 // loaded.cpp - the objects mapped in this process (dl_iterate_phdr) and graft_object.name matching.
 #include "symbols/symbols.hpp"
 
+#include "os/identity.hpp"
 #include "os/mapped_file.hpp"
 
 #include <elf.h>
@@ -21,22 +22,6 @@ std::string file_name_of(const std::string &path)
 {
 	size_t slash = path.rfind('/');
 	return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// The program's path, without the " (deleted)" the kernel adds once the file it runs
-// is removed or replaced: the name stays the one it was started as.
-std::string self_exe_path()
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return {};
-	std::string path(buf, static_cast<size_t>(n));
-	static constexpr char kDeleted[] = " (deleted)";
-	size_t k = sizeof(kDeleted) - 1;
-	if (path.size() > k && path.compare(path.size() - k, k, kDeleted) == 0)
-		path.resize(path.size() - k);
-	return path;
 }
 
 // Where to read a library's ELF file: its path while that is still the file mapped at
@@ -162,8 +147,8 @@ void add_object(dl_phdr_info *info, IterateState *st)
 	Object obj;
 	if (first) {
 		// dl_iterate_phdr reports the main program first, with an empty name.
-		obj.path = self_exe_path();
-		obj.file = "/proc/self/exe"; // the running file, even replaced or deleted
+		obj.path = os::self_exe_path(); // without " (deleted)": the name it started as
+		obj.file = "/proc/self/exe";	// the running file, even replaced or deleted
 		obj.is_main = true;
 	} else {
 		if (!info->dlpi_name || !info->dlpi_name[0] || is_vdso(info))

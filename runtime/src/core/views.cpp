@@ -9,17 +9,11 @@
 #include "core/func_stack.hpp"
 #include "base/log.hpp"
 #include "core/transition.hpp"
+#include "os/identity.hpp"
 #include "shadow/types.hpp"
 
 namespace graft::core {
 namespace {
-
-std::string read_exe_path()
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	return n > 0 ? std::string(buf, size_t(n)) : std::string();
-}
 
 FuncView view_of(const Func &func)
 {
@@ -65,7 +59,7 @@ const std::string &exe_name()
 	// Computed once; the executable does not change under a running process (exec
 	// starts a new runtime).
 	static const std::string name = [] {
-		std::string path = read_exe_path();
+		std::string path = os::self_exe_path();
 		return path.substr(path.rfind('/') + 1);
 	}();
 	return name;
@@ -106,7 +100,7 @@ ProcessInfo process_info()
 {
 	ProcessInfo info;
 	info.pid = getpid();
-	info.exe = read_exe_path();
+	info.exe = os::self_exe_path();
 	info.runtime_version = GRAFT_VERSION;
 	std::lock_guard<std::mutex> guard(patch_mutex);
 	info.patches = int(patches.size());

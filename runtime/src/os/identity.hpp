@@ -8,7 +8,8 @@
 
 namespace graft::os {
 
-// The executable's path from /proc/self/exe, without " (deleted)"; "" without /proc.
+// The executable's path from /proc/self/exe as it was at the first call, without
+// " (deleted)"; "" without /proc.
 std::string self_exe_path();
 
 // The path execve was given (AT_EXECFN): for a script, the script's own path.

@@ -21,6 +21,7 @@
 
 #include "arch/x86_64/site.hpp"
 #include "base/log.hpp"
+#include "os/identity.hpp"
 #include "transition/fcontext_static.hpp"
 #include "transition/switch_routines.hpp"
 
@@ -145,18 +146,11 @@ uintptr_t exe_base()
 	return base;
 }
 
-std::string exe_path()
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	return n > 0 ? std::string(buf, size_t(n)) : std::string();
-}
-
 } // namespace
 
 void fcontext_redirect_static()
 {
-	std::string path = exe_path();
+	std::string path = os::self_exe_path();
 	Found f;
 	// Read through /proc/self/exe, the mapped file itself: the path may name another
 	// file by now, or none (an executable replaced or deleted on disk since it started).

@@ -2,6 +2,7 @@
 // audit.cpp - the audit ring and the attach owed (audit.hpp); a record's line and its
 // syslog datagram are common/trail/record.cpp.
 #include "trust/audit.hpp"
+#include "os/identity.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -25,20 +26,13 @@ std::deque<AuditRecord> ring;
 std::map<std::string, Identity> loaded; // patch name -> its file's identity
 std::atomic<bool> attach_owed{false};
 
-std::string own_exe()
-{
-	char buf[4096];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	return n > 0 ? std::string(buf, size_t(n)) : std::string();
-}
-
 } // namespace
 
 void audit_record(AuditRecord r)
 {
 	r.time_usec = trail::now_usec();
 	r.pid = getpid();
-	r.exe = own_exe();
+	r.exe = os::self_exe_path();
 	{
 		std::lock_guard<std::mutex> guard(audit_mutex);
 		Identity &id = loaded[r.patch];

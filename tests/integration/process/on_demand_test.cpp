@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <csignal>
 #include <fstream>
 #include <memory>
 
@@ -71,6 +72,16 @@ bool untraced(pid_t pid)
 	return ok;
 }
 
+// Whether pid has a handler for sig (SigCgt in /proc/PID/status).
+bool catches(pid_t pid, int sig)
+{
+	std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+	for (std::string line; std::getline(st, line);)
+		if (line.rfind("SigCgt:", 0) == 0)
+			return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
+	return false;
+}
+
 // `graft ps --all --json`'s row of pid (null if absent).
 nlohmann::json ps_row(pid_t pid)
 {
@@ -112,6 +123,9 @@ TEST_F(OnDemand, APreloadedProcessHasNoSocketOrThreadUntilTheFirstCommand)
 	ASSERT_TRUE(maps_runtime(pid));
 	EXPECT_FALSE(exists(sock(pid)));
 	EXPECT_FALSE(has_thread(pid, "graft-ctl"));
+	// Nor a signal handler: code patching's (SIGTRAP for the int3 protocol, and the
+	// thread check's) wait for the first patch or command.
+	EXPECT_FALSE(catches(pid, SIGTRAP));
 	nlohmann::json row = ps_row(pid);
 	ASSERT_TRUE(row.is_object());
 	EXPECT_EQ(row.value("control", ""), "on-demand");
@@ -122,6 +136,7 @@ TEST_F(OnDemand, APreloadedProcessHasNoSocketOrThreadUntilTheFirstCommand)
 	EXPECT_EQ(t->ask("answer"), "answer 2");
 	EXPECT_TRUE(exists(sock(pid)));
 	EXPECT_TRUE(has_thread(pid, "graft-ctl"));
+	EXPECT_TRUE(catches(pid, SIGTRAP));
 	EXPECT_TRUE(untraced(pid));
 	EXPECT_NE(log_of(pid).find("control started on demand"), std::string::npos) << log_of(pid);
 	EXPECT_EQ(ps_row(pid).value("control", ""), "started");
@@ -169,6 +184,7 @@ TEST_F(OnDemand, ControlAtStartStartsTheSocketAndThreadWithTheProgram)
 	pid_t pid = t->pid();
 	EXPECT_TRUE(exists(sock(pid)));
 	EXPECT_TRUE(has_thread(pid, "graft-ctl"));
+	EXPECT_TRUE(catches(pid, SIGTRAP));
 	EXPECT_EQ(ps_row(pid).value("control", ""), "started");
 	EXPECT_EQ(t->finish(), 0);
 }
