@@ -5,7 +5,7 @@
 #              graft-patchgen and graft-cc                 (component dev)
 # `cpack -G DEB` in a build directory writes graft_VERSION_amd64.deb and
 # graft-dev_VERSION_amd64.deb. Dependencies on shared libraries come from
-# dpkg-shlibdeps. No maintainer scripts: nothing is started, enabled or created at
+# dpkg-shlibdeps, and on those opened with dlopen from the list below. No maintainer scripts: nothing is started, enabled or created at
 # install time (the systemd and tmpfiles.d files are samples).
 set(GRAFT_MAINTAINER "graft maintainers <maintainers@users.noreply.h-seed-ead12b6c.example>")
 
@@ -58,9 +58,26 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME graft)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION admin)
-# libsodium is opened with dlopen (only while a patch is verified: security.md), so
-# dpkg-shlibdeps cannot see it. minisign is for operators who sign with it.
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libsodium23")
+# The libraries the runtime and the command open with dlopen, which dpkg-shlibdeps cannot
+# see: libsodium (only while a patch is verified: security.md), and libelf, Zydis and
+# liburcu-bp (loaded with the first patch: runtime/src/os/lazy_libs.hpp). Each by the
+# package that holds the file this build used, as dpkg -S names it.
+function(graft_deb_owner out name fallback)
+  find_library(_graft_deb_${name} NAMES ${name})
+  set(_pkg ${fallback})
+  if(_graft_deb_${name})
+    get_filename_component(_real ${_graft_deb_${name}} REALPATH)
+    execute_process(COMMAND dpkg -S ${_real} OUTPUT_VARIABLE _owner ERROR_QUIET)
+    if(_owner MATCHES "^([^:, ]+)")
+      set(_pkg ${CMAKE_MATCH_1})
+    endif()
+  endif()
+  set(${out} ${_pkg} PARENT_SCOPE)
+endfunction()
+graft_deb_owner(_dep_elf elf libelf1)
+graft_deb_owner(_dep_zydis Zydis libzydis4.0)
+graft_deb_owner(_dep_urcu urcu-bp liburcu8)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libsodium23, ${_dep_elf}, ${_dep_zydis}, ${_dep_urcu}")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "minisign")
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "live patching for running processes
 graft loads a patch module into a running process and replaces functions

@@ -54,7 +54,10 @@ say "cpack"
   { cat "$work/cpack.log"; fail "cpack"; }
 rt=$(ls "$work"/debs/graft_*_amd64.deb)
 dev=$(ls "$work"/debs/graft-dev_*_amd64.deb)
-dpkg-deb -f "$rt" Depends | grep -q liburcu || fail "graft's Depends lacks the shlibdeps entries"
+deps=$(dpkg-deb -f "$rt" Depends)
+for lib in libc6 liburcu8 libelf1 libzydis libsodium23; do # shlibdeps, then the dlopen ones
+  grep -q "$lib" <<<"$deps" || fail "graft's Depends lacks $lib: $deps"
+done
 if command -v lintian >/dev/null; then
   say "lintian"
   lintian --allow-root "$rt" "$dev" >"$work/lintian.log" 2>&1 || true
