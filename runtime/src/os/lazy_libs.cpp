@@ -73,6 +73,15 @@ void *lazy_symbol(LazyLib which, const char *name)
 	return dlsym(lib.handle.load(std::memory_order_acquire), name);
 }
 
+void *lazy_data(LazyLib which, const char *name)
+{
+	void *own = lazy_symbol(which, name); // also loads the library
+	if (!own)
+		return nullptr;
+	void *global = dlsym(RTLD_DEFAULT, name);
+	return global ? global : own;
+}
+
 // The x86-64 psABI's entry to dynamic TLS (ld.so exports it): the address of the
 // calling thread's copy of {module, offset}.
 extern "C" void *__tls_get_addr(LazyTls *);

@@ -28,6 +28,13 @@ bool lazy_libs_load(std::string *why);
 // nullptr when the library cannot be loaded or lacks the symbol.
 void *lazy_symbol(LazyLib lib, const char *name);
 
+// The variable name of lib as lib's own code reaches it, loading lib if needed. A program
+// that links the library and reads the variable holds a copy of it in its own data (a
+// copy relocation), which the library's code then uses instead of its own definition:
+// the first definition in the global scope wins, as in ld.so's relocation of lib, and
+// lib's own only where there is none. nullptr when lib cannot be loaded or lacks it.
+void *lazy_data(LazyLib lib, const char *name);
+
 // A thread-local variable of a lazily loaded library, as __tls_get_addr takes it: the
 // library's TLS module id and the variable's offset in its block. tls_address gives the
 // calling thread's copy (allocating that thread's block on its first use, as the code the

@@ -11,6 +11,7 @@
 namespace graft::shadow_vars::rcu {
 
 std::atomic<const Lib *> lib{nullptr};
+__thread struct urcu_bp_reader **t_reader_slot __attribute__((tls_model("initial-exec")));
 
 namespace {
 
@@ -20,11 +21,19 @@ template <typename T> bool resolve(T **out, const char *name)
 	return *out != nullptr;
 }
 
+// A global variable: the copy the library's own code uses (lazy_data), which is the
+// program's when the program links liburcu-bp and reads it (its inline read side does).
+template <typename T> bool resolve_data(T **out, const char *name)
+{
+	*out = static_cast<T *>(os::lazy_data(os::LazyLib::urcu_bp, name));
+	return *out != nullptr;
+}
+
 bool resolve_all(Lib *l)
 {
 	return os::lazy_tls(os::LazyLib::urcu_bp, "urcu_bp_reader", &l->reader) &&
-	       resolve(&l->gp, "urcu_bp_gp") &&
-	       resolve(&l->has_sys_membarrier, "urcu_bp_has_sys_membarrier") &&
+	       resolve_data(&l->gp, "urcu_bp_gp") &&
+	       resolve_data(&l->has_sys_membarrier, "urcu_bp_has_sys_membarrier") &&
 	       resolve(&l->register_thread, "urcu_bp_register_thread") &&
 	       resolve(&l->call_rcu, "urcu_bp_call_rcu") &&
 	       resolve(&l->before_fork, "urcu_bp_before_fork") &&

@@ -83,6 +83,22 @@ inline const Lib *lib_get()
 	return __builtin_expect(l != nullptr, 1) ? l : lib_load();
 }
 
+// The calling thread's liburcu-bp reader entry (where urcu_bp_reader lives for it), found
+// once per thread with __tls_get_addr and kept in graft's own initial-exec TLS: a read
+// section then reaches it with one %fs-relative load. The address holds for the thread's
+// life (liburcu-bp is never unloaded) and across fork (the child is the same thread).
+extern __thread struct urcu_bp_reader **t_reader_slot __attribute__((tls_model("initial-exec")));
+
+inline struct urcu_bp_reader **reader_slot(const Lib *l)
+{
+	struct urcu_bp_reader **slot = t_reader_slot;
+	if (__builtin_expect(slot == nullptr, 0)) {
+		slot = static_cast<struct urcu_bp_reader **>(os::tls_address(l->reader));
+		t_reader_slot = slot;
+	}
+	return slot;
+}
+
 // urcu_bp_smp_mb_slave: a compiler barrier when the writer uses sys_membarrier (its
 // membarrier is the reader's fence), a full fence otherwise.
 inline void mb_slave(const Lib *l)
@@ -94,8 +110,7 @@ inline void mb_slave(const Lib *l)
 }
 
 // A read-side critical section; nests. This is liburcu-bp's _urcu_bp_read_lock and
-// _urcu_bp_read_unlock with the thread's reader entry looked up once (one
-// __tls_get_addr, as the compiler's own access to another library's variable). The
+// _urcu_bp_read_unlock with the thread's reader entry looked up once (reader_slot). The
 // counter is reached through a plain pointer because liburcu 0.13 places the entries,
 // declared 128-byte aligned, at 32 mod 128 (UBSan would report a member access).
 // Without liburcu-bp nothing is guarded: then nothing is ever freed either (defer).
@@ -106,7 +121,7 @@ public:
 	{
 		if (__builtin_expect(!lib_, 0))
 			return;
-		auto **self = static_cast<struct urcu_bp_reader **>(os::tls_address(lib_->reader));
+		struct urcu_bp_reader **self = reader_slot(lib_);
 		if (__builtin_expect(!*self, 0))
 			lib_->register_thread(); // lazily, as urcu-bp's own read_lock does
 		ctr_ = reinterpret_cast<unsigned long *>(*self);

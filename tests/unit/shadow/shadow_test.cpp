@@ -317,4 +317,20 @@ TEST_F(Shadow, ForkHooksGiveTheChildAWorkingTable)
 	EXPECT_NE(graft_shadow_get(&objs[1], SV_ID1), nullptr); // the parent is untouched
 }
 
+// liburcu-bp is loaded on first need (shadow/rcu.hpp) and its globals are found as its
+// own code finds them. This program links liburcu-bp and takes the variables' addresses
+// itself, so (copy relocations, in a PIE) the live variables may be copies in this
+// program's data rather than the library's own definitions: the runtime must use those.
+// The library's untouched originals were what a lookup in its own handle gave: a
+// membarrier flag of 0 made every read section pay two full fences (bench_shadow's get:
+// 8 -> 54 ns) and a grace-period counter no writer advanced.
+TEST(ShadowRcu, ItsLiburcuGlobalsAreTheOnesTheLibraryItselfUses)
+{
+	const graft::shadow_vars::rcu::Lib *l = graft::shadow_vars::rcu::lib_get();
+	ASSERT_NE(l, nullptr);
+	EXPECT_EQ(l->gp, &urcu_bp_gp);
+	EXPECT_EQ(l->has_sys_membarrier, &urcu_bp_has_sys_membarrier);
+	EXPECT_EQ(graft::os::tls_address(l->reader), &URCU_TLS(urcu_bp_reader));
+}
+
 } // namespace
