@@ -239,24 +239,18 @@ bool on_attach_boot_thread()
 	return std::strcmp(name, "graft-boot") == 0;
 }
 
-// What code patching needs: the SIGTRAP and thread-check handlers, membarrier, and the
-// probe that code can be written at all. false and *why when it cannot.
-bool patching_init(std::string *why)
-{
-	return arch::arch_init(why) && os::thread_signal_init(why);
-}
-
 // Everything both modes do; false with *why when code patching is unavailable. Preloaded
-// with control on demand, patching_init waits for the first patch or command (the first
-// site installed runs it, as does start_control_on_demand): its handlers, membarrier
-// registration and probe were a tenth of a preloaded process's start-up
-// (docs/performance.md), and most processes are never patched.
+// with control on demand, arch_init (the SIGTRAP and thread-check handlers, membarrier,
+// the probe that code can be written) waits for the first patch or command (the first
+// site installed runs it, as does start_control_on_demand): it was a tenth of a
+// preloaded process's start-up (docs/performance.md), and most processes are never
+// patched.
 bool start(const config::Config &cfg, bool late, std::string *why)
 {
 	if (cfg.signal && !os::set_thread_signal(cfg.signal))
 		log::printf("graft: GRAFT_SIGNAL=%d is not a real-time signal (%d..%d): using %d",
 			    cfg.signal, SIGRTMIN, SIGRTMAX, os::thread_signal());
-	if ((late || !control_on_demand) && !patching_init(why))
+	if ((late || !control_on_demand) && !arch::arch_init(why))
 		return false;
 	transition::select_init();
 	transition::set_context_tracking(cfg.fibers); // chooses fence mode where it can
@@ -309,14 +303,7 @@ const char *start_control_on_demand(const char *runtime_dir)
 {
 	static char failure[512];
 	std::string why;
-	bool ready;
-	{
-		// arch_init's state is the patching thread's: a library loading now on another
-		// thread may be applying its stored patch, which runs it too.
-		std::lock_guard<std::mutex> guard(patch_mutex);
-		ready = patching_init(&why); // deferred from the constructor (start)
-	}
-	if (!ready) {
+	if (!arch::arch_init(&why)) { // deferred from the constructor (start)
 		log::printf("graft: code patching is unavailable in this process: %s", why.c_str());
 		snprintf(failure, sizeof(failure), "code patching is unavailable: %s", why.c_str());
 		set_inert(failure);

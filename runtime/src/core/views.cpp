@@ -2,8 +2,6 @@
 // views.cpp - read-only views of the core for the control server (list, log, info).
 #include <unistd.h>
 
-#include <climits>
-
 #include "arch/x86_64/site.hpp"
 #include "core/api.hpp"
 #include "core/func_stack.hpp"

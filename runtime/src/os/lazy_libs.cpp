@@ -62,7 +62,15 @@ bool load(Lib &lib, std::string *why)
 
 bool lazy_libs_load(std::string *why)
 {
-	return load(libs[0], why) && load(libs[1], why) && load(libs[2], why);
+	for (Lib &lib : libs)
+		if (!load(lib, why))
+			return false;
+	return true;
+}
+
+bool lazy_lib_load(LazyLib which, std::string *why)
+{
+	return load(lib_of(which), why);
 }
 
 void *lazy_symbol(LazyLib which, const char *name)

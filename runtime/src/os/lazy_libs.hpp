@@ -23,6 +23,9 @@ enum class LazyLib { elf, zydis, urcu_bp };
 // the library and the package to install, when one cannot be loaded.
 bool lazy_libs_load(std::string *why);
 
+// The same for one library.
+bool lazy_lib_load(LazyLib lib, std::string *why);
+
 // The address of name in lib, loading lib if needed (a forwarding function reached
 // before lazy_libs_load: the library is then opened where the call is made).
 // nullptr when the library cannot be loaded or lacks the symbol.

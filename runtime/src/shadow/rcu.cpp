@@ -49,9 +49,8 @@ std::once_flag once;
 
 void load_once()
 {
-	if (!resolve_all(&loaded)) {
-		std::string why;
-		os::lazy_libs_load(&why);
+	std::string why;
+	if (!os::lazy_lib_load(os::LazyLib::urcu_bp, &why) || !resolve_all(&loaded)) {
 		log::printf("graft: shadow variables are never freed in this process: "
 			    "liburcu-bp cannot be used (%s)",
 			    why.empty() ? "a symbol is missing" : why.c_str());

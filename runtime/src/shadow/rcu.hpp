@@ -9,6 +9,8 @@
 // shadow variable (os/lazy_libs.hpp), and reached through the table in Lib. Linked, it
 // and liburcu-common were two more objects for ld.so to find, map and relocate in every
 // preloaded process (docs/performance.md).
+#pragma once
+
 #if defined(__SANITIZE_THREAD__)
 #define GRAFT_SHADOW_TSAN 1
 #elif defined(__has_feature)

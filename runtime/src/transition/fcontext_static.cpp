@@ -10,7 +10,6 @@
 // is built), at every start; shared libraries are not searched (see docs/architecture.md).
 #include <elf.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <link.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <unistd.h>
 #include <unordered_map>
 #include <vector>
@@ -413,33 +414,47 @@ bool site_reaches(const Site *site, uintptr_t target)
 	return site->kind == EntryKind::detour && reaches(site, target);
 }
 
+namespace {
+
+bool init_ok = false;
+std::string init_failure; // written once, under init_once
+
+void init_once()
+{
+	std::string err;
+	bool ok = os::membarrier_init(&err) && detail::trap_init(&err) &&
+		  os::thread_signal_init(&err);
+	// Probe that code can be written at all: a scratch RX page.
+	void *page = ok ? ::mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0)
+			: MAP_FAILED;
+	if (page != MAP_FAILED) {
+		uint8_t ret = 0xc3;
+		os::code_refresh_maps();
+		ok = os::code_write(reinterpret_cast<uintptr_t>(page), &ret, 1, &err);
+		::munmap(page, 4096);
+	} else if (ok) {
+		ok = false;
+		err = "cannot map a scratch code page";
+	}
+	init_ok = ok;
+	init_failure = ok ? "" : "cannot modify code in this process: " + err;
+}
+
+std::once_flag init_once_flag;
+
+} // namespace
+
+// Once, from whichever thread first needs it: the first site installed (under
+// patch_mutex) or, preloaded with control on demand, the boot thread of the first command
+// (core/init.cpp), which may race a library's stored patch. call_once's completion
+// orders init_ok and init_failure before every caller's read of them.
 bool arch_init(std::string *why)
 {
-	static int state = 0; // 1 ok, -1 failed (patching thread only)
-	static std::string failure;
-	if (state == 0) {
-		std::string err;
-		bool ok = os::membarrier_init(&err) && detail::trap_init(&err) &&
-			  os::thread_signal_init(&err);
-		// Probe that code can be written at all: a scratch RX page.
-		void *page = ok ? ::mmap(nullptr, 4096, PROT_READ | PROT_EXEC,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-				: MAP_FAILED;
-		if (page != MAP_FAILED) {
-			uint8_t ret = 0xc3;
-			os::code_refresh_maps();
-			ok = os::code_write(reinterpret_cast<uintptr_t>(page), &ret, 1, &err);
-			::munmap(page, 4096);
-		} else if (ok) {
-			ok = false;
-			err = "cannot map a scratch code page";
-		}
-		state = ok ? 1 : -1;
-		failure = ok ? "" : "cannot modify code in this process: " + err;
-	}
-	if (state < 0 && why)
-		*why = failure;
-	return state > 0;
+	std::call_once(init_once_flag, init_once);
+	if (!init_ok && why)
+		*why = init_failure;
+	return init_ok;
 }
 
 void set_thread_fixup_timeout_ms(int ms)

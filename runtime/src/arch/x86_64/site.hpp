@@ -62,8 +62,9 @@ bool sites_install(Site *const *sites, size_t n, std::string *why);
 // Restores the original bytes of every site in the batch, same protocol.
 bool sites_remove(Site *const *sites, size_t n, std::string *why);
 
-// One-time setup (membarrier registration, SIGTRAP handler chaining). Idempotent;
-// false and *why if code cannot be modified in this process at all.
+// One-time setup (membarrier registration, the SIGTRAP and thread-check handlers, the
+// probe that code can be written). Runs once, from any thread; false and *why if code
+// cannot be modified in this process at all.
 bool arch_init(std::string *why);
 
 } // namespace graft::arch
